@@ -1,0 +1,130 @@
+#include "dial_plan.h"
+
+#include <algorithm>
+
+namespace hotdesk {
+
+namespace {
+
+bool all_digits(std::string_view s)
+{
+	return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_prefix(std::string_view pre, std::string_view s)
+{
+	return pre.size() <= s.size() && s.substr(0, pre.size()) == pre;
+}
+
+bool is_emergency(const DialPlan &p, std::string_view buf)
+{
+	return std::find(p.emergency.begin(), p.emergency.end(), buf) != p.emergency.end();
+}
+
+// A buffer that could still become a feature code.
+bool could_be_code(const DialPlan &p, std::string_view buf)
+{
+	if (is_prefix(buf, p.login_prefix) || is_prefix(buf, p.logout_code))
+		return true;
+	if (!is_prefix(p.login_prefix, buf))
+		return false;
+	const std::string_view ext = buf.substr(p.login_prefix.size());
+	return all_digits(ext) && ext.size() <= p.max_ext_len;
+}
+
+Status check_code(std::string_view name, std::string_view code)
+{
+	if (code.empty())
+		return make_error("dial_plan", std::string(name) + " is empty");
+	for (char c : code)
+		if (!(c == '*' || (c >= '0' && c <= '9')))
+			return make_error("dial_plan", std::string(name) + " '" + std::string(code) +
+							       "' may hold only digits and '*'");
+	return Ok{};
+}
+
+} // namespace
+
+Status validate(const DialPlan &p)
+{
+	if (auto s = check_code("login code", p.login_prefix); !s)
+		return s;
+	if (auto s = check_code("logout code", p.logout_code); !s)
+		return s;
+	if (p.login_prefix.find_first_of("0123456789") == std::string::npos)
+		return make_error("dial_plan", "login code '" + p.login_prefix + "' needs a digit");
+	if (p.emergency.empty())
+		return make_error("dial_plan", "no emergency number configured");
+	for (const auto &e : p.emergency) {
+		if (e.empty() || !all_digits(e))
+			return make_error("dial_plan", "emergency number '" + e + "' must be digits");
+		if (could_be_code(p, e))
+			return make_error("dial_plan", "emergency number '" + e +
+							       "' is ambiguous with login code '" +
+							       p.login_prefix + "'");
+		for (const auto &o : p.emergency)
+			if (&o != &e && is_prefix(e, o))
+				return make_error("dial_plan", "emergency number '" + e +
+								       "' is a prefix of '" + o + "'");
+	}
+	return Ok{};
+}
+
+DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
+{
+	if (buf == p.logout_code)
+		return {DialKind::Logout, {}};
+	if (is_prefix(p.login_prefix, buf) && buf.size() > p.login_prefix.size() + 1 &&
+	    buf.back() == '*') {
+		const std::string_view ext = buf.substr(p.login_prefix.size(),
+							 buf.size() - p.login_prefix.size() - 1);
+		if (all_digits(ext) && ext.size() <= p.max_ext_len)
+			return {DialKind::Login, std::string(ext)};
+		return {DialKind::Invalid, "Unknown code"};
+	}
+	if (is_emergency(p, buf))
+		return {DialKind::Emergency, std::string(buf)};
+	if (buf.size() > p.max_number_len)
+		return {DialKind::Invalid, "Number too long"};
+	if (could_be_code(p, buf)) {
+		if (!terminated)
+			return {};
+		if (std::string(buf) + "*" == p.logout_code)
+			return {DialKind::Logout, {}};
+		// "*77*100" + '#' is a login the person meant; "*7" is not a number.
+		const std::string_view ext = is_prefix(p.login_prefix, buf)
+						     ? buf.substr(p.login_prefix.size())
+						     : std::string_view{};
+		if (!ext.empty())
+			return {DialKind::Login, std::string(ext)};
+		return {DialKind::Invalid, buf.empty() ? "" : "Unknown code"};
+	}
+	if (!terminated)
+		return {};
+	return {DialKind::Number, std::string(buf)};
+}
+
+DialMatch DigitCollector::push(char c)
+{
+	buf_ += c;
+	DialMatch m = classify(plan_, buf_, false);
+	if (m.kind != DialKind::Incomplete)
+		buf_.clear();
+	return m;
+}
+
+DialMatch DigitCollector::terminate()
+{
+	DialMatch m = classify(plan_, buf_, true);
+	buf_.clear();
+	return m;
+}
+
+DialDecision dial_policy(const DialPlan &p, bool logged_in, std::string_view number)
+{
+	if (is_emergency(p, number))
+		return DialDecision::Emergency;
+	return logged_in ? DialDecision::Allow : DialDecision::Refuse;
+}
+
+} // namespace hotdesk

@@ -1,0 +1,32 @@
+// Logical keys of a desk phone. Boards map their physical keys (Linux KEY_*
+// codes, terminal characters) onto these; the core only ever sees these.
+#pragma once
+
+#include "error.h"
+
+#include <string>
+#include <string_view>
+
+namespace hotdesk {
+
+enum class KeyKind { Digit, Star, Hash, Send, Cancel, Blf, Softkey };
+
+struct Key {
+	KeyKind kind = KeyKind::Digit;
+	char digit = 0; // for Digit: '0'..'9'
+	int index = 0;  // for Blf/Softkey: 1-based
+
+	static Key dig(char c) { return Key{KeyKind::Digit, c, 0}; }
+	static Key of(KeyKind k, int idx = 0) { return Key{k, 0, idx}; }
+	bool operator==(const Key &o) const
+	{
+		return kind == o.kind && digit == o.digit && index == o.index;
+	}
+	bool operator!=(const Key &o) const { return !(*this == o); }
+};
+
+// "0".."9", "*", "#", "send", "cancel", "blf1".."blf64", "soft1".."soft16".
+Expected<Key> parse_key_name(std::string_view name);
+std::string key_name(const Key &k);
+
+} // namespace hotdesk

@@ -1,0 +1,47 @@
+#include "netstring.h"
+
+namespace hotdesk {
+
+std::string netstring_encode(std::string_view payload)
+{
+	std::string out = std::to_string(payload.size());
+	out += ':';
+	out.append(payload);
+	out += ',';
+	return out;
+}
+
+Expected<NetstringDecoder::Next> NetstringDecoder::next()
+{
+	size_t len = 0;
+	size_t i = 0;
+	const size_t max_digits = std::to_string(max_).size();
+	for (; i < buf_.size(); ++i) {
+		const char c = buf_[i];
+		if (c == ':')
+			break;
+		if (c < '0' || c > '9')
+			return make_error("netstring", "length contains a non-digit");
+		if (i == 1 && buf_[0] == '0')
+			return make_error("netstring", "length has a leading zero");
+		if (i >= max_digits)
+			return make_error("netstring", "frame too large");
+		len = len * 10 + static_cast<size_t>(c - '0');
+	}
+	if (i == buf_.size())
+		return Next{}; // length not complete yet
+	if (i == 0)
+		return make_error("netstring", "empty length");
+	if (len > max_)
+		return make_error("netstring", "frame too large");
+	const size_t need = i + 1 + len + 1;
+	if (buf_.size() < need)
+		return Next{};
+	if (buf_[need - 1] != ',')
+		return make_error("netstring", "missing ',' terminator");
+	Next n{true, buf_.substr(i + 1, len)};
+	buf_.erase(0, need);
+	return n;
+}
+
+} // namespace hotdesk

@@ -1,0 +1,483 @@
+#include "session.h"
+
+#include <utility>
+
+namespace hotdesk {
+
+using S = State;
+using E = Event;
+using Se = Session;
+
+// clang-format off
+// The whole behaviour of the session. First matching row wins; a guard of
+// nullptr always matches. `home` rows go to Idle on the pool identity and to
+// LoggedIn when a person is logged in. An event with no row is a bug and is
+// logged as one. Keep docs/session-state-machine.dot in step with this.
+const Session::Row Session::kTable[] = {
+	// from           event               guard          to             home   action
+	{S::Idle,       E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
+	{S::Idle,       E::EmergencyNumber, nullptr,       S::Idle,       false, &Se::dial_emergency},
+	{S::Idle,       E::NumberEntered,   nullptr,       S::Idle,       false, &Se::dial_number},
+	{S::Idle,       E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
+	{S::Idle,       E::LogoutCode,      nullptr,       S::Idle,       false, &Se::say_not_logged_in},
+	{S::Idle,       E::LogoutKey,       nullptr,       S::Idle,       false, &Se::say_not_logged_in},
+	{S::Idle,       E::InvalidCode,     nullptr,       S::Idle,       false, &Se::say_invalid},
+	{S::Idle,       E::Cancel,          nullptr,       S::Idle,       false, &Se::clear_digits},
+	{S::Idle,       E::RemoteLogout,    nullptr,       S::Idle,       false, &Se::noop},
+	{S::Idle,       E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Idle,       E::ServiceRestored, nullptr,       S::Idle,       false, &Se::noop},
+
+	{S::LoggedIn,   E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
+	{S::LoggedIn,   E::EmergencyNumber, nullptr,       S::LoggedIn,   false, &Se::dial_emergency},
+	{S::LoggedIn,   E::NumberEntered,   nullptr,       S::LoggedIn,   false, &Se::dial_number},
+	{S::LoggedIn,   E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
+	{S::LoggedIn,   E::LogoutCode,      nullptr,       S::LoggingOut, false, &Se::start_logout},
+	{S::LoggedIn,   E::LogoutKey,       nullptr,       S::LoggingOut, false, &Se::start_logout},
+	{S::LoggedIn,   E::RemoteLogout,    nullptr,       S::LoggingOut, false, &Se::start_logout},
+	{S::LoggedIn,   E::InvalidCode,     nullptr,       S::LoggedIn,   false, &Se::say_invalid},
+	{S::LoggedIn,   E::Cancel,          nullptr,       S::LoggedIn,   false, &Se::clear_digits},
+	{S::LoggedIn,   E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::LoggedIn,   E::ServiceRestored, nullptr,       S::LoggedIn,   false, &Se::noop},
+
+	{S::Collecting, E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
+	{S::Collecting, E::EmergencyNumber, nullptr,       S::Idle,       true,  &Se::dial_emergency},
+	{S::Collecting, E::NumberEntered,   nullptr,       S::Idle,       true,  &Se::dial_number},
+	{S::Collecting, E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
+	{S::Collecting, E::LogoutCode,      &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
+	{S::Collecting, E::LogoutCode,      nullptr,       S::Idle,       false, &Se::say_not_logged_in},
+	{S::Collecting, E::LogoutKey,       &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
+	{S::Collecting, E::LogoutKey,       nullptr,       S::Idle,       false, &Se::say_not_logged_in},
+	{S::Collecting, E::RemoteLogout,    &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
+	{S::Collecting, E::RemoteLogout,    nullptr,       S::Collecting, false, &Se::noop},
+	{S::Collecting, E::InvalidCode,     nullptr,       S::Idle,       true,  &Se::say_invalid},
+	{S::Collecting, E::Cancel,          nullptr,       S::Idle,       true,  &Se::clear_digits},
+	{S::Collecting, E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Collecting, E::ServiceRestored, nullptr,       S::Collecting, false, &Se::noop},
+
+	{S::PinEntry,   E::PinDigit,        nullptr,       S::PinEntry,   false, &Se::add_pin},
+	{S::PinEntry,   E::PinConfirm,      &Se::has_pin,  S::LoggingIn,  false, &Se::send_login},
+	{S::PinEntry,   E::PinConfirm,      nullptr,       S::PinEntry,   false, &Se::prompt_pin},
+	{S::PinEntry,   E::Cancel,          nullptr,       S::Idle,       true,  &Se::wipe_pin},
+	{S::PinEntry,   E::LogoutKey,       nullptr,       S::Idle,       true,  &Se::wipe_pin},
+	{S::PinEntry,   E::PinTimeout,      nullptr,       S::Idle,       true,  &Se::pin_timed_out},
+	{S::PinEntry,   E::RemoteLogout,    &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
+	{S::PinEntry,   E::RemoteLogout,    nullptr,       S::PinEntry,   false, &Se::noop},
+	{S::PinEntry,   E::ServiceLost,     nullptr,       S::PinEntry,   false, &Se::noop},
+	{S::PinEntry,   E::ServiceRestored, nullptr,       S::PinEntry,   false, &Se::noop},
+
+	// While the PBX and baresip work, keys are still collected so that an
+	// emergency number goes out; everything else waits.
+	{S::LoggingIn,  E::PbxAccepted,     nullptr,       S::LoggingIn,  false, &Se::swap_to_user},
+	{S::LoggingIn,  E::PbxRefused,      nullptr,       S::Idle,       true,  &Se::say_refused},
+	{S::LoggingIn,  E::PbxFailed,       nullptr,       S::Idle,       true,  &Se::say_pbx_failed},
+	{S::LoggingIn,  E::SwapDone,        nullptr,       S::LoggedIn,   false, &Se::commit_user},
+	{S::LoggingIn,  E::SwapFailed,      nullptr,       S::Idle,       true,  &Se::say_register_failed},
+	{S::LoggingIn,  E::EmergencyNumber, nullptr,       S::LoggingIn,  false, &Se::dial_emergency},
+	{S::LoggingIn,  E::DigitTyped,      nullptr,       S::LoggingIn,  false, &Se::noop},
+	{S::LoggingIn,  E::NumberEntered,   nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::LoginCode,       nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::LogoutCode,      nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::LogoutKey,       nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::InvalidCode,     nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::Cancel,          nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::RemoteLogout,    nullptr,       S::LoggingIn,  false, &Se::noop},
+	{S::LoggingIn,  E::ServiceLost,     nullptr,       S::LoggingIn,  false, &Se::noop},
+	{S::LoggingIn,  E::ServiceRestored, nullptr,       S::LoggingIn,  false, &Se::noop},
+
+	{S::LoggingOut, E::SwapDone,        nullptr,       S::Idle,       false, &Se::commit_pool},
+	{S::LoggingOut, E::SwapFailed,      nullptr,       S::Error,      false, &Se::logout_failed},
+	{S::LoggingOut, E::EmergencyNumber, nullptr,       S::LoggingOut, false, &Se::dial_emergency},
+	{S::LoggingOut, E::DigitTyped,      nullptr,       S::LoggingOut, false, &Se::noop},
+	{S::LoggingOut, E::NumberEntered,   nullptr,       S::LoggingOut, false, &Se::say_wait},
+	{S::LoggingOut, E::LoginCode,       nullptr,       S::LoggingOut, false, &Se::say_wait},
+	{S::LoggingOut, E::LogoutCode,      nullptr,       S::LoggingOut, false, &Se::noop},
+	{S::LoggingOut, E::LogoutKey,       nullptr,       S::LoggingOut, false, &Se::noop},
+	{S::LoggingOut, E::InvalidCode,     nullptr,       S::LoggingOut, false, &Se::say_wait},
+	{S::LoggingOut, E::Cancel,          nullptr,       S::LoggingOut, false, &Se::noop},
+	{S::LoggingOut, E::RemoteLogout,    nullptr,       S::LoggingOut, false, &Se::noop},
+	{S::LoggingOut, E::ServiceLost,     nullptr,       S::LoggingOut, false, &Se::noop},
+	{S::LoggingOut, E::ServiceRestored, nullptr,       S::LoggingOut, false, &Se::noop},
+
+	// No service: emergency numbers are still tried; the agent keeps
+	// re-applying the identity and reports ServiceRestored.
+	{S::Error,      E::ServiceRestored, nullptr,       S::Idle,       true,  &Se::say_restored},
+	{S::Error,      E::ServiceLost,     nullptr,       S::Error,      false, &Se::noop},
+	{S::Error,      E::EmergencyNumber, nullptr,       S::Error,      false, &Se::dial_emergency},
+	{S::Error,      E::DigitTyped,      nullptr,       S::Error,      false, &Se::noop},
+	{S::Error,      E::NumberEntered,   nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Error,      E::LoginCode,       nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Error,      E::LogoutCode,      &Se::is_user,  S::Error,      false, &Se::drop_user},
+	{S::Error,      E::LogoutCode,      nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Error,      E::LogoutKey,       &Se::is_user,  S::Error,      false, &Se::drop_user},
+	{S::Error,      E::LogoutKey,       nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Error,      E::RemoteLogout,    &Se::is_user,  S::Error,      false, &Se::drop_user},
+	{S::Error,      E::RemoteLogout,    nullptr,       S::Error,      false, &Se::noop},
+	{S::Error,      E::InvalidCode,     nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Error,      E::Cancel,          nullptr,       S::Error,      false, &Se::noop},
+	{S::Error,      E::SwapDone,        nullptr,       S::Error,      false, &Se::noop},
+	{S::Error,      E::SwapFailed,      nullptr,       S::Error,      false, &Se::noop},
+};
+// clang-format on
+
+namespace {
+
+std::string refusal_text(const std::string &reason, const std::string &ext)
+{
+	if (reason == "wrong_pin")
+		return "Wrong PIN";
+	if (reason == "unknown_extension")
+		return "Unknown extension " + ext;
+	if (reason == "not_permitted")
+		return ext + " may not hot desk";
+	if (reason == "locked")
+		return ext + " locked: try later";
+	if (reason == "device_unauthorized")
+		return "Phone not authorised";
+	return "Login refused";
+}
+
+} // namespace
+
+const char *state_name(State s)
+{
+	switch (s) {
+	case State::Idle: return "idle";
+	case State::Collecting: return "collecting";
+	case State::PinEntry: return "pin-entry";
+	case State::LoggingIn: return "logging-in";
+	case State::LoggedIn: return "logged-in";
+	case State::LoggingOut: return "logging-out";
+	case State::Error: return "error";
+	}
+	return "?";
+}
+
+const char *event_name(Event e)
+{
+	switch (e) {
+	case Event::DigitTyped: return "DigitTyped";
+	case Event::NumberEntered: return "NumberEntered";
+	case Event::EmergencyNumber: return "EmergencyNumber";
+	case Event::LoginCode: return "LoginCode";
+	case Event::LogoutCode: return "LogoutCode";
+	case Event::InvalidCode: return "InvalidCode";
+	case Event::Cancel: return "Cancel";
+	case Event::LogoutKey: return "LogoutKey";
+	case Event::PinDigit: return "PinDigit";
+	case Event::PinConfirm: return "PinConfirm";
+	case Event::PinTimeout: return "PinTimeout";
+	case Event::PbxAccepted: return "PbxAccepted";
+	case Event::PbxRefused: return "PbxRefused";
+	case Event::PbxFailed: return "PbxFailed";
+	case Event::SwapDone: return "SwapDone";
+	case Event::SwapFailed: return "SwapFailed";
+	case Event::ServiceLost: return "ServiceLost";
+	case Event::ServiceRestored: return "ServiceRestored";
+	case Event::RemoteLogout: return "RemoteLogout";
+	}
+	return "?";
+}
+
+Session::Session(DialPlan plan, Identity pool, SessionPorts &ports, SessionTimings t)
+	: plan_(std::move(plan)), pool_(std::move(pool)), ports_(ports), t_(t),
+	  collector_(plan_), occupant_(pool_)
+{
+	pool_.pool = true;
+	occupant_.pool = true;
+}
+
+void Session::dispatch(Event e)
+{
+	for (const Row &r : kTable) {
+		if (r.from != state_ || r.event != e)
+			continue;
+		if (r.guard && !(this->*r.guard)())
+			continue;
+		const State from = state_;
+		state_ = r.to_home ? home() : r.to;
+		(this->*r.action)();
+		if (state_ != from)
+			ports_.log_info(std::string("session: ") + state_name(from) + " -> " +
+					state_name(state_) + " on " + event_name(e));
+		render();
+		return;
+	}
+	ports_.log_bug(std::string("session: unhandled event ") + event_name(e) + " in state " +
+		       state_name(state_));
+}
+
+void Session::dispatch_match(const DialMatch &m)
+{
+	switch (m.kind) {
+	case DialKind::Incomplete: dispatch(Event::DigitTyped); return;
+	case DialKind::Login: pending_ext_ = m.value; dispatch(Event::LoginCode); return;
+	case DialKind::Logout: dispatch(Event::LogoutCode); return;
+	case DialKind::Emergency: number_ = m.value; dispatch(Event::EmergencyNumber); return;
+	case DialKind::Number: number_ = m.value; dispatch(Event::NumberEntered); return;
+	case DialKind::Invalid:
+		message_ = m.value;
+		dispatch(m.value.empty() ? Event::Cancel : Event::InvalidCode);
+		return;
+	}
+}
+
+void Session::on_key(const Key &k)
+{
+	if (!message_.empty()) { // any key dismisses a message
+		message_.clear();
+		ports_.stop_timer(Timer::Message);
+	}
+	if (k.kind == KeyKind::Blf && k.index == 1) {
+		dispatch(Event::LogoutKey); // 3CX: the first BLF key is reserved
+		return;
+	}
+	if (state_ == State::PinEntry) {
+		if (k.kind == KeyKind::Digit) {
+			pin_digit_ = k.digit;
+			dispatch(Event::PinDigit);
+		} else if (k.kind == KeyKind::Hash || k.kind == KeyKind::Send) {
+			dispatch(Event::PinConfirm);
+		} else if (k.kind == KeyKind::Cancel) {
+			dispatch(Event::Cancel);
+		}
+		return;
+	}
+	switch (k.kind) {
+	case KeyKind::Digit:
+	case KeyKind::Star:
+		ports_.stop_timer(Timer::InterDigit);
+		dispatch_match(collector_.push(k.kind == KeyKind::Star ? '*' : k.digit));
+		if (!collector_.empty())
+			ports_.start_timer(Timer::InterDigit, t_.inter_digit_ms);
+		return;
+	case KeyKind::Hash:
+	case KeyKind::Send:
+		ports_.stop_timer(Timer::InterDigit);
+		dispatch_match(collector_.terminate());
+		return;
+	case KeyKind::Cancel:
+		ports_.stop_timer(Timer::InterDigit);
+		collector_.clear();
+		dispatch(Event::Cancel);
+		return;
+	case KeyKind::Blf:
+	case KeyKind::Softkey:
+		return; // BLF dialling and softkeys belong to the board layer
+	}
+}
+
+void Session::on_timer(Timer t)
+{
+	switch (t) {
+	case Timer::InterDigit:
+		if (!collector_.empty())
+			dispatch_match(collector_.terminate());
+		return;
+	case Timer::Pin:
+		if (state_ == State::PinEntry)
+			dispatch(Event::PinTimeout);
+		return;
+	case Timer::Message:
+		message_.clear();
+		render();
+		return;
+	}
+}
+
+void Session::on_login_result(LoginResult r)
+{
+	result_ = std::move(r);
+	switch (result_.kind) {
+	case LoginResult::Accepted: dispatch(Event::PbxAccepted); break;
+	case LoginResult::Refused: dispatch(Event::PbxRefused); break;
+	case LoginResult::Failed: dispatch(Event::PbxFailed); break;
+	}
+}
+
+void Session::on_swap_result(bool ok, const std::string &reason)
+{
+	if (!ok)
+		last_error_ = reason;
+	dispatch(ok ? Event::SwapDone : Event::SwapFailed);
+}
+
+void Session::on_service(bool up)
+{
+	dispatch(up ? Event::ServiceRestored : Event::ServiceLost);
+}
+
+void Session::on_remote_logout() { dispatch(Event::RemoteLogout); }
+
+void Session::resume_as(const Identity &user)
+{
+	set_occupant(user);
+	state_ = home();
+	render();
+}
+
+std::vector<std::string> Session::display_lines() const
+{
+	std::string status;
+	switch (state_) {
+	case State::Idle: status = "Emergency calls only"; break;
+	case State::LoggedIn: status = "Ready"; break;
+	case State::Collecting: status = "Dial: " + collector_.text(); break;
+	case State::PinEntry: status = "PIN for " + pending_ext_ + ": " + std::string(pin_.size(), '*'); break;
+	case State::LoggingIn: status = "Logging in " + pending_ext_ + "..."; break;
+	case State::LoggingOut: status = "Logging out..."; break;
+	case State::Error: status = "No service"; break;
+	}
+	if (!message_.empty())
+		status = message_;
+	return {occupant_.label(), status};
+}
+
+void Session::render() { ports_.show(display_lines()); }
+
+void Session::say(const std::string &msg)
+{
+	message_ = msg;
+	ports_.start_timer(Timer::Message, t_.message_ms);
+}
+
+void Session::set_occupant(const Identity &id)
+{
+	Identity old = std::move(occupant_);
+	occupant_ = id;
+	old.wipe();
+	ports_.occupant_changed(occupant_);
+}
+
+// ---- actions ----
+
+void Session::show_digits() {}
+
+void Session::clear_digits() { collector_.clear(); }
+
+void Session::dial_emergency()
+{
+	ports_.log_info("session: emergency call to " + number_);
+	ports_.dial(number_);
+	say("Emergency call " + number_);
+}
+
+void Session::dial_number()
+{
+	if (dial_policy(plan_, logged_in(), number_) == DialDecision::Refuse) {
+		ports_.log_info("session: refused call from the pool identity");
+		say("Log in to call: *77*ext*");
+		return;
+	}
+	ports_.dial(number_);
+	say("Calling " + number_);
+}
+
+void Session::begin_pin()
+{
+	wipe_pin();
+	ports_.start_timer(Timer::Pin, t_.pin_ms);
+}
+
+void Session::add_pin()
+{
+	if (pin_.size() < 16)
+		pin_ += pin_digit_;
+	pin_digit_ = 0;
+	ports_.start_timer(Timer::Pin, t_.pin_ms);
+}
+
+void Session::prompt_pin() { say("Enter PIN, then #"); }
+
+void Session::send_login()
+{
+	ports_.stop_timer(Timer::Pin);
+	ports_.pbx_login(pending_ext_, pin_);
+	wipe_pin(); // the PIN lives only as long as the request needs it
+}
+
+void Session::wipe_pin()
+{
+	for (auto &c : pin_)
+		c = '\0';
+	pin_.clear();
+	ports_.stop_timer(Timer::Pin);
+}
+
+void Session::pin_timed_out()
+{
+	wipe_pin();
+	say("Login timed out");
+}
+
+void Session::swap_to_user()
+{
+	pending_user_ = std::move(result_.user);
+	result_ = {};
+	ports_.swap_to(pending_user_, false);
+}
+
+void Session::commit_user()
+{
+	last_error_.clear();
+	set_occupant(pending_user_);
+	pending_user_.wipe();
+	pending_user_ = {};
+	say("Welcome " + (occupant_.name.empty() ? occupant_.ext : occupant_.name));
+}
+
+void Session::say_refused()
+{
+	last_error_ = "login refused: " + result_.reason;
+	say(refusal_text(result_.reason, pending_ext_));
+	result_ = {};
+}
+
+void Session::say_pbx_failed()
+{
+	last_error_ = "login server unreachable";
+	say("Login server unreachable");
+	result_ = {};
+}
+
+void Session::say_register_failed()
+{
+	pending_user_.wipe();
+	pending_user_ = {};
+	say("Registration failed");
+}
+
+void Session::start_logout()
+{
+	collector_.clear();
+	wipe_pin();
+	ports_.pbx_logout(occupant_.ext);
+	ports_.swap_to(pool_, true);
+}
+
+void Session::commit_pool()
+{
+	set_occupant(pool_);
+	say("Logged out");
+}
+
+void Session::logout_failed()
+{
+	// The swapper removed the user's account anyway (force_break): the
+	// phone is the pool again, waiting for its registration.
+	set_occupant(pool_);
+}
+
+void Session::drop_user()
+{
+	ports_.pbx_logout(occupant_.ext);
+	set_occupant(pool_);
+	ports_.swap_to(pool_, true);
+}
+
+void Session::say_not_logged_in() { say("Not logged in"); }
+void Session::say_invalid() { say(message_.empty() ? "Unknown code" : message_); }
+void Session::say_wait() { say("Please wait"); }
+void Session::say_no_service() { say("No service"); }
+void Session::say_restored() { say("Service restored"); }
+
+} // namespace hotdesk

@@ -1,0 +1,168 @@
+// The hot-desking session: one declared transition table (session.cpp) over
+// the states below. Pure logic: it talks to the world only through
+// SessionPorts, so unit tests drive it with a fake and the daemon with
+// baresip, the PBX client, the display and re timers.
+//
+// Diagram: docs/session-state-machine.dot (keep it beside the table).
+#pragma once
+
+#include "dial_plan.h"
+#include "identity.h"
+#include "key.h"
+
+#include <string>
+#include <vector>
+
+namespace hotdesk {
+
+enum class State { Idle, Collecting, PinEntry, LoggingIn, LoggedIn, LoggingOut, Error };
+
+enum class Event {
+	DigitTyped,      // collector wants more
+	NumberEntered,   // collector terminated with an ordinary number
+	EmergencyNumber, // collector matched an emergency number
+	LoginCode,       // *77*<ext>*
+	LogoutCode,      // *77*5*
+	InvalidCode,
+	Cancel,
+	LogoutKey,
+	PinDigit,
+	PinConfirm,
+	PinTimeout,
+	PbxAccepted,
+	PbxRefused,
+	PbxFailed,
+	SwapDone,
+	SwapFailed,
+	ServiceLost,     // baresip gone or our identity not registered
+	ServiceRestored, // baresip back and our identity re-applied
+	RemoteLogout,    // the PBX logs the user out
+};
+
+const char *state_name(State s);
+const char *event_name(Event e);
+
+enum class Timer { InterDigit, Pin, Message };
+
+struct LoginResult {
+	enum Kind { Accepted, Refused, Failed } kind = Failed;
+	Identity user;      // when Accepted
+	std::string reason; // machine reason from the PBX ("wrong_pin", ...)
+};
+
+class SessionPorts {
+public:
+	virtual ~SessionPorts() = default;
+	virtual void show(const std::vector<std::string> &lines) = 0;
+	virtual void dial(const std::string &number) = 0;
+	virtual void pbx_login(const std::string &ext, const std::string &pin) = 0;
+	virtual void pbx_logout(const std::string &ext) = 0;
+	// Make-before-break swap; the result comes back as on_swap_result().
+	// force_break: remove the old identity even if the new one fails to
+	// register (logout must not leave the user's account on the phone).
+	virtual void swap_to(const Identity &to, bool force_break) = 0;
+	virtual void start_timer(Timer t, unsigned ms) = 0;
+	virtual void stop_timer(Timer t) = 0;
+	virtual void log_info(const std::string &msg) = 0;
+	virtual void log_bug(const std::string &msg) = 0;
+	// The occupant changed (persist it, tell the status endpoint).
+	virtual void occupant_changed(const Identity &now) = 0;
+};
+
+struct SessionTimings {
+	unsigned inter_digit_ms = 4000;
+	unsigned pin_ms = 30000;
+	unsigned message_ms = 3000;
+};
+
+class Session {
+public:
+	Session(DialPlan plan, Identity pool, SessionPorts &ports, SessionTimings t = {});
+
+	// Inputs.
+	void on_key(const Key &k);
+	void on_timer(Timer t);
+	void on_login_result(LoginResult r);
+	void on_swap_result(bool ok, const std::string &reason);
+	void on_service(bool up);
+	void on_remote_logout();
+	// Resume as a user after a restart (state restored from disk).
+	void resume_as(const Identity &user);
+
+	State state() const { return state_; }
+	const Identity &occupant() const { return occupant_; }
+	bool logged_in() const { return !occupant_.pool; }
+	const std::string &last_error() const { return last_error_; }
+	std::vector<std::string> display_lines() const;
+
+	using Action = void (Session::*)();
+	using Guard = bool (Session::*)() const;
+	struct Row {
+		State from;
+		Event event;
+		Guard guard; // nullptr: always
+		State to;    // State::Idle/LoggedIn are resolved by home() when `to_home`
+		bool to_home;
+		Action action;
+	};
+
+private:
+	static const Row kTable[]; // the declared transition table (session.cpp)
+
+	void dispatch(Event e);
+	void dispatch_match(const DialMatch &m);
+	void render();
+	void say(const std::string &msg);
+	State home() const { return occupant_.pool ? State::Idle : State::LoggedIn; }
+	void set_occupant(const Identity &id);
+
+	// Guards.
+	bool is_user() const { return logged_in(); }
+	bool has_pin() const { return !pin_.empty(); }
+
+	// Actions.
+	void noop() {}
+	void show_digits();
+	void clear_digits();
+	void dial_emergency();
+	void dial_number();
+	void begin_pin();
+	void add_pin();
+	void prompt_pin();
+	void send_login();
+	void wipe_pin();
+	void pin_timed_out();
+	void swap_to_user();
+	void commit_user();
+	void say_refused();
+	void say_pbx_failed();
+	void say_register_failed();
+	void start_logout();
+	void commit_pool();
+	void logout_failed();
+	void say_not_logged_in();
+	void say_invalid();
+	void say_wait();
+	void say_no_service();
+	void say_restored();
+	void drop_user();
+
+	DialPlan plan_;
+	Identity pool_;
+	SessionPorts &ports_;
+	SessionTimings t_;
+	DigitCollector collector_;
+
+	State state_ = State::Idle;
+	Identity occupant_;
+	Identity pending_user_;
+	std::string pending_ext_;
+	std::string number_;
+	std::string pin_;
+	char pin_digit_ = 0;
+	LoginResult result_;
+	std::string message_;
+	std::string last_error_;
+};
+
+} // namespace hotdesk

@@ -1,0 +1,60 @@
+#include "ctrl_message.h"
+
+#include "../re/re_cxx.h"
+
+namespace hotdesk {
+
+namespace {
+constexpr unsigned kMaxDepth = 4; // ctrl_tcp objects are flat
+}
+
+Expected<std::string> ctrl_encode_command(const std::string &command,
+					  const std::string &params, const std::string &token)
+{
+	ReRef<struct odict> o;
+	if (odict_alloc(o.out(), 8))
+		return make_error("ctrl", "out of memory");
+	if (odict_entry_add(o.get(), "command", ODICT_STRING, command.c_str()) ||
+	    odict_entry_add(o.get(), "params", ODICT_STRING, params.c_str()) ||
+	    odict_entry_add(o.get(), "token", ODICT_STRING, token.c_str()))
+		return make_error("ctrl", "cannot build command");
+	char *s = nullptr;
+	if (re_sdprintf(&s, "%H", json_encode_odict, o.get()) || !s)
+		return make_error("ctrl", "cannot encode command");
+	std::string out(s);
+	mem_deref(s);
+	return out;
+}
+
+Expected<CtrlMessage> ctrl_decode(std::string_view payload)
+{
+	ReRef<struct odict> o;
+	if (json_decode_odict(o.out(), 16, payload.data(), payload.size(), kMaxDepth))
+		return make_error("ctrl", "frame is not valid JSON");
+	CtrlMessage m;
+	bool flag = false;
+	if (odict_get_boolean(o.get(), &flag, "response") && flag) {
+		m.kind = CtrlMessage::Response;
+		if (!odict_get_boolean(o.get(), &m.ok, "ok"))
+			return make_error("ctrl", "response without boolean 'ok'");
+		m.token = odict_str(o.get(), "token");
+		m.data = odict_str(o.get(), "data");
+		return m;
+	}
+	if (odict_get_boolean(o.get(), &flag, "event") && flag) {
+		m.kind = CtrlMessage::Event;
+		m.type = odict_str(o.get(), "type");
+		if (m.type.empty())
+			return make_error("ctrl", "event without 'type'");
+		m.klass = odict_str(o.get(), "class");
+		m.aor = odict_str(o.get(), "accountaor");
+		m.param = odict_str(o.get(), "param");
+		m.direction = odict_str(o.get(), "direction");
+		m.peeruri = odict_str(o.get(), "peeruri");
+		m.call_id = odict_str(o.get(), "id");
+		return m;
+	}
+	return make_error("ctrl", "frame is neither a response nor an event");
+}
+
+} // namespace hotdesk

@@ -1,0 +1,73 @@
+// The daemon's wiring: keys -> Session -> baresip (ctrl_tcp), PBX (HTTPS),
+// display; baresip's events -> Session. Runs on libre's event loop.
+#pragma once
+
+#include "../board/board.h"
+#include "../core/account_line.h"
+#include "../core/session.h"
+#include "../ctrl/ctrl_client.h"
+#include "../http/http_client.h"
+#include "../pbx/pbx_client.h"
+#include "../sip/account_swap.h"
+#include "config.h"
+
+#include "../../platform/display/display.h"
+#include "../../platform/keys/key_source.h"
+
+#include <memory>
+#include <optional>
+
+namespace hotdesk {
+
+class Agent : public SessionPorts {
+public:
+	Agent(Config cfg, platform::KeySource &keys, platform::Display &display);
+	~Agent() override;
+
+	Status start();
+
+	// SessionPorts
+	void show(const std::vector<std::string> &lines) override;
+	void dial(const std::string &number) override;
+	void pbx_login(const std::string &ext, const std::string &pin) override;
+	void pbx_logout(const std::string &ext) override;
+	void swap_to(const Identity &to, bool force_break) override;
+	void start_timer(Timer t, unsigned ms) override;
+	void stop_timer(Timer t) override;
+	void log_info(const std::string &msg) override;
+	void log_bug(const std::string &msg) override;
+	void occupant_changed(const Identity &now) override;
+
+private:
+	struct TimerSlot {
+		Agent *self;
+		Timer which;
+		struct tmr tmr;
+	};
+
+	void on_ctrl_up();
+	void on_ctrl_down(const std::string &why);
+	void on_ctrl_event(const CtrlMessage &m);
+	void reconcile();
+	void reconcile_with(const std::vector<std::string> &present);
+	std::string applied_aor() const;
+	static void timer_h(void *arg);
+
+	Config cfg_;
+	platform::KeySource &keys_;
+	platform::Display &display_;
+	Identity pool_;
+	AccountOptions account_opts_;
+	HttpClient http_;
+	std::unique_ptr<PbxClient> pbx_;
+	std::unique_ptr<CtrlClient> ctrl_;
+	std::unique_ptr<AccountSwap> swap_;
+	std::unique_ptr<Session> session_;
+	TimerSlot timers_[3];
+	// The AOR baresip has for us right now (empty before the first apply).
+	std::string in_baresip_;
+	bool reconciling_ = false;
+	uint64_t pin_key_ms_ = 0; // for the login latency log line
+};
+
+} // namespace hotdesk

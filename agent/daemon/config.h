@@ -1,0 +1,49 @@
+// hotdeskd's configuration: one file in baresip's "key value" style, read
+// with libre's conf. Every key, its default and its meaning are listed in
+// docs/config.md and in the example hotdeskd.conf. Secrets (the pool's SIP
+// password, the device's PBX token) live in a separate secrets file that
+// must not be readable by group or others.
+#pragma once
+
+#include "../core/dial_plan.h"
+#include "../core/error.h"
+#include "../core/session.h"
+
+#include <string>
+
+namespace hotdesk {
+
+struct Config {
+	std::string device_id = "02:00:00:00:00:01";
+	std::string pool_ext = "HD0001";
+	std::string pool_sip_user; // default: pool_ext
+	std::string registrar = "127.0.0.1:5060";
+	std::string outbound_proxy;
+	unsigned register_interval = 300;
+	unsigned register_timeout_ms = 8000;
+	std::string ctrl_tcp = "127.0.0.1:4444";
+	unsigned ctrl_timeout_ms = 3000;
+	std::string pbx_url = "https://127.0.0.1:8443";
+	std::string pbx_ca = "/etc/hotdesk/pbx-ca.pem";
+	unsigned pbx_connect_timeout_ms = 3000;
+	unsigned pbx_timeout_ms = 8000;
+	std::string secrets_file = "/etc/hotdesk/secrets";
+	DialPlan dial_plan;
+	SessionTimings timings;
+	std::string board_dir = "/usr/share/hotdesk/boards/host";
+	std::string key_socket = "/run/hotdesk/keys.sock";
+	std::string display_log;
+	std::string tty = "auto"; // auto | on | off
+	std::string log_level = "info";
+
+	// From secrets_file.
+	std::string pool_password;
+	std::string pbx_token;
+};
+
+Expected<Config> config_parse(const std::string &text);
+Expected<Config> config_load(const std::string &path);
+// Reads pool_password and pbx_token; refuses a file others can read.
+Status config_load_secrets(Config &cfg);
+
+} // namespace hotdesk

@@ -1,0 +1,118 @@
+// hotdeskd: hot desking for desk phones running baresip. See README.md.
+// Exceptions and process concerns stay here, at the edge.
+
+#include "../re/log.h"
+#include "../re/re_cxx.h"
+#include "agent.h"
+#include "config.h"
+
+#include "../../platform/display/host/host_display.h"
+#include "../../platform/keys/host/host_key_source.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+#ifndef HOTDESK_VERSION
+#define HOTDESK_VERSION "0.0.0"
+#endif
+
+using namespace hotdesk;
+
+namespace {
+
+void usage()
+{
+	std::fprintf(stderr, "usage: hotdeskd -c <hotdeskd.conf> [--check]\n"
+			     "       hotdeskd --version\n");
+}
+
+void on_signal(int sig)
+{
+	log_info(std::string("hotdeskd: signal ") + std::to_string(sig) + ", stopping");
+	re_cancel();
+}
+
+LogLevel level_of(const std::string &s)
+{
+	if (s == "debug")
+		return LogLevel::Debug;
+	if (s == "warn")
+		return LogLevel::Warn;
+	if (s == "error")
+		return LogLevel::Error;
+	return LogLevel::Info;
+}
+
+int run(Config cfg)
+{
+	auto board = board_load(cfg.board_dir);
+	if (!board) {
+		log_error(board.error().str());
+		return 2;
+	}
+	const bool tty = cfg.tty == "on" || (cfg.tty == "auto" && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+	platform::HostDisplay display(board->display_lines, board->display_columns, cfg.display_log, tty);
+	platform::HostKeySource keys(*board, cfg.key_socket, tty);
+	Agent agent(std::move(cfg), keys, display);
+	if (auto s = agent.start(); !s) {
+		log_error(s.error().str());
+		return 1;
+	}
+	log_info("hotdeskd " HOTDESK_VERSION " running");
+	re_main(on_signal);
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	std::string conf_path;
+	bool check_only = false;
+	for (int i = 1; i < argc; ++i) {
+		const std::string a = argv[i];
+		if (a == "-c" && i + 1 < argc) {
+			conf_path = argv[++i];
+		} else if (a == "--check") {
+			check_only = true;
+		} else if (a == "--version") {
+			std::printf("hotdeskd %s\n", HOTDESK_VERSION);
+			return 0;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (conf_path.empty()) {
+		usage();
+		return 2;
+	}
+	auto cfg = config_load(conf_path);
+	if (!cfg) {
+		log_error(cfg.error().str());
+		return 2;
+	}
+	log_set_level(level_of(cfg->log_level));
+	if (check_only) {
+		std::printf("%s: ok\n", conf_path.c_str());
+		return 0;
+	}
+	if (auto s = config_load_secrets(*cfg); !s) {
+		log_error(s.error().str());
+		return 2;
+	}
+	if (libre_init()) {
+		log_error("cannot initialise libre");
+		return 1;
+	}
+	int rc = 1;
+	try {
+		rc = run(std::move(*cfg));
+	} catch (const std::exception &e) {
+		log_error(std::string("fatal: ") + e.what());
+	}
+	libre_close();
+	return rc;
+}

@@ -1,0 +1,198 @@
+#include "http_client.h"
+
+#include <curl/curl.h>
+
+#include <utility>
+
+namespace hotdesk {
+
+struct HttpClient::Transfer {
+	HttpRequest req;
+	Done done;
+	CURL *easy = nullptr;
+	struct curl_slist *headers = nullptr;
+	std::string body;
+	size_t max = 0;
+	bool too_big = false;
+	char errbuf[CURL_ERROR_SIZE] = {0};
+
+	~Transfer()
+	{
+		for (auto &c : req.body) // the body may hold a PIN
+			c = '\0';
+		curl_slist_free_all(headers);
+		if (easy)
+			curl_easy_cleanup(easy);
+	}
+};
+
+HttpClient::HttpClient() { tmr_init(&tmr_); }
+
+HttpClient::~HttpClient()
+{
+	tmr_cancel(&tmr_);
+	for (auto &kv : transfers_)
+		curl_multi_remove_handle(multi_, kv.first);
+	transfers_.clear();
+	for (auto &kv : watches_)
+		fd_close(kv.first);
+	watches_.clear();
+	if (multi_)
+		curl_multi_cleanup(multi_);
+}
+
+Status HttpClient::init()
+{
+	static const bool global_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!global_ok)
+		return make_error("http", "curl_global_init failed");
+	multi_ = curl_multi_init();
+	if (!multi_)
+		return make_error("http", "curl_multi_init failed");
+	curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+	curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+	return Ok{};
+}
+
+void HttpClient::perform(HttpRequest req, Done done)
+{
+	auto t = std::make_unique<Transfer>();
+	t->req = std::move(req);
+	t->done = std::move(done);
+	t->max = t->req.max_response;
+	t->easy = curl_easy_init();
+	if (!t->easy) {
+		t->done(make_error("http", "curl_easy_init failed"));
+		return;
+	}
+	CURL *e = t->easy;
+	Transfer *tp = t.get();
+	curl_easy_setopt(e, CURLOPT_URL, tp->req.url.c_str());
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (!tp->req.ca_file.empty())
+		curl_easy_setopt(e, CURLOPT_CAINFO, tp->req.ca_file.c_str());
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(tp->req.connect_timeout_ms));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(tp->req.total_timeout_ms));
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tp->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, tp);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION,
+			 +[](char *ptr, size_t size, size_t n, void *userp) -> size_t {
+				 auto *tr = static_cast<Transfer *>(userp);
+				 const size_t len = size * n;
+				 if (tr->body.size() + len > tr->max) {
+					 tr->too_big = true;
+					 return 0; // aborts the transfer
+				 }
+				 tr->body.append(ptr, len);
+				 return len;
+			 });
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, tp);
+	for (const auto &h : tp->req.headers)
+		tp->headers = curl_slist_append(tp->headers, h.c_str());
+	if (tp->req.method == "POST") {
+		tp->headers = curl_slist_append(tp->headers, "Content-Type: application/json");
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, tp->req.body.c_str());
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(tp->req.body.size()));
+	} else if (tp->req.method != "GET") {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, tp->req.method.c_str());
+	}
+	tp->headers = curl_slist_append(tp->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, tp->headers);
+	transfers_[e] = std::move(t);
+	if (curl_multi_add_handle(multi_, e) != CURLM_OK) {
+		auto owned = std::move(transfers_[e]);
+		transfers_.erase(e);
+		owned->done(make_error("http", "cannot start request"));
+	}
+}
+
+int HttpClient::socket_cb(CURL *, curl_socket_t fd, int what, void *userp, void *)
+{
+	auto *self = static_cast<HttpClient *>(userp);
+	if (what == CURL_POLL_REMOVE) {
+		fd_close(fd);
+		self->watches_.erase(fd);
+		return 0;
+	}
+	int flags = 0;
+	if (what & CURL_POLL_IN)
+		flags |= FD_READ;
+	if (what & CURL_POLL_OUT)
+		flags |= FD_WRITE;
+	auto &w = self->watches_[fd];
+	if (!w)
+		w.reset(new Watch{self, fd});
+	fd_listen(fd, flags, fd_h, w.get());
+	return 0;
+}
+
+int HttpClient::timer_cb(CURLM *, long timeout_ms, void *userp)
+{
+	auto *self = static_cast<HttpClient *>(userp);
+	if (timeout_ms < 0)
+		tmr_cancel(&self->tmr_);
+	else
+		tmr_start(&self->tmr_, static_cast<uint64_t>(timeout_ms), tmr_h, self);
+	return 0;
+}
+
+void HttpClient::fd_h(int flags, void *arg)
+{
+	auto *w = static_cast<Watch *>(arg);
+	int ev = 0;
+	if (flags & FD_READ)
+		ev |= CURL_CSELECT_IN;
+	if (flags & FD_WRITE)
+		ev |= CURL_CSELECT_OUT;
+	if (flags & FD_EXCEPT)
+		ev |= CURL_CSELECT_ERR;
+	w->self->action(w->fd, ev);
+}
+
+void HttpClient::tmr_h(void *arg) { static_cast<HttpClient *>(arg)->action(CURL_SOCKET_TIMEOUT, 0); }
+
+void HttpClient::action(int fd, int ev)
+{
+	int running = 0;
+	curl_multi_socket_action(multi_, fd, ev, &running);
+	reap();
+}
+
+void HttpClient::reap()
+{
+	int left = 0;
+	while (CURLMsg *msg = curl_multi_info_read(multi_, &left)) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		CURL *e = msg->easy_handle;
+		const CURLcode rc = msg->data.result;
+		curl_multi_remove_handle(multi_, e);
+		auto it = transfers_.find(e);
+		if (it == transfers_.end())
+			continue;
+		auto t = std::move(it->second);
+		transfers_.erase(it);
+		if (t->too_big) {
+			t->done(make_error("http", "response larger than " + std::to_string(t->max) + " bytes"));
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			std::string why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+			t->done(make_error("http", why));
+			continue;
+		}
+		HttpResponse r;
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
+		r.body = std::move(t->body);
+		t->done(std::move(r));
+	}
+}
+
+} // namespace hotdesk

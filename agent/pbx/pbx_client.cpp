@@ -1,0 +1,60 @@
+#include "pbx_client.h"
+
+#include "pbx_protocol.h"
+
+namespace hotdesk {
+
+HttpRequest PbxClient::post(const std::string &what, std::string body) const
+{
+	HttpRequest r;
+	r.method = "POST";
+	r.url = cfg_.base_url + "/api/v1/devices/" + cfg_.device_id + "/" + what;
+	r.body = std::move(body);
+	r.ca_file = cfg_.ca_file;
+	r.connect_timeout_ms = cfg_.connect_timeout_ms;
+	r.total_timeout_ms = cfg_.total_timeout_ms;
+	r.headers.push_back("Authorization: Bearer " + cfg_.token);
+	r.headers.push_back("Accept: application/json");
+	return r;
+}
+
+void PbxClient::login(const std::string &ext, const std::string &pin,
+		      std::function<void(LoginResult)> done)
+{
+	auto body = pbx_login_body(ext, pin);
+	if (!body) {
+		LoginResult r;
+		r.reason = body.error().str();
+		done(std::move(r));
+		return;
+	}
+	http_.perform(post("login", std::move(*body)), [done](Expected<HttpResponse> resp) {
+		if (!resp) {
+			LoginResult r;
+			r.kind = LoginResult::Failed;
+			r.reason = resp.error().str();
+			done(std::move(r));
+			return;
+		}
+		done(pbx_parse_login(resp->status, resp->body));
+	});
+}
+
+void PbxClient::logout(const std::string &ext, std::function<void(Status)> done)
+{
+	auto body = pbx_logout_body(ext);
+	if (!body) {
+		done(body.error());
+		return;
+	}
+	http_.perform(post("logout", std::move(*body)), [done](Expected<HttpResponse> resp) {
+		if (!resp)
+			done(resp.error());
+		else if (resp->status != 200)
+			done(make_error("pbx", "logout answered HTTP " + std::to_string(resp->status)));
+		else
+			done(Ok{});
+	});
+}
+
+} // namespace hotdesk

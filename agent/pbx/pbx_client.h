@@ -1,0 +1,35 @@
+// The PBX hot-desking service over HTTPS (docs/protocol.md), on HttpClient.
+#pragma once
+
+#include "../core/session.h"
+#include "../http/http_client.h"
+
+#include <functional>
+#include <string>
+
+namespace hotdesk {
+
+struct PbxConfig {
+	std::string base_url;  // https://pbx.example.com:8443
+	std::string ca_file;   // pinned CA that signed the PBX's certificate
+	std::string device_id; // MAC address as the PBX knows the device
+	std::string token;     // per-device secret; never logged
+	unsigned connect_timeout_ms = 3000;
+	unsigned total_timeout_ms = 8000;
+};
+
+class PbxClient {
+public:
+	PbxClient(HttpClient &http, PbxConfig cfg) : http_(http), cfg_(std::move(cfg)) {}
+
+	void login(const std::string &ext, const std::string &pin, std::function<void(LoginResult)> done);
+	void logout(const std::string &ext, std::function<void(Status)> done);
+
+private:
+	HttpRequest post(const std::string &what, std::string body) const;
+
+	HttpClient &http_;
+	PbxConfig cfg_;
+};
+
+} // namespace hotdesk

@@ -1,0 +1,56 @@
+// libre from C++: the header needs these defines (its .pc omits them), and
+// a small owner for re's reference-counted memory.
+#pragma once
+
+#ifndef HAVE_INTTYPES_H
+#define HAVE_INTTYPES_H 1
+#endif
+#ifndef HAVE_STDBOOL_H
+#define HAVE_STDBOOL_H 1
+#endif
+extern "C" {
+#include <re.h>
+}
+
+#undef DEBUG_MODULE
+#undef list_head
+
+#include <string>
+
+namespace hotdesk {
+
+// Owns one reference of re-allocated memory (mem_deref on destruction).
+template <class T> class ReRef {
+public:
+	ReRef() = default;
+	explicit ReRef(T *p) : p_(p) {}
+	~ReRef() { reset(); }
+	ReRef(const ReRef &) = delete;
+	ReRef &operator=(const ReRef &) = delete;
+	ReRef(ReRef &&o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+	ReRef &operator=(ReRef &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			p_ = o.p_;
+			o.p_ = nullptr;
+		}
+		return *this;
+	}
+	T *get() const { return p_; }
+	T **out() { reset(); return &p_; }
+	void reset() { p_ = static_cast<T *>(mem_deref(p_)); }
+	explicit operator bool() const { return p_ != nullptr; }
+
+private:
+	T *p_ = nullptr;
+};
+
+// A string field of a JSON object, or "" when absent or not a string.
+inline std::string odict_str(const struct odict *o, const char *key)
+{
+	const char *s = odict_string(o, key);
+	return s ? s : "";
+}
+
+} // namespace hotdesk

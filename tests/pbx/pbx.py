@@ -1,0 +1,378 @@
+#!/usr/bin/python3
+"""Reference PBX hot-desking service (protocol v1, see docs/protocol.md).
+
+    python3 tests/pbx/pbx.py --config CONFIG.json --listen 127.0.0.1:PORT \
+        --cert CERT --key KEY [--state-log FILE] [--test-hooks]
+
+Prints `pbx: listening on https://127.0.0.1:PORT` on stdout when ready. Logs one line per
+request to stderr (method, path, status; never bodies, PINs, passwords or tokens).
+Standard library only (Debian bookworm python3 3.11).
+"""
+
+import argparse
+import datetime
+import hmac
+import http.server
+import json
+import os
+import signal
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+
+MAX_BODY = 16 * 1024
+DRAIN_LIMIT = 1024 * 1024  # larger bodies: answer 400 and close without reading
+API = "/api/v1"
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def norm_mac(mac):
+    return mac.strip().lower().replace("-", ":")
+
+
+class Refusal(Exception):
+    def __init__(self, status, reason, message):
+        super().__init__(message)
+        self.status, self.reason, self.message = status, reason, message
+
+
+class State:
+    """All PBX state, guarded by one lock."""
+
+    def __init__(self, cfg, state_log=None):
+        self.lock = threading.Lock()
+        self.sip_domain = str(cfg["sip_domain"])
+        self.lockout_after = int(cfg.get("lockout_after", 3))
+        self.lockout_seconds = float(cfg.get("lockout_seconds", 300))
+        self.admin_token = str(cfg.get("admin_token", ""))
+        self.devices = {}
+        for mac, d in cfg.get("devices", {}).items():
+            self.devices[norm_mac(mac)] = {
+                "mac": norm_mac(mac), "pool_ext": str(d["pool_ext"]), "token": str(d["token"]),
+                "user": None, "since": now_iso()}
+        self.users = {str(ext): dict(u) for ext, u in cfg.get("users", {}).items()}
+        self.fails = {}          # ext -> consecutive wrong PINs
+        self.locked_until = {}   # ext -> monotonic deadline
+        self.state_log = state_log
+
+    def _log_state(self, mac, event, ext=None):
+        if not self.state_log:
+            return
+        rec = {"time": now_iso(), "mac": mac, "event": event}
+        if ext is not None:
+            rec["ext"] = ext
+        with open(self.state_log, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+
+    # -- auth ---------------------------------------------------------------
+    def device_for(self, mac, bearer):
+        dev = self.devices.get(norm_mac(mac))
+        # compare against a dummy when the MAC is unknown: same answer, similar timing
+        expected = dev["token"] if dev else "\0unknown-device\0"
+        if bearer is None or not hmac.compare_digest(bearer.encode(), expected.encode()) \
+                or dev is None:
+            raise Refusal(401, "device_unauthorized", "device not authorised")
+        return dev
+
+    def admin_ok(self, bearer):
+        return bool(self.admin_token) and bearer is not None and \
+            hmac.compare_digest(bearer.encode(), self.admin_token.encode())
+
+    # -- operations -----------------------------------------------------------
+    def _set_idle(self, dev, event):
+        old = dev["user"]
+        dev["user"] = None
+        dev["since"] = now_iso()
+        self._log_state(dev["mac"], event, old)
+
+    def login(self, dev, ext, pin):
+        with self.lock:
+            user = self.users.get(ext)
+            if user is None:
+                raise Refusal(404, "unknown_extension", "Unknown extension")
+            if not user.get("hotdesk", False):
+                raise Refusal(403, "not_permitted", "Hot desking not permitted for this extension")
+            until = self.locked_until.get(ext)
+            if until is not None:
+                if time.monotonic() < until:
+                    raise Refusal(403, "locked", "Too many wrong PINs; try again later")
+                del self.locked_until[ext]
+            if not hmac.compare_digest(str(pin).encode(), str(user.get("pin", "")).encode()):
+                n = self.fails.get(ext, 0) + 1
+                if n >= self.lockout_after:
+                    self.fails.pop(ext, None)
+                    self.locked_until[ext] = time.monotonic() + self.lockout_seconds
+                    self._log_state(dev["mac"], "locked", ext)
+                    raise Refusal(403, "locked", "Too many wrong PINs; extension locked")
+                self.fails[ext] = n
+                raise Refusal(403, "wrong_pin", "Wrong PIN")
+            self.fails.pop(ext, None)
+            # the user leaves any other device (move)
+            for other in self.devices.values():
+                if other is not dev and other["user"] == ext:
+                    self._set_idle(other, "moved_away")
+            # the device's previous user leaves it (roam)
+            if dev["user"] is not None and dev["user"] != ext:
+                self._set_idle(dev, "roamed_out")
+            if dev["user"] != ext:
+                dev["user"] = ext
+                dev["since"] = now_iso()
+            self._log_state(dev["mac"], "login", ext)
+            return {"ext": ext, "name": str(user.get("name", "")), "sip_user": ext,
+                    "sip_password": str(user.get("sip_password", "")),
+                    "sip_domain": self.sip_domain}
+
+    def logout(self, dev, ext):
+        with self.lock:
+            if dev["user"] == ext:
+                self._set_idle(dev, "logout")
+
+    def set_sip_password(self, ext, pw):
+        with self.lock:
+            if ext not in self.users:
+                raise Refusal(404, "unknown_extension", "Unknown extension")
+            self.users[ext]["sip_password"] = pw
+
+    def view(self):
+        with self.lock:
+            out = []
+            for dev in sorted(self.devices.values(), key=lambda d: d["mac"]):
+                user = None
+                if dev["user"] is not None:
+                    user = {"ext": dev["user"],
+                            "name": str(self.users.get(dev["user"], {}).get("name", ""))}
+                out.append({"mac": dev["mac"], "pool_ext": dev["pool_ext"],
+                            "state": "logged_in" if user else "idle", "user": user,
+                            "since": dev["since"]})
+            return out
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hotdesk-pbx/1"
+    sys_version = ""
+    timeout = 10  # per-connection socket timeout (also bounds the TLS handshake)
+
+    # -- plumbing ---------------------------------------------------------------
+    def log_message(self, fmt, *args):  # silence the default (we log ourselves)
+        pass
+
+    def log_request(self, code="-", size="-"):
+        path = urllib.parse.urlsplit(self.path).path if hasattr(self, "path") else "-"
+        sys.stderr.write("pbx: %s %s %s %s\n" % (
+            self.address_string(), getattr(self, "command", "-"), path, code))
+        sys.stderr.flush()
+
+    def _send(self, status, body, ctype="application/json"):
+        if isinstance(body, (dict, list)):
+            data = json.dumps(body).encode()
+        else:
+            data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype + ("" if ctype == "application/json"
+                                                   else "; charset=utf-8"))
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _refuse(self, r):
+        self._send(r.status, {"result": "refused", "reason": r.reason, "message": r.message})
+
+    def _bearer(self):
+        h = self.headers.get("Authorization", "")
+        if h[:7].lower() == "bearer ":
+            return h[7:].strip()
+        return None
+
+    def _body(self):
+        te = self.headers.get("Transfer-Encoding")
+        if te:
+            self.close_connection = True
+            raise Refusal(400, "bad_request", "Transfer-Encoding not supported")
+        try:
+            n = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            self.close_connection = True
+            raise Refusal(400, "bad_request", "bad Content-Length")
+        if n < 0 or n > MAX_BODY:
+            self.close_connection = True
+            if MAX_BODY < n <= DRAIN_LIMIT:
+                # drain it so the client can read the 400 instead of a reset
+                left = n
+                while left > 0:
+                    chunk = self.rfile.read(min(left, 65536))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+            raise Refusal(400, "bad_request", "body too large")
+        raw = self.rfile.read(n) if n else b""
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise Refusal(400, "bad_request", "malformed JSON")
+        if not isinstance(obj, dict):
+            raise Refusal(400, "bad_request", "body must be a JSON object")
+        return obj
+
+    @staticmethod
+    def _field(obj, name):
+        v = obj.get(name)
+        if not isinstance(v, str) or v == "":
+            raise Refusal(400, "bad_request", "missing or non-string field: %s" % name)
+        return v
+
+    def _discard_body(self):
+        try:
+            n = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            n = -1
+        if 0 < n <= MAX_BODY:
+            self.rfile.read(n)
+        elif n != 0:
+            self.close_connection = True
+
+    # -- routing ------------------------------------------------------------------
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method):
+        st = self.server.state
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        parts = [p for p in path.split("/") if p]
+        try:
+            # device API: /api/v1/devices/<mac>/(login|logout)
+            if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
+                    and parts[4] in ("login", "logout"):
+                if method != "POST":
+                    self._discard_body()
+                    raise Refusal(405, "bad_request", "use POST")
+                try:
+                    dev = st.device_for(parts[3], self._bearer())
+                except Refusal:
+                    self._discard_body()
+                    raise
+                body = self._body()
+                ext = self._field(body, "ext")
+                if parts[4] == "login":
+                    pin = self._field(body, "pin")
+                    user = st.login(dev, ext, pin)
+                    self._send(200, {"result": "ok", "user": user})
+                else:
+                    st.logout(dev, ext)
+                    self._send(200, {"result": "ok"})
+                return
+            if path in ("/api/v1/admin/devices", "/admin") and method == "GET":
+                if not st.admin_ok(self._bearer()):
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                devices = st.view()
+                if path == "/admin":
+                    self._send(200, render_table(devices), "text/plain")
+                else:
+                    self._send(200, {"devices": devices})
+                return
+            if path == "/test/sip_password" and self.server.test_hooks and method == "POST":
+                if not st.admin_ok(self._bearer()):
+                    self._discard_body()
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                body = self._body()
+                st.set_sip_password(self._field(body, "ext"), self._field(body, "sip_password"))
+                self._send(200, {"result": "ok"})
+                return
+            self._discard_body()
+            raise Refusal(404, "not_found", "no such resource")
+        except Refusal as r:
+            self._refuse(r)
+        except Exception as e:  # never leak details; keep serving
+            sys.stderr.write("pbx: internal error %s\n" % type(e).__name__)
+            self.close_connection = True
+            self._send(500, {"result": "refused", "reason": "internal_error",
+                             "message": "internal error"})
+
+
+def render_table(devices):
+    rows = [("MAC", "POOL EXT", "STATE", "USER", "SINCE")]
+    for d in devices:
+        u = d["user"]
+        rows.append((d["mac"], d["pool_ext"], d["state"],
+                     ("%s (%s)" % (u["ext"], u["name"])) if u else "-", d["since"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
+                   for r in rows)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, ctx, state, test_hooks):
+        super().__init__(addr, Handler)
+        self.ctx = ctx
+        self.state = state
+        self.test_hooks = test_hooks
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        # handshake lazily in the handler thread, so a slow client cannot block accept()
+        return self.ctx.wrap_socket(sock, server_side=True,
+                                    do_handshake_on_connect=False), addr
+
+    def handle_error(self, request, client_address):
+        # TLS failures, resets, timeouts: one line, no traceback
+        exc = sys.exc_info()[1]
+        sys.stderr.write("pbx: connection error %s\n" % type(exc).__name__)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="hotdesk reference PBX (protocol v1)")
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--listen", required=True, help="127.0.0.1:PORT")
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--state-log")
+    ap.add_argument("--test-hooks", action="store_true")
+    args = ap.parse_args(argv)
+
+    with open(args.config) as f:
+        cfg = json.load(f)
+    host, _, port = args.listen.rpartition(":")
+    state = State(cfg, args.state_log)
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(args.cert, args.key)
+
+    srv = Server((host, int(port)), ctx, state, args.test_hooks)
+
+    def on_term(signum, frame):
+        threading.Thread(target=srv.shutdown, daemon=True).start()
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+
+    print("pbx: listening on https://%s:%d" % (host, srv.server_address[1]), flush=True)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    finally:
+        srv.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+#!/usr/bin/python3
+"""Test SIP registrar: kamailio 5.6 + SQLite on 127.0.0.1 (see kamailio.cfg).
+
+Importable:
+    from registrar import Registrar          # with tests/registrar on sys.path
+    r = Registrar(workdir, port, {"100": "pw100", "112": "pw112"})
+    r.start(); r.bindings(); r.requests(); r.set_password("100", "new"); r.stop()
+
+CLI (for the demo):
+    python3 tests/registrar/registrar.py start --dir D --port P --users users.json
+    python3 tests/registrar/registrar.py stop --dir D
+
+users.json is {"username": "password", ...}; keep it mode 0600. Passwords are never put on
+a command line or printed: they go into the SQLite `subscriber` table only.
+
+Standard library only (Debian bookworm python3 3.11).
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CFG = os.path.join(HERE, "kamailio.cfg")
+SQL_DIR = "/usr/share/kamailio/db_sqlite"
+SQL_FILES = ("standard-create.sql", "auth_db-create.sql", "usrloc-create.sql")
+DOMAIN = "127.0.0.1"
+
+_LOG_RE = re.compile(r"HDLOG REQ (\S+) (\S+) from=(\S*)")
+
+
+def find_mpath():
+    """Directory of kamailio modules for this architecture (with trailing slash)."""
+    try:
+        arch = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"],
+                              capture_output=True, text=True, timeout=5).stdout.strip()
+        if arch:
+            path = "/usr/lib/%s/kamailio/modules/" % arch
+            if os.path.isdir(path):
+                return path
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for path in sorted(glob.glob("/usr/lib/*/kamailio/modules")):
+        if os.path.isfile(os.path.join(path, "registrar.so")):
+            return path + "/"
+    raise RuntimeError("kamailio modules directory not found")
+
+
+def free_udp_port():
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                    t.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _stop_group(pgid, pid=None, grace=3.0):
+    """SIGTERM the process group, SIGKILL after `grace` s; wait until all are gone."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if pid is not None:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if not _group_alive(pgid):
+            return
+        time.sleep(0.02)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        if pid is not None:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if not _group_alive(pgid):
+            return
+        time.sleep(0.02)
+
+
+class Registrar:
+    """A kamailio registrar on udp:127.0.0.1:port with users {name: password}."""
+
+    def __init__(self, workdir, port=None, users=None):
+        self.workdir = os.path.abspath(workdir)
+        self.port = int(port) if port else free_udp_port()
+        self.users = dict(users or {})
+        self.db = os.path.join(self.workdir, "kamailio.sqlite")
+        self.ctlsock = os.path.join(self.workdir, "kamailio.ctl")
+        self.logfile = os.path.join(self.workdir, "kamailio.log")
+        self.pidfile = os.path.join(self.workdir, "kamailio.pid")
+        self.proc = None
+        self.domain = "%s:%d" % (DOMAIN, self.port)
+
+    # -- database ---------------------------------------------------------
+    def _connect(self):
+        con = sqlite3.connect(self.db, timeout=5)
+        return con
+
+    def _build_db(self):
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(self.db + suffix)
+            except FileNotFoundError:
+                pass
+        con = self._connect()
+        try:
+            for name in SQL_FILES:
+                with open(os.path.join(SQL_DIR, name)) as f:
+                    con.executescript(f.read())
+            con.execute("PRAGMA journal_mode=WAL")
+            for user, pw in self.users.items():
+                con.execute("INSERT INTO subscriber (username, domain, password) "
+                            "VALUES (?, ?, ?)", (user, DOMAIN, pw))
+            con.commit()
+        finally:
+            con.close()
+        os.chmod(self.db, 0o600)
+
+    def set_password(self, user, password):
+        """Change (or add) a subscriber's password; effective for the next REGISTER."""
+        self.users[user] = password
+        con = self._connect()
+        try:
+            cur = con.execute("UPDATE subscriber SET password=? WHERE username=? AND domain=?",
+                              (password, user, DOMAIN))
+            if cur.rowcount == 0:
+                con.execute("INSERT INTO subscriber (username, domain, password) "
+                            "VALUES (?, ?, ?)", (user, DOMAIN, password))
+            con.commit()
+        finally:
+            con.close()
+
+    def bindings(self):
+        """[(username, contact)] from the location table (usernames lower case)."""
+        con = self._connect()
+        try:
+            rows = con.execute("SELECT username, contact FROM location "
+                               "ORDER BY id").fetchall()
+        finally:
+            con.close()
+        return [(u, c) for u, c in rows]
+
+    def contacts_of(self, user):
+        user = user.lower()
+        return [c for u, c in self.bindings() if u.lower() == user]
+
+    # -- log ----------------------------------------------------------------
+    def log(self):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def requests(self):
+        """[(method, ruri, from_uri)] for every request kamailio received, in order."""
+        out = []
+        for line in self.log().splitlines():
+            m = _LOG_RE.search(line)
+            if m:
+                out.append((m.group(1), m.group(2), m.group(3)))
+        return out
+
+    def register_results(self):
+        """[(result, user, contact)] with result in ok|challenge|fail."""
+        out = []
+        for line in self.log().splitlines():
+            m = re.search(r"HDLOG REG (\S+) user=(\S*) contact=(.*)$", line)
+            if m:
+                out.append((m.group(1), m.group(2), m.group(3).strip()))
+        return out
+
+    # -- process ------------------------------------------------------------
+    def _argv(self):
+        return ["kamailio", "-f", CFG, "-DD", "-E",
+                "-A", 'DBURL="sqlite://%s"' % self.db,
+                "-A", 'CTLSOCK="unix:%s"' % self.ctlsock,
+                "-A", "LISTEN=udp:127.0.0.1:%d" % self.port,
+                "-A", 'MPATH="%s"' % find_mpath()]
+
+    def _ready(self):
+        if not os.path.exists(self.ctlsock):
+            return False
+        try:
+            r = subprocess.run(["kamcmd", "-s", "unix:" + self.ctlsock, "core.version"],
+                               capture_output=True, timeout=2)
+        except subprocess.TimeoutExpired:
+            return False
+        return r.returncode == 0
+
+    def start(self, timeout=10.0):
+        os.makedirs(self.workdir, exist_ok=True)
+        self._build_db()
+        try:
+            os.unlink(self.ctlsock)
+        except FileNotFoundError:
+            pass
+        log = open(self.logfile, "ab")
+        try:
+            self.proc = subprocess.Popen(self._argv(), stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, cwd=self.workdir,
+                                         start_new_session=True)
+        finally:
+            log.close()
+        with open(self.pidfile, "w") as f:
+            f.write("%d\n" % self.proc.pid)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.proc = None
+                raise RuntimeError("kamailio exited at startup:\n" + self.log()[-3000:])
+            if self._ready():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("kamailio not ready after %.1fs:\n%s" % (timeout, self.log()[-3000:]))
+
+    def stop(self):
+        """SIGTERM, SIGKILL after 3 s; returns when every kamailio process is gone."""
+        if self.proc is not None:
+            pid = self.proc.pid
+            _stop_group(pid, pid)
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+            self.proc = None
+        elif os.path.exists(self.pidfile):
+            with open(self.pidfile) as f:
+                pid = int(f.read().strip() or 0)
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    is_kamailio = b"kamailio" in f.read()
+            except OSError:
+                is_kamailio = False
+            if pid > 0 and is_kamailio:
+                _stop_group(pid)
+        try:
+            os.unlink(self.pidfile)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="hotdesk test registrar (kamailio)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("start")
+    s.add_argument("--dir", required=True)
+    s.add_argument("--port", type=int, default=0)
+    s.add_argument("--users", required=True, help="JSON file {user: password} (0600)")
+    t = sub.add_parser("stop")
+    t.add_argument("--dir", required=True)
+    args = ap.parse_args(argv)
+    if args.cmd == "start":
+        with open(args.users) as f:
+            users = json.load(f)
+        r = Registrar(args.dir, args.port or None, users)
+        r.start()
+        # leave kamailio running (it is in its own session); the pidfile lets `stop` find it
+        r.proc = None
+        print("registrar: listening on udp:127.0.0.1:%d (pid file %s)" % (r.port, r.pidfile),
+              flush=True)
+        return 0
+    r = Registrar(args.dir, 1)
+    if not os.path.exists(r.pidfile):
+        print("registrar: not running (no %s)" % r.pidfile, file=sys.stderr)
+        return 1
+    r.stop()
+    print("registrar: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
