@@ -18,12 +18,13 @@ struct KeyCtx {
 int key_entry(const struct pl *val, void *arg)
 {
 	auto *ctx = static_cast<KeyCtx *>(arg);
+	// libre's conf values end at whitespace, hence "key <input>=<logical>".
 	const std::string v(val->p, val->l);
-	std::istringstream in(v);
-	std::string token, logical, extra;
-	in >> token >> logical >> extra;
-	if (token.empty() || logical.empty() || !extra.empty()) {
-		ctx->err = make_error("board", "'key " + v + "': want 'key <input> <logical key>'");
+	const size_t eq = v.find('=');
+	const std::string token = eq == std::string::npos ? "" : v.substr(0, eq);
+	const std::string logical = eq == std::string::npos ? "" : v.substr(eq + 1);
+	if (token.empty() || logical.empty()) {
+		ctx->err = make_error("board", "'key " + v + "': want 'key <input>=<logical key>'");
 		ctx->failed = true;
 		return EINVAL;
 	}
@@ -46,8 +47,11 @@ Status get_u32(const struct conf *c, const char *name, unsigned lo, unsigned hi,
 	struct pl pl;
 	if (conf_get(c, name, &pl))
 		return Ok{}; // keep the default
+	// conf_get_u32() reads "many" as 0 and wraps long numbers: check first.
+	const std::string s(pl.p, pl.l);
 	uint32_t v = 0;
-	if (conf_get_u32(c, name, &v) || v < lo || v > hi)
+	if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos ||
+	    conf_get_u32(c, name, &v) || v < lo || v > hi)
 		return make_error("board", std::string(name) + " must be a number from " +
 						   std::to_string(lo) + " to " + std::to_string(hi));
 	out = v;

@@ -32,6 +32,24 @@ bool could_be_code(const DialPlan &p, std::string_view buf)
 	return all_digits(ext) && ext.size() <= p.max_ext_len;
 }
 
+// The logout code is matched first, so it must not be a prefix of login
+// codes, nor have one as a prefix. Being one login code itself ("*77*5*"
+// with login "*77*") is allowed: that extension cannot log in.
+bool logout_shadows_login(const DialPlan &p)
+{
+	if (is_prefix(p.logout_code, p.login_prefix))
+		return true;
+	if (!is_prefix(p.login_prefix, p.logout_code))
+		return false;
+	const std::string_view rest = std::string_view(p.logout_code).substr(p.login_prefix.size());
+	size_t d = 0;
+	while (d < rest.size() && rest[d] >= '0' && rest[d] <= '9')
+		++d;
+	if (d == rest.size())
+		return true; // login prefix + digits: the start of longer login codes
+	return d > 0 && d + 1 < rest.size(); // a whole login code, then more
+}
+
 Status check_code(std::string_view name, std::string_view code)
 {
 	if (code.empty())
@@ -53,11 +71,18 @@ Status validate(const DialPlan &p)
 		return s;
 	if (p.login_prefix.find_first_of("0123456789") == std::string::npos)
 		return make_error("dial_plan", "login code '" + p.login_prefix + "' needs a digit");
+	if (logout_shadows_login(p))
+		return make_error("dial_plan", "logout code '" + p.logout_code +
+						       "' clashes with login code '" + p.login_prefix + "'");
 	if (p.emergency.empty())
 		return make_error("dial_plan", "no emergency number configured");
 	for (const auto &e : p.emergency) {
 		if (e.empty() || !all_digits(e))
 			return make_error("dial_plan", "emergency number '" + e + "' must be digits");
+		if (is_prefix(e, p.logout_code) || is_prefix(p.logout_code, e))
+			return make_error("dial_plan", "emergency number '" + e +
+							       "' is ambiguous with logout code '" +
+							       p.logout_code + "'");
 		if (could_be_code(p, e))
 			return make_error("dial_plan", "emergency number '" + e +
 							       "' is ambiguous with login code '" +
@@ -99,6 +124,10 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 			return {DialKind::Login, std::string(ext)};
 		return {DialKind::Invalid, buf.empty() ? "" : "Unknown code"};
 	}
+	// Starts like a login code but can no longer be one ("*77**", an
+	// extension that is too long): never dial it out.
+	if (is_prefix(p.login_prefix, buf))
+		return {DialKind::Invalid, "Unknown code"};
 	if (!terminated)
 		return {};
 	return {DialKind::Number, std::string(buf)};

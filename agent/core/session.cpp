@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <iterator>
 #include <utility>
 
 namespace hotdesk {
@@ -119,6 +120,9 @@ const Session::Row Session::kTable[] = {
 };
 // clang-format on
 
+const Session::Row *Session::table_begin() { return std::begin(kTable); }
+const Session::Row *Session::table_end() { return std::end(kTable); }
+
 namespace {
 
 std::string refusal_text(const std::string &reason, const std::string &ext)
@@ -196,6 +200,11 @@ void Session::dispatch(Event e)
 		const State from = state_;
 		state_ = r.to_home ? home() : r.to;
 		(this->*r.action)();
+		// Keys typed while busy were collected only to catch an emergency
+		// number; what is left must not prefix the next number dialled.
+		if (state_ != from && (from == State::LoggingIn || from == State::LoggingOut ||
+				       from == State::Error))
+			collector_.clear();
 		if (state_ != from)
 			ports_.log_info(std::string("session: ") + state_name(from) + " -> " +
 					state_name(state_) + " on " + event_name(e));
@@ -365,7 +374,7 @@ void Session::dial_number()
 {
 	if (dial_policy(plan_, logged_in(), number_) == DialDecision::Refuse) {
 		ports_.log_info("session: refused call from the pool identity");
-		say("Log in to call: *77*ext*");
+		say("Log in to call: " + plan_.login_prefix + "ext*");
 		return;
 	}
 	ports_.dial(number_);
@@ -441,6 +450,8 @@ void Session::say_pbx_failed()
 
 void Session::say_register_failed()
 {
+	// The PBX has the user logged in here now: undo that (docs/protocol.md).
+	ports_.pbx_logout(pending_user_.ext);
 	pending_user_.wipe();
 	pending_user_ = {};
 	say("Registration failed");

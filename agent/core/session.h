@@ -106,6 +106,11 @@ public:
 		Action action;
 	};
 
+	// The declared table, read-only, for tests and tools (e.g. to list the
+	// state/event pairs it leaves unhandled).
+	static const Row *table_begin();
+	static const Row *table_end();
+
 private:
 	static const Row kTable[]; // the declared transition table (session.cpp)
 

@@ -74,10 +74,32 @@ std::string read_file(const std::string &path, bool &ok)
 	return ss.str();
 }
 
+// libre's conf ends a value at the first blank, so "emergency_numbers 112, 911"
+// would silently lose 911. Refuse any line with text after its value.
+Status check_single_values(const std::string &text)
+{
+	std::istringstream in(text);
+	std::string line;
+	while (std::getline(in, line)) {
+		std::istringstream words(line);
+		std::string name, value, rest;
+		if (!(words >> name) || name[0] == '#')
+			continue;
+		words >> value >> rest;
+		if (!rest.empty() && rest[0] != '#')
+			return make_error("config:" + name, "unexpected text '" + rest +
+							    "' after the value (lists are comma separated, "
+							    "without blanks)");
+	}
+	return Ok{};
+}
+
 } // namespace
 
 Expected<Config> config_parse(const std::string &text)
 {
+	if (auto s = check_single_values(text); !s)
+		return s.error();
 	ReRef<struct conf> c;
 	if (conf_alloc_buf(c.out(), reinterpret_cast<const uint8_t *>(text.data()), text.size()))
 		return make_error("config", "cannot read configuration");

@@ -6,8 +6,7 @@
 #include "agent.h"
 #include "config.h"
 
-#include "../../platform/display/host/host_display.h"
-#include "../../platform/keys/host/host_key_source.h"
+#include "../../platform/factory.h"
 
 #include <cstdio>
 #include <cstring>
@@ -52,10 +51,17 @@ int run(Config cfg)
 		log_error(board.error().str());
 		return 2;
 	}
-	const bool tty = cfg.tty == "on" || (cfg.tty == "auto" && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
-	platform::HostDisplay display(board->display_lines, board->display_columns, cfg.display_log, tty);
-	platform::HostKeySource keys(*board, cfg.key_socket, tty);
-	Agent agent(std::move(cfg), keys, display);
+	platform::PlatformOptions po;
+	po.key_socket = cfg.key_socket;
+	po.display_log = cfg.display_log;
+	po.tty = cfg.tty == "on" || (cfg.tty == "auto" && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+	auto keys = platform::make_key_source(*board, po);
+	auto display = platform::make_display(*board, po);
+	if (!keys || !display) {
+		log_error((keys ? display.error() : keys.error()).str());
+		return 2;
+	}
+	Agent agent(std::move(cfg), **keys, **display);
 	if (auto s = agent.start(); !s) {
 		log_error(s.error().str());
 		return 1;

@@ -1,0 +1,218 @@
+"""hotdeskd end to end on real parts: kamailio, baresip and tests/pbx on 127.0.0.1.
+
+Assertions are on what the registrar (kamailio's location table and request
+log), the emergency answering point (a second baresip) and the PBX's admin view
+show, not only on hotdeskd's own output.
+
+    HOTDESKD=build/host/hotdeskd python3 -m unittest -v test_hotdesk   (in this dir)
+"""
+
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+from world import USERS, World, secrets, MAC  # noqa: F401
+from harness import wait_until
+
+
+def pin(ext):
+    return USERS[ext][1]
+
+
+class WorldCase(unittest.TestCase):
+    """Starts a World per test; after each test, scans for leaked secrets."""
+    pbx_up = True
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hotdesk-it-")
+        self.w = World(self.dir, pbx_up=self.pbx_up)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.addCleanup(self.w.stop)
+        self.w.start()
+
+    def tearDown(self):
+        self.assert_no_secret_leaked()
+
+    # ---- helpers ----
+
+    def login(self, ext, the_pin=None):
+        self.w.keys("*77*%s*" % ext)
+        self.w.wait_screen("PIN for %s" % ext)
+        self.w.keys((the_pin or pin(ext)) + "#")
+
+    def assert_registered_as(self, ext, timeout=5):
+        wait_until(lambda: self.w.registered_as(ext), timeout,
+                   "registrar binding for %s only (now %r)" % (ext, self.w.phone_bindings()))
+
+    def assert_stays_pool(self, seconds=0.5):
+        time.sleep(seconds)
+        self.assertEqual(self.w.phone_bindings(), ["hd0001"])
+
+    def registers_of(self, user):
+        return [r for r in self.w.reg.register_results() if r[1].lower() == user.lower()]
+
+    def assert_no_secret_leaked(self):
+        if not self.w.procs:
+            return
+        hd = self.w.hotdeskd
+        texts = dict(self.w.logs())
+        for what in ("cmdline", "environ"):
+            try:
+                with open("/proc/%d/%s" % (hd.pid, what), "rb") as f:
+                    texts["hotdeskd " + what] = f.read().decode("utf-8", "replace")
+            except OSError:
+                pass
+        for path, text in texts.items():
+            if path.endswith("/config"):
+                continue  # baresip's config holds no account, checked below
+            for s in secrets():
+                self.assertNotIn(s, text, "a secret leaked into %s" % path)
+        accounts = os.path.join(self.w.phone.dir, "accounts")
+        with open(accounts) as f:
+            self.assertEqual(f.read().strip(), "", "hotdeskd must not write baresip's accounts")
+
+
+class HotdeskTest(WorldCase):
+
+    def test_idle_shows_pool_and_registers_pool(self):
+        self.assertIn("HD0001", self.w.screen())
+        self.assert_registered_as("HD0001")
+        self.assertEqual(self.w.admin_view()[MAC]["state"], "idle")
+
+    def test_login_roam_logout_by_key(self):
+        self.login("100")
+        self.w.wait_screen("100 Alice Example")
+        self.assert_registered_as("100")
+        view = self.w.admin_view()[MAC]
+        self.assertEqual((view["state"], view["user"]["ext"]), ("logged_in", "100"))
+        self.assertNotIn("73194268", "\n".join(self.w.frames()), "PIN shown on the display")
+
+        self.login("101")  # roam straight to another person
+        self.w.wait_screen("101 Bob Builder")
+        self.assert_registered_as("101")
+        self.assertEqual(self.w.admin_view()[MAC]["user"]["ext"], "101")
+
+        self.w.keys("{blf1}")  # the reserved logout key
+        self.w.wait_screen("HD0001")
+        self.assert_registered_as("HD0001")
+        wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 3, "PBX told of logout")
+
+    def test_logout_by_code(self):
+        self.login("100")
+        self.assert_registered_as("100")
+        self.w.keys("*77*5*")
+        self.w.wait_screen("HD0001")
+        self.assert_registered_as("HD0001")
+        wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 3, "PBX told of logout")
+
+    def test_logged_in_user_can_call_anyone(self):
+        self.login("100")
+        self.assert_registered_as("100")
+        self.w.keys("112")
+        self.w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+        invites = self.w.invites_to("112")
+        self.assertTrue(invites and "sip:100@" in invites[-1][2], invites)
+        self.w.psap_ctrl.command("hangup")
+
+    def test_wrong_pin_changes_nothing(self):
+        self.login("100", "11112222")
+        self.w.wait_frame("Wrong PIN")
+        self.w.wait_screen("HD0001")
+        self.assert_stays_pool()
+        self.assertEqual(self.registers_of("100"), [])
+
+    def test_lockout_after_three_wrong_pins(self):
+        for _ in range(3):
+            n = len(self.w.frames())
+            self.login("100", "11112222")
+            wait_until(lambda: any("Wrong PIN" in f or "locked" in f
+                                   for f in self.w.frames()[n:]), 5, "refusal shown")
+        n = len(self.w.frames())
+        self.login("100")  # the right PIN, but locked now
+        self.w.wait_frame("locked", since=n)
+        self.assert_stays_pool()
+
+    def test_unknown_extension(self):
+        self.login("999", "12345678")
+        self.w.wait_frame("Unknown extension 999")
+        self.assert_stays_pool()
+
+    def test_extension_not_permitted(self):
+        self.login("102")
+        self.w.wait_frame("102 may not hot desk")
+        self.assert_stays_pool()
+        self.assertEqual(self.registers_of("102"), [])
+
+    def test_registrar_refuses_user_rolls_back_to_pool(self):
+        self.login("103")
+        self.w.wait_frame("Registration failed")
+        self.assert_registered_as("HD0001")
+        self.assertTrue(any(r[0] == "challenge" or r[0] == "fail" for r in self.registers_of("103")),
+                        self.registers_of("103"))
+        self.assertIn("HD0001", self.w.screen())
+        # and the pool still works: an emergency call goes out from it
+        self.w.keys("112")
+        self.w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+        self.w.psap_ctrl.command("hangup")
+
+    def test_emergency_from_idle_reaches_answering_point(self):
+        self.w.keys("112")
+        ev = self.w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+        self.assertIn("hd0001", ev.get("peeruri", "").lower())
+        invites = self.w.invites_to("112")
+        self.assertTrue(invites and "sip:HD0001@" in invites[-1][2], invites)
+        self.w.psap_ctrl.command("hangup")
+
+    def test_ordinary_number_refused_from_idle(self):
+        n = len(self.w.frames())
+        self.w.keys("200#")
+        self.w.wait_frame("Log in to call", since=n)
+        time.sleep(0.5)
+        self.assertEqual([r for r in self.w.reg.requests() if r[0] == "INVITE"], [])
+
+    def test_feature_codes_never_reach_the_network(self):
+        self.login("100")
+        self.assert_registered_as("100")
+        self.w.keys("*77*5*")
+        self.assert_registered_as("HD0001")
+        for method, ruri, _ in self.w.reg.requests():
+            self.assertNotIn("*77", ruri)
+            self.assertEqual(method in ("REGISTER",), True, (method, ruri))
+
+    def test_baresip_restart_reapplies_identity(self):
+        self.login("100")
+        self.assert_registered_as("100")
+        stale = set(self.w.reg.contacts_of("100"))
+        self.w.phone.proc.stop(signals=())  # SIGKILL: a crash
+        self.w.wait_screen("No service")
+        self.w.phone.start()
+        # hotdeskd reconnects and re-applies the person, not the pool.
+        wait_until(lambda: set(self.w.reg.contacts_of("100")) - stale, 8,
+                   "a binding for 100 from the restarted baresip")
+        self.w.wait_screen("100 Alice Example | Ready", timeout=8)
+        self.w.keys("{blf1}")
+        wait_until(lambda: set(self.w.reg.contacts_of("100")) <= stale, 5,
+                   "the restarted baresip's binding for 100 removed at logout")
+        # baresip 1.0.0 makes a new contact user per process ("100-0x<ptr>"), so
+        # the crashed process's binding stays until it expires (regint).
+        self.assertIn("hd0001", self.w.phone_bindings())
+
+
+class PbxDownTest(WorldCase):
+    """The PBX is not running at all: login fails clearly, emergency calls work."""
+    pbx_up = False
+
+    def test_login_with_pbx_down(self):
+        self.login("100")
+        self.w.wait_frame("Login server unreachable")
+        self.w.wait_screen("HD0001")
+        self.assert_stays_pool()
+        self.w.keys("112")
+        self.w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+        self.w.psap_ctrl.command("hangup")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,208 @@
+"""A whole hot-desking world on 127.0.0.1 for integration tests and the demo:
+kamailio (registrar), tests/pbx (PBX hot-desking service over HTTPS), a baresip
+emergency answering point registered as 112, the phone's baresip and hotdeskd
+driving it. Every process started here is stopped by World.stop().
+"""
+
+import os
+import socket
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from harness import (Baresip, BaresipCtrl, Proc, Registrar, free_port,  # noqa: E402
+                     https_json, start_answering_point, start_pbx, wait_until,
+                     write_secret_file)
+
+MAC = "02:00:00:00:00:01"
+SOURCE = os.environ.get("HOTDESK_SOURCE", os.path.dirname(os.path.dirname(HERE)))
+HOTDESKD = os.environ.get("HOTDESKD", os.path.join(SOURCE, "build", "host", "hotdeskd"))
+
+# Every secret used in a world, so tests can scan logs for them.
+POOL_PASSWORD = "pool-Secret-7311"
+DEVICE_TOKEN = "devtok-9f3b2a71"
+ADMIN_TOKEN = "admintok-55c1e0"
+USERS = {
+    # ext: (name, pin, sip password at the PBX, registrar password, may hot desk)
+    # (8-digit PINs so that a secret scan cannot mistake a port or a pid for one)
+    "100": ("Alice Example", "73194268", "sipAlice-83", "sipAlice-83", True),
+    "101": ("Bob Builder", "58216473", "sipBob-19", "sipBob-19", True),
+    "102": ("Carol Nodesk", "42913857", "sipCarol-44", "sipCarol-44", False),
+    # The PBX hands out a password the registrar does not accept.
+    "103": ("Dave Stale", "86427319", "sipDave-wrong", "sipDave-right", True),
+}
+PSAP_PASSWORD = "psap-Secret-112"
+
+
+def secrets():
+    out = [POOL_PASSWORD, DEVICE_TOKEN, ADMIN_TOKEN, PSAP_PASSWORD]
+    for name, pin, pw, regpw, _ in USERS.values():
+        out += [pin, pw, regpw]
+    return out
+
+
+class World:
+    def __init__(self, workdir, pbx_up=True, **hotdesk_opts):
+        self.dir = workdir
+        self.procs = []
+        self.pbx_up = pbx_up
+        self.opts = hotdesk_opts
+
+    # ---- lifecycle ----
+
+    def start(self):
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
+        users = {"HD0001": POOL_PASSWORD, "112": PSAP_PASSWORD}
+        for ext, (_, _, _, regpw, _) in USERS.items():
+            users[ext] = regpw
+        self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users)
+        self.procs.append(self.reg)
+        self.reg.start()
+        self.domain = self.reg.domain
+
+        pbx_port = free_port()
+        self.pbx = None
+        if self.pbx_up:
+            cfg = {"sip_domain": self.domain, "lockout_after": 3, "lockout_seconds": 300,
+                   "admin_token": ADMIN_TOKEN,
+                   "devices": {MAC: {"pool_ext": "HD0001", "token": DEVICE_TOKEN}},
+                   "users": {ext: {"name": n, "pin": pin, "sip_password": pw, "hotdesk": hd}
+                             for ext, (n, pin, pw, _, hd) in USERS.items()}}
+            self.pbx = start_pbx(os.path.join(self.dir, "pbx"), cfg, pbx_port)
+            self.procs.append(self.pbx)
+            ca = self.pbx.ca
+        else:
+            from harness import make_ca
+            ca, _, _ = make_ca(os.path.join(self.dir, "pki"))
+        self.pbx_url = "https://127.0.0.1:%d" % pbx_port
+
+        self.psap = start_answering_point(self.dir, self.reg.port, PSAP_PASSWORD,
+                                          answermode="manual")
+        self.procs.append(self.psap)
+        wait_until(lambda: self.reg.contacts_of("112"), 5, "112 registered")
+        self.psap_ctrl = BaresipCtrl(self.psap.ctrl_port)
+
+        self.phone = Baresip(self.dir, "phone", free_port(), free_port(), [],
+                             extra_modules=())
+        self.procs.append(self.phone)
+        self.phone.start()
+
+        hd = os.path.join(self.dir, "hotdeskd")
+        os.makedirs(hd, exist_ok=True)
+        self.display_log = os.path.join(hd, "display.log")
+        self.key_socket = os.path.join(hd, "keys.sock")
+        self.secrets_file = write_secret_file(
+            os.path.join(hd, "secrets"),
+            "pool_password %s\npbx_token %s\n" % (POOL_PASSWORD, DEVICE_TOKEN))
+        conf = {
+            "device_id": MAC, "pool_ext": "HD0001", "registrar": self.domain,
+            "register_interval": "600", "register_timeout_ms": "3000",
+            "ctrl_tcp": "127.0.0.1:%d" % self.phone.ctrl_port, "ctrl_timeout_ms": "2000",
+            "pbx_url": self.pbx_url, "pbx_ca": ca,
+            "pbx_connect_timeout_ms": "1500", "pbx_timeout_ms": "4000",
+            "secrets_file": self.secrets_file, "emergency_numbers": "112,911",
+            "board": os.path.join(SOURCE, "boards", "host"),
+            "key_socket": self.key_socket, "display_log": self.display_log,
+            "tty": "off", "inter_digit_ms": "1500", "message_ms": "1500",
+        }
+        conf.update(self.opts)
+        self.conf_path = os.path.join(hd, "hotdeskd.conf")
+        with open(self.conf_path, "w") as f:
+            for k, v in conf.items():
+                f.write("%-24s %s\n" % (k, v))
+        self.start_hotdeskd()
+
+    def start_hotdeskd(self):
+        self.hotdeskd = Proc([HOTDESKD, "-c", self.conf_path],
+                             os.path.join(self.dir, "hotdeskd", "hotdeskd.log"),
+                             name="hotdeskd").start()
+        self.procs.append(self.hotdeskd)
+        wait_until(lambda: os.path.exists(self.key_socket) or not self.hotdeskd.alive(), 5,
+                   "hotdeskd key socket")
+        if not self.hotdeskd.alive():
+            raise RuntimeError("hotdeskd exited:\n" + self.hotdeskd.log())
+        wait_until(lambda: self.registered_as("HD0001"), 5, "pool HD0001 registered")
+
+    def stop(self):
+        ctrl = getattr(self, "psap_ctrl", None)
+        if ctrl:
+            ctrl.close()
+        for p in reversed(self.procs):
+            try:
+                p.stop()
+            except Exception as e:  # keep stopping the others
+                print("stop failed: %r" % e, file=sys.stderr)
+        self.procs = []
+
+    # ---- the person at the desk ----
+
+    def keys(self, line):
+        """Press keys: digits, * and # as typed; {blf1}, {send}, {cancel} by name."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(3)
+            s.connect(self.key_socket)
+            s.sendall((line + "\n").encode())
+            reply = s.makefile().readline().strip()
+        if reply != "ok":
+            raise AssertionError("hotdeskd refused keys: " + reply)
+
+    def frames(self):
+        try:
+            with open(self.display_log) as f:
+                return [l.rstrip("\n") for l in f]
+        except FileNotFoundError:
+            return []
+
+    def screen(self):
+        f = self.frames()
+        return f[-1] if f else ""
+
+    def wait_screen(self, text, timeout=5.0):
+        return wait_until(lambda: text in self.screen() and self.screen(), timeout,
+                          "display showing %r (now %r)" % (text, self.screen()))
+
+    def wait_frame(self, text, timeout=5.0, since=0):
+        """Some frame after index `since` contains text (messages are transient)."""
+        return wait_until(lambda: next((f for f in self.frames()[since:] if text in f), None),
+                          timeout, "a display frame with %r (frames %r)" % (
+                              text, self.frames()[since:]))
+
+    # ---- what the registrar and baresip show ----
+
+    def phone_bindings(self):
+        """Users the registrar has a binding for that point at the phone's baresip."""
+        port = ":%d" % self.phone.sip_port
+        return sorted(u for u, c in self.reg.bindings() if port in c)
+
+    def registered_as(self, ext):
+        return self.phone_bindings() == [ext.lower()]
+
+    def invites_to(self, user):
+        return [r for r in self.reg.requests() if r[0] == "INVITE" and ("sip:%s@" % user) in r[1]]
+
+    def admin_view(self):
+        status, body = https_json(self.pbx.url + "/api/v1/admin/devices", token=ADMIN_TOKEN,
+                                  ca=self.pbx.ca)
+        assert status == 200, (status, body)
+        return {d["mac"]: d for d in body["devices"]}
+
+    def logs(self):
+        """Every log and state file of the world, for secret scans."""
+        out = {}
+        for root, _, files in os.walk(self.dir):
+            for f in files:
+                p = os.path.join(root, f)
+                if f.endswith(".log") or f in ("current_contact", "config"):
+                    with open(p, "rb") as fh:
+                        out[p] = fh.read().decode("utf-8", "replace")
+        return out

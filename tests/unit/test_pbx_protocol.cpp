@@ -1,0 +1,263 @@
+// The phone's side of the PBX protocol (docs/protocol.md): request bodies and
+// judging login responses, including hostile ones.
+#include <doctest/doctest.h>
+
+#include "agent/pbx/pbx_protocol.h"
+#include "agent/re/re_cxx.h"
+
+#include <string>
+#include <vector>
+
+using namespace hotdesk;
+
+namespace {
+
+// Test secrets: never in an assertion's text (compare with CHECK((...))).
+const std::string kPw = "s3cret-pw-100";
+const std::string kPin = "4711";
+
+// A JSON string literal (enough for the test inputs).
+std::string q(const std::string &s)
+{
+	std::string out = "\"";
+	for (char c : s) {
+		switch (c) {
+		case '"': out += "\\\""; break;
+		case '\\': out += "\\\\"; break;
+		case '\n': out += "\\n"; break;
+		case '\r': out += "\\r"; break;
+		case '\t': out += "\\t"; break;
+		default: out += c;
+		}
+	}
+	return out + "\"";
+}
+
+// Secrets replaced, so that a failing check cannot print one.
+std::string redact(std::string s)
+{
+	for (const std::string *secret : {&kPw, &kPin})
+		for (size_t at; (at = s.find(*secret)) != std::string::npos;)
+			s.replace(at, secret->size(), "<secret>");
+	return s;
+}
+
+struct UserFields {
+	std::string ext = "100";
+	std::string name = "Alice Example";
+	std::string sip_user = "100";
+	std::string sip_password = kPw;
+	std::string sip_domain = "127.0.0.1:5070";
+};
+
+std::string ok_body(const UserFields &u)
+{
+	return R"({"result":"ok","user":{"ext":)" + q(u.ext) + R"(,"name":)" + q(u.name) +
+	       R"(,"sip_user":)" + q(u.sip_user) + R"(,"sip_password":)" + q(u.sip_password) +
+	       R"(,"sip_domain":)" + q(u.sip_domain) + "}}";
+}
+
+std::string refused_body(const std::string &reason)
+{
+	return R"({"result":"refused","reason":)" + q(reason) + R"(,"message":"no"})";
+}
+
+} // namespace
+
+TEST_CASE("pbx_protocol: an accepted login gives the user's identity")
+{
+	const LoginResult r = pbx_parse_login(200, ok_body(UserFields{}));
+	REQUIRE(r.kind == LoginResult::Accepted);
+	CHECK_FALSE(r.user.pool);
+	CHECK(r.user.ext == "100");
+	CHECK(r.user.name == "Alice Example");
+	CHECK(r.user.sip_user == "100");
+	CHECK((r.user.sip_password == kPw));
+	CHECK(r.user.domain == "127.0.0.1:5070");
+	CHECK(r.user.aor() == "sip:100@127.0.0.1:5070");
+	CHECK(r.user.label() == "100 Alice Example");
+	CHECK(r.reason.empty());
+
+	// Extra fields are ignored; a missing name is fine.
+	const LoginResult r2 = pbx_parse_login(
+		200, R"({"result":"ok","extra":[1,2],"user":{"ext":"101","sip_user":"u101",)"
+		     R"("sip_password":"pw","sip_domain":"pbx.example.com","more":{"a":1}}})");
+	REQUIRE(r2.kind == LoginResult::Accepted);
+	CHECK(r2.user.name.empty());
+	CHECK(r2.user.label() == "101");
+	CHECK(r2.user.aor() == "sip:u101@pbx.example.com");
+}
+
+TEST_CASE("pbx_protocol: refusals carry the PBX's reason")
+{
+	struct Case {
+		long status;
+		std::string reason;
+	};
+	const std::vector<Case> cases = {
+		{403, "wrong_pin"},         {403, "locked"},  {403, "not_permitted"},
+		{404, "unknown_extension"}, {400, "bad_request"}, {401, "device_unauthorized"},
+	};
+	for (const auto &c : cases) {
+		INFO(c.status << " " << c.reason);
+		const LoginResult r = pbx_parse_login(c.status, refused_body(c.reason));
+		CHECK(r.kind == LoginResult::Refused);
+		CHECK(r.reason == c.reason);
+		CHECK(r.user.sip_password.empty());
+	}
+	// A refusal without a reason still is one.
+	const LoginResult r = pbx_parse_login(403, R"({"result":"refused"})");
+	CHECK(r.kind == LoginResult::Refused);
+	CHECK(r.reason == "refused");
+}
+
+TEST_CASE("pbx_protocol: server errors and odd combinations are Failed")
+{
+	struct Case {
+		long status;
+		std::string body;
+		const char *why;
+	};
+	const std::vector<Case> cases = {
+		{500, R"({"result":"error"})", "HTTP 500"},
+		{500, refused_body("wrong_pin"), "HTTP 500"},
+		{502, "<html>Bad Gateway</html>", "HTTP 502"},
+		{200, refused_body("wrong_pin"), "HTTP 200"}, // refused needs a 4xx
+		{403, ok_body(UserFields{}), "HTTP 403"},      // ok needs a 200
+		{200, R"({"result":"ok"})", "no user"},
+		{200, R"({"result":"ok","user":"100"})", "no user"},
+		{200, R"({"result":"OK","user":{}})", "HTTP 200"},
+		{302, "", "HTTP 302"},
+		{403, "{", "without valid JSON"},
+	};
+	for (const auto &c : cases) {
+		INFO(c.status << " " << redact(c.body));
+		const LoginResult r = pbx_parse_login(c.status, c.body);
+		CHECK(r.kind == LoginResult::Failed);
+		CHECK(r.reason.find(c.why) != std::string::npos);
+		CHECK(r.user.sip_password.empty());
+	}
+}
+
+TEST_CASE("pbx_protocol: malformed JSON is Failed")
+{
+	const std::vector<std::string> bodies = {
+		"", "{", "null", "not json", R"({"result":"ok","user":{"ext":"100")",
+		R"({"result":"ok",})", std::string("{\"result\":\"ok\"}\0garbage", 24),
+	};
+	for (const auto &b : bodies) {
+		INFO("body: " << redact(b));
+		const LoginResult r = pbx_parse_login(200, b);
+		CHECK(r.kind == LoginResult::Failed);
+		CHECK_FALSE(r.reason.empty());
+	}
+}
+
+TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
+{
+	const std::vector<std::string> hostile = {
+		"100;transport=tcp", "100<sip:evil@x>", "100>", "10\"0", "100\nVia: x", "100\r",
+		"", std::string(129, '1'), "1 00", "100\\", "100@evil", "100,200", "a=b", "\x7f",
+		std::string("1\x01", 2),
+	};
+	for (const auto &h : hostile) {
+		INFO("hostile value: " << q(h));
+		for (const char *field : {"ext", "sip_user", "sip_domain"}) {
+			INFO("in " << std::string(field));
+			UserFields u;
+			if (std::string(field) == "ext")
+				u.ext = h;
+			else if (std::string(field) == "sip_user")
+				u.sip_user = h;
+			else
+				u.sip_domain = h;
+			const LoginResult r = pbx_parse_login(200, ok_body(u));
+			CHECK(r.kind == LoginResult::Failed);
+			CHECK(r.reason.find(kPw) == std::string::npos);
+			CHECK(r.user.sip_password.empty());
+			CHECK_FALSE(r.reason.empty());
+		}
+	}
+	// The password itself may hold '@', ',' and '=' but nothing that ends
+	// the account line or its quoting.
+	const std::vector<std::string> bad_pw = {
+		"pw;x=1", "pw<", "pw>", "p\"w", "pw\n", "p w", "", std::string(129, 'p'), "pw\\",
+	};
+	for (const auto &p : bad_pw) {
+		UserFields u;
+		u.sip_password = p;
+		const LoginResult r = pbx_parse_login(200, ok_body(u));
+		CHECK(r.kind == LoginResult::Failed);
+		CHECK(r.user.sip_password.empty());
+		if (!p.empty())
+			CHECK((r.reason.find(p) == std::string::npos));
+	}
+	for (const std::string &p : {std::string("p@ss,w=rd"), std::string(128, 'p')}) {
+		UserFields u;
+		u.sip_password = p;
+		const LoginResult r = pbx_parse_login(200, ok_body(u));
+		CHECK(r.kind == LoginResult::Accepted);
+		CHECK((r.user.sip_password == p));
+	}
+	// A password sent as a number is not a password.
+	const LoginResult num = pbx_parse_login(
+		200, R"({"result":"ok","user":{"ext":"100","sip_user":"100","sip_password":1234,"sip_domain":"h"}})");
+	CHECK(num.kind == LoginResult::Failed);
+}
+
+TEST_CASE("pbx_protocol: safe_account_field")
+{
+	CHECK(safe_account_field("100", false));
+	CHECK(safe_account_field("pbx.example.com:5061", false));
+	CHECK(safe_account_field("[::1]:5060", false));
+	CHECK_FALSE(safe_account_field("a@b", false));
+	CHECK(safe_account_field("a@b", true));
+	CHECK_FALSE(safe_account_field("", true));
+	CHECK_FALSE(safe_account_field("x y", true));
+	CHECK_FALSE(safe_account_field(std::string(129, 'x'), true));
+	CHECK(safe_account_field(std::string(128, 'x'), true));
+}
+
+TEST_CASE("pbx_protocol: display name quotes are sanitised")
+{
+	UserFields u;
+	u.name = "Al\"ice\" \\Boss\\\nX\tY";
+	const LoginResult r = pbx_parse_login(200, ok_body(u));
+	REQUIRE(r.kind == LoginResult::Accepted);
+	CHECK(r.user.name == "Al ice   Boss  X Y");
+	CHECK(r.user.name.find_first_of("\"\\\n\t") == std::string::npos);
+	// UTF-8 names pass unchanged.
+	u.name = "Zoë Ölund 日本";
+	const LoginResult r2 = pbx_parse_login(200, ok_body(u));
+	REQUIRE(r2.kind == LoginResult::Accepted);
+	CHECK(r2.user.name == "Zoë Ölund 日本");
+}
+
+TEST_CASE("pbx_protocol: request bodies are JSON objects of strings")
+{
+	auto login = pbx_login_body("100", kPin);
+	REQUIRE(login.ok());
+	ReRef<struct odict> o;
+	REQUIRE(json_decode_odict(o.out(), 8, login->data(), login->size(), 2) == 0);
+	CHECK(odict_count(o.get(), false) == 2);
+	const struct odict_entry *ext = odict_lookup(o.get(), "ext");
+	const struct odict_entry *pin = odict_lookup(o.get(), "pin");
+	REQUIRE(ext);
+	REQUIRE(pin);
+	CHECK(ext->type == ODICT_STRING);
+	CHECK(pin->type == ODICT_STRING); // "0042" must not become 42
+	CHECK(odict_str(o.get(), "ext") == "100");
+	CHECK((odict_str(o.get(), "pin") == kPin));
+
+	auto odd = pbx_login_body("1\"0\\0", "0042");
+	REQUIRE(odd.ok());
+	REQUIRE(json_decode_odict(o.out(), 8, odd->data(), odd->size(), 2) == 0);
+	CHECK(odict_str(o.get(), "ext") == "1\"0\\0");
+	CHECK(odict_lookup(o.get(), "pin")->type == ODICT_STRING);
+
+	auto logout = pbx_logout_body("100");
+	REQUIRE(logout.ok());
+	REQUIRE(json_decode_odict(o.out(), 8, logout->data(), logout->size(), 2) == 0);
+	CHECK(odict_count(o.get(), false) == 1);
+	CHECK(odict_str(o.get(), "ext") == "100");
+}

@@ -1,0 +1,796 @@
+// The session state machine, driven through SessionPorts by a recording
+// fake. Most behaviour is checked as table-driven scenarios: a list of steps
+// and the expected final state and recorded effects.
+#include <doctest/doctest.h>
+
+#include "agent/core/session.h"
+#include "platform/keys/host/host_key_source.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace hotdesk;
+
+namespace {
+
+// Test secrets. They never appear in an assertion's text: compare them
+// with CHECK((a == b)) and named constants only.
+const std::string kPin = "4896";
+const std::string kAlicePw = "alice-sip-secret";
+const std::string kBobPw = "bob-sip-secret";
+const std::string kPoolPw = "pool-sip-secret";
+
+Identity pool_id()
+{
+	Identity id;
+	id.pool = true;
+	id.ext = "HD0001";
+	id.sip_user = "HD0001";
+	id.sip_password = kPoolPw;
+	id.domain = "127.0.0.1:5070";
+	return id;
+}
+
+Identity user(const std::string &ext, const std::string &name, const std::string &pw)
+{
+	Identity id;
+	id.pool = false;
+	id.ext = ext;
+	id.name = name;
+	id.sip_user = ext;
+	id.sip_password = pw;
+	id.domain = "127.0.0.1:5070";
+	return id;
+}
+
+Identity alice() { return user("100", "Alice Example", kAlicePw); }
+Identity bob() { return user("200", "Bob", kBobPw); }
+
+const char *timer_name(Timer t)
+{
+	switch (t) {
+	case Timer::InterDigit: return "inter-digit";
+	case Timer::Pin: return "pin";
+	case Timer::Message: return "message";
+	}
+	return "?";
+}
+
+class FakePorts : public SessionPorts {
+public:
+	std::vector<std::vector<std::string>> shows;
+	std::vector<std::string> dials;
+	std::vector<std::pair<std::string, std::string>> logins; // ext, pin
+	std::vector<std::string> logouts;
+	std::vector<std::string> swaps; // "ext" or "ext!" when force_break
+	std::vector<std::string> swap_passwords;
+	std::vector<std::string> timer_log; // "+pin 30000", "-inter-digit"
+	std::set<Timer> running;
+	std::vector<std::string> infos;
+	std::vector<std::string> bugs;
+	std::vector<std::string> occupants; // ext of every occupant_changed
+
+	void show(const std::vector<std::string> &lines) override { shows.push_back(lines); }
+	void dial(const std::string &number) override { dials.push_back(number); }
+	void pbx_login(const std::string &ext, const std::string &pin) override
+	{
+		logins.emplace_back(ext, pin);
+	}
+	void pbx_logout(const std::string &ext) override { logouts.push_back(ext); }
+	void swap_to(const Identity &to, bool force_break) override
+	{
+		swaps.push_back(to.ext + (force_break ? "!" : ""));
+		swap_passwords.push_back(to.sip_password);
+	}
+	void start_timer(Timer t, unsigned ms) override
+	{
+		timer_log.push_back(std::string("+") + timer_name(t) + " " + std::to_string(ms));
+		running.insert(t);
+	}
+	void stop_timer(Timer t) override
+	{
+		timer_log.push_back(std::string("-") + timer_name(t));
+		running.erase(t);
+	}
+	void log_info(const std::string &msg) override { infos.push_back(msg); }
+	void log_bug(const std::string &msg) override { bugs.push_back(msg); }
+	void occupant_changed(const Identity &now) override { occupants.push_back(now.ext); }
+
+	std::vector<std::string> last_show() const
+	{
+		return shows.empty() ? std::vector<std::string>{} : shows.back();
+	}
+	std::string every_text() const
+	{
+		std::string all;
+		for (const auto &frame : shows)
+			for (const auto &l : frame)
+				all += l + "\n";
+		for (const auto &l : infos)
+			all += l + "\n";
+		for (const auto &l : bugs)
+			all += l + "\n";
+		return all;
+	}
+	void clear_effects()
+	{
+		shows.clear();
+		dials.clear();
+		logins.clear();
+		logouts.clear();
+		swaps.clear();
+		swap_passwords.clear();
+		timer_log.clear();
+		infos.clear();
+		bugs.clear();
+		occupants.clear();
+	}
+};
+
+// ---- steps ----
+
+struct Step {
+	enum Kind { Keys, Fire, Login, Swap, Service, RemoteLogout, Resume } kind = Keys;
+	std::string keys; // a key line as the host key socket takes it: "*77*100*{blf1}"
+	Timer timer = Timer::InterDigit;
+	LoginResult::Kind login = LoginResult::Failed;
+	std::string reason;
+	Identity who;
+	bool ok = true;
+};
+
+Step keys(const std::string &line)
+{
+	Step s;
+	s.kind = Step::Keys;
+	s.keys = line;
+	return s;
+}
+Step fire(Timer t)
+{
+	Step s;
+	s.kind = Step::Fire;
+	s.timer = t;
+	return s;
+}
+Step accepted(const Identity &who)
+{
+	Step s;
+	s.kind = Step::Login;
+	s.login = LoginResult::Accepted;
+	s.who = who;
+	return s;
+}
+Step refused(const std::string &reason)
+{
+	Step s;
+	s.kind = Step::Login;
+	s.login = LoginResult::Refused;
+	s.reason = reason;
+	return s;
+}
+Step pbx_failed()
+{
+	Step s;
+	s.kind = Step::Login;
+	s.login = LoginResult::Failed;
+	s.reason = "PBX answered HTTP 500";
+	return s;
+}
+Step swap(bool ok)
+{
+	Step s;
+	s.kind = Step::Swap;
+	s.ok = ok;
+	s.reason = ok ? "" : "registrar said 401 Unauthorized";
+	return s;
+}
+Step service(bool up)
+{
+	Step s;
+	s.kind = Step::Service;
+	s.ok = up;
+	return s;
+}
+Step remote_logout()
+{
+	Step s;
+	s.kind = Step::RemoteLogout;
+	return s;
+}
+Step resume(const Identity &who)
+{
+	Step s;
+	s.kind = Step::Resume;
+	s.who = who;
+	return s;
+}
+
+// The PIN typed and confirmed.
+Step pin_and_hash() { return keys(kPin + "#"); }
+
+void run(Session &s, const Step &st)
+{
+	switch (st.kind) {
+	case Step::Keys: {
+		auto ks = platform::parse_key_line(st.keys);
+		REQUIRE_MESSAGE(ks.ok(), "bad key line in the test: " << st.keys);
+		for (const Key &k : *ks)
+			s.on_key(k);
+		return;
+	}
+	case Step::Fire: s.on_timer(st.timer); return;
+	case Step::Login: {
+		LoginResult r;
+		r.kind = st.login;
+		r.user = st.who;
+		r.reason = st.reason;
+		s.on_login_result(std::move(r));
+		return;
+	}
+	case Step::Swap: s.on_swap_result(st.ok, st.reason); return;
+	case Step::Service: s.on_service(st.ok); return;
+	case Step::RemoteLogout: s.on_remote_logout(); return;
+	case Step::Resume: s.resume_as(st.who); return;
+	}
+}
+
+void run_all(Session &s, const std::vector<Step> &steps)
+{
+	for (const auto &st : steps)
+		run(s, st);
+}
+
+std::vector<Step> operator+(std::vector<Step> a, const std::vector<Step> &b)
+{
+	a.insert(a.end(), b.begin(), b.end());
+	return a;
+}
+
+// Recipes that bring a fresh session into a state.
+const std::vector<Step> kLoginAlice = {keys("*77*100*"), pin_and_hash(), accepted(alice()), swap(true)};
+
+struct Scenario {
+	const char *name;
+	std::vector<Step> steps;
+	State state;
+	std::string occupant;            // ext of the occupant at the end
+	std::vector<std::string> screen; // last frame; empty: not checked
+	std::vector<std::string> dials;
+	std::vector<std::string> logins; // extensions asked of the PBX
+	std::vector<std::string> logouts;
+	std::vector<std::string> swaps;
+	std::string shown; // a text some frame must have shown; "" = not checked
+};
+
+using V = std::vector<std::string>;
+
+// Secrets replaced, so that a failing check cannot print one.
+std::string redact(std::string s)
+{
+	for (const std::string *secret : {&kPin, &kAlicePw, &kBobPw, &kPoolPw})
+		for (size_t at; (at = s.find(*secret)) != std::string::npos;)
+			s.replace(at, secret->size(), "<secret>");
+	return s;
+}
+
+std::string join(const std::vector<std::string> &v)
+{
+	std::string s;
+	for (const auto &x : v)
+		s += (s.empty() ? "" : ", ") + x;
+	return redact("[" + s + "]");
+}
+
+} // namespace
+
+TEST_CASE("session: scenarios")
+{
+	// clang-format off
+	const std::vector<Scenario> scenarios = {
+		{"idle emergency dial",
+		 {keys("112")},
+		 State::Idle, "HD0001", {"HD0001", "Emergency call 112"}, {"112"}, {}, {}, {}, ""},
+		{"idle emergency dial with send after it: nothing more happens",
+		 {keys("911{send}")},
+		 State::Idle, "HD0001", {}, {"911"}, {}, {}, {}, "Emergency call 911"},
+		{"idle ordinary number refused",
+		 {keys("200#")},
+		 State::Idle, "HD0001", {"HD0001", "Log in to call: *77*ext*"}, {}, {}, {}, {}, ""},
+		{"idle star code refused",
+		 {keys("*98#")},
+		 State::Idle, "HD0001", {}, {}, {}, {}, {}, "Log in to call"},
+		{"idle number ended by the inter-digit timeout is refused",
+		 {keys("200"), fire(Timer::InterDigit)},
+		 State::Idle, "HD0001", {}, {}, {}, {}, {}, "Log in to call"},
+		{"login success",
+		 kLoginAlice,
+		 State::LoggedIn, "100", {"100 Alice Example", "Welcome Alice Example"}, {}, {"100"}, {}, {"100"}, "PIN for 100: ****"},
+		{"login success, then the message times out",
+		 kLoginAlice + std::vector<Step>{fire(Timer::Message)},
+		 State::LoggedIn, "100", {"100 Alice Example", "Ready"}, {}, {"100"}, {}, {"100"}, ""},
+		{"login typed as *77*100 + # works too",
+		 {keys("*77*100#"), pin_and_hash(), accepted(alice()), swap(true)},
+		 State::LoggedIn, "100", {}, {}, {"100"}, {}, {"100"}, ""},
+		{"wrong PIN",
+		 {keys("*77*100*"), pin_and_hash(), refused("wrong_pin")},
+		 State::Idle, "HD0001", {"HD0001", "Wrong PIN"}, {}, {"100"}, {}, {}, ""},
+		{"unknown extension",
+		 {keys("*77*999*"), pin_and_hash(), refused("unknown_extension")},
+		 State::Idle, "HD0001", {"HD0001", "Unknown extension 999"}, {}, {"999"}, {}, {}, ""},
+		{"extension not permitted",
+		 {keys("*77*102*"), pin_and_hash(), refused("not_permitted")},
+		 State::Idle, "HD0001", {"HD0001", "102 may not hot desk"}, {}, {"102"}, {}, {}, ""},
+		{"extension locked",
+		 {keys("*77*100*"), pin_and_hash(), refused("locked")},
+		 State::Idle, "HD0001", {"HD0001", "100 locked: try later"}, {}, {"100"}, {}, {}, ""},
+		{"PBX unreachable",
+		 {keys("*77*100*"), pin_and_hash(), pbx_failed()},
+		 State::Idle, "HD0001", {"HD0001", "Login server unreachable"}, {}, {"100"}, {}, {}, ""},
+		{"swap failure rolls back: stays idle on the pool, PBX told",
+		 {keys("*77*100*"), pin_and_hash(), accepted(alice()), swap(false)},
+		 State::Idle, "HD0001", {"HD0001", "Registration failed"}, {}, {"100"}, {"100"}, {"100"}, ""},
+		{"roam user to user",
+		 kLoginAlice + std::vector<Step>{keys("*77*200*"), pin_and_hash(), accepted(bob()), swap(true)},
+		 State::LoggedIn, "200", {"200 Bob", "Welcome Bob"}, {}, {"100", "200"}, {}, {"100", "200"}, ""},
+		{"roam refused keeps the first user",
+		 kLoginAlice + std::vector<Step>{keys("*77*200*"), pin_and_hash(), refused("wrong_pin")},
+		 State::LoggedIn, "100", {"100 Alice Example", "Wrong PIN"}, {}, {"100", "200"}, {}, {"100"}, ""},
+		{"logout by BLF1",
+		 kLoginAlice + std::vector<Step>{keys("{blf1}"), swap(true)},
+		 State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, "Logging out..."},
+		{"logout by *77*5*",
+		 kLoginAlice + std::vector<Step>{keys("*77*5*"), swap(true)},
+		 State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"logout by *77*5 + #",
+		 kLoginAlice + std::vector<Step>{keys("*77*5#"), swap(true)},
+		 State::Idle, "HD0001", {}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"logout code when idle",
+		 {keys("*77*5*")},
+		 State::Idle, "HD0001", {"HD0001", "Not logged in"}, {}, {}, {}, {}, ""},
+		{"BLF1 when idle",
+		 {keys("{blf1}")},
+		 State::Idle, "HD0001", {"HD0001", "Not logged in"}, {}, {}, {}, {}, ""},
+		{"logout failure: error, then service restored",
+		 kLoginAlice + std::vector<Step>{keys("{blf1}"), swap(false), service(true)},
+		 State::Idle, "HD0001", {"HD0001", "Service restored"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, "No service"},
+		{"logout failure leaves the pool as occupant, in error",
+		 kLoginAlice + std::vector<Step>{keys("{blf1}"), swap(false)},
+		 State::Error, "HD0001", {"HD0001", "No service"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"emergency dialled while logging in",
+		 {keys("*77*100*"), pin_and_hash(), keys("112")},
+		 State::LoggingIn, "HD0001", {"HD0001", "Emergency call 112"}, {"112"}, {"100"}, {}, {}, "Logging in 100..."},
+		{"emergency dialled while logging in, then the login completes",
+		 {keys("*77*100*"), pin_and_hash(), keys("911"), accepted(alice()), swap(true)},
+		 State::LoggedIn, "100", {}, {"911"}, {"100"}, {}, {"100"}, ""},
+		{"emergency dialled while logging out",
+		 kLoginAlice + std::vector<Step>{keys("{blf1}112")},
+		 State::LoggingOut, "100", {"100 Alice Example", "Emergency call 112"}, {"112"}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"numbers wait while logging in",
+		 {keys("*77*100*"), pin_and_hash(), keys("200#")},
+		 State::LoggingIn, "HD0001", {"HD0001", "Please wait"}, {}, {"100"}, {}, {}, ""},
+		{"digits typed while logging in do not prefix the next number",
+		 {keys("*77*100*"), pin_and_hash(), keys("5"), accepted(alice()), swap(true), keys("200#")},
+		 State::LoggedIn, "100", {"100 Alice Example", "Calling 200"}, {"200"}, {"100"}, {}, {"100"}, ""},
+		{"digits typed while logging in are not dialled by a late timeout",
+		 {keys("*77*100*"), pin_and_hash(), keys("55"), accepted(alice()), swap(true), fire(Timer::InterDigit)},
+		 State::LoggedIn, "100", {}, {}, {"100"}, {}, {"100"}, ""},
+		{"inter-digit timeout terminates a number",
+		 kLoginAlice + std::vector<Step>{keys("200"), fire(Timer::InterDigit)},
+		 State::LoggedIn, "100", {"100 Alice Example", "Calling 200"}, {"200"}, {"100"}, {}, {"100"}, "Dial: 200"},
+		{"logged in: a star code goes out",
+		 kLoginAlice + std::vector<Step>{keys("*98#")},
+		 State::LoggedIn, "100", {}, {"*98"}, {"100"}, {}, {"100"}, ""},
+		{"logged in: emergency",
+		 kLoginAlice + std::vector<Step>{keys("112")},
+		 State::LoggedIn, "100", {"100 Alice Example", "Emergency call 112"}, {"112"}, {"100"}, {}, {"100"}, ""},
+		{"logged in: too long a number",
+		 kLoginAlice + std::vector<Step>{keys(std::string(33, '7'))},
+		 State::LoggedIn, "100", {"100 Alice Example", "Number too long"}, {}, {"100"}, {}, {"100"}, ""},
+		{"unknown code",
+		 {keys("*7#")},
+		 State::Idle, "HD0001", {"HD0001", "Unknown code"}, {}, {}, {}, {}, ""},
+		{"PIN timeout",
+		 {keys("*77*100*12"), fire(Timer::Pin)},
+		 State::Idle, "HD0001", {"HD0001", "Login timed out"}, {}, {}, {}, {}, ""},
+		{"PIN confirm without a PIN prompts",
+		 {keys("*77*100*#")},
+		 State::PinEntry, "HD0001", {"HD0001", "Enter PIN, then #"}, {}, {}, {}, {}, ""},
+		{"cancel while collecting",
+		 {keys("20{cancel}")},
+		 State::Idle, "HD0001", {"HD0001", "Emergency calls only"}, {}, {}, {}, {}, "Dial: 20"},
+		{"cancel during PIN entry",
+		 {keys("*77*100*12{cancel}")},
+		 State::Idle, "HD0001", {"HD0001", "Emergency calls only"}, {}, {}, {}, {}, ""},
+		{"BLF1 during PIN entry cancels it",
+		 {keys("*77*100*12{blf1}")},
+		 State::Idle, "HD0001", {}, {}, {}, {}, {}, ""},
+		{"cancel while logging in must wait",
+		 {keys("*77*100*"), pin_and_hash(), keys("{cancel}")},
+		 State::LoggingIn, "HD0001", {"HD0001", "Please wait"}, {}, {"100"}, {}, {}, ""},
+		{"cancel while logged in: back to ready",
+		 kLoginAlice + std::vector<Step>{keys("20{cancel}")},
+		 State::LoggedIn, "100", {"100 Alice Example", "Ready"}, {}, {"100"}, {}, {"100"}, ""},
+		{"service lost when idle",
+		 {service(false)},
+		 State::Error, "HD0001", {"HD0001", "No service"}, {}, {}, {}, {}, ""},
+		{"service lost and restored when idle",
+		 {service(false), service(true)},
+		 State::Idle, "HD0001", {"HD0001", "Service restored"}, {}, {}, {}, {}, ""},
+		{"service lost and restored when logged in",
+		 kLoginAlice + std::vector<Step>{service(false), service(true), fire(Timer::Message)},
+		 State::LoggedIn, "100", {"100 Alice Example", "Ready"}, {}, {"100"}, {}, {"100"}, "No service"},
+		{"service lost while collecting",
+		 {keys("20"), service(false)},
+		 State::Error, "HD0001", {}, {}, {}, {}, {}, ""},
+		{"no service: emergency still tried, numbers refused",
+		 kLoginAlice + std::vector<Step>{service(false), keys("200#112")},
+		 State::Error, "100", {"100 Alice Example", "Emergency call 112"}, {"112"}, {"100"}, {}, {"100"}, ""},
+		{"no service: logout drops the user at once",
+		 kLoginAlice + std::vector<Step>{service(false), keys("{blf1}")},
+		 State::Error, "HD0001", {"HD0001", "No service"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"remote logout when logged in",
+		 kLoginAlice + std::vector<Step>{remote_logout(), swap(true)},
+		 State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"remote logout when idle does nothing",
+		 {remote_logout()},
+		 State::Idle, "HD0001", {}, {}, {}, {}, {}, ""},
+		{"remote logout while the user collects digits",
+		 kLoginAlice + std::vector<Step>{keys("20"), remote_logout(), swap(true)},
+		 State::Idle, "HD0001", {}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		{"resume after a crash",
+		 {resume(alice())},
+		 State::LoggedIn, "100", {"100 Alice Example", "Ready"}, {}, {}, {}, {}, ""},
+		{"resume, then log out",
+		 {resume(alice()), keys("{blf1}"), swap(true)},
+		 State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {}, {"100"}, {"HD0001!"}, ""},
+	};
+	// clang-format on
+
+	for (const auto &sc : scenarios) {
+		INFO("scenario: " << std::string(sc.name));
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run_all(s, sc.steps);
+		INFO("final state " << std::string(state_name(s.state())) << ", screen " << join(s.display_lines()));
+		CHECK(s.state() == sc.state);
+		CHECK(s.occupant().ext == sc.occupant);
+		CHECK(s.logged_in() == (sc.occupant != "HD0001"));
+		if (!sc.screen.empty()) {
+			CHECK(s.display_lines() == sc.screen);
+			CHECK(ports.last_show() == sc.screen);
+		}
+		CHECK(join(ports.dials) == join(sc.dials));
+		V login_exts;
+		for (const auto &l : ports.logins)
+			login_exts.push_back(l.first);
+		CHECK(join(login_exts) == join(sc.logins));
+		for (const auto &l : ports.logins)
+			CHECK((l.second == kPin)); // never print the PIN
+		CHECK(join(ports.logouts) == join(sc.logouts));
+		CHECK(join(ports.swaps) == join(sc.swaps));
+		CHECK(join(ports.bugs) == "[]");
+		if (!sc.shown.empty()) {
+			bool seen = false;
+			for (const auto &f : ports.shows)
+				for (const auto &l : f)
+					seen = seen || l.find(sc.shown) != std::string::npos;
+			CHECK_MESSAGE(seen, "never shown: " << sc.shown);
+		}
+		// No secret ever reaches the display or the log.
+		const std::string text = ports.every_text();
+		CHECK(text.find(kPin) == std::string::npos);
+		CHECK(text.find(kAlicePw) == std::string::npos);
+		CHECK(text.find(kBobPw) == std::string::npos);
+		CHECK(text.find(kPoolPw) == std::string::npos);
+	}
+}
+
+TEST_CASE("session: login, step by step: PIN masked, swap to the user, label")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	CHECK(s.display_lines() == V{"HD0001", "Emergency calls only"});
+
+	run(s, keys("*77*"));
+	CHECK(s.state() == State::Collecting);
+	CHECK(s.display_lines() == V{"HD0001", "Dial: *77*"});
+	CHECK(ports.running.count(Timer::InterDigit) == 1);
+	run(s, keys("100*"));
+	CHECK(s.state() == State::PinEntry);
+	CHECK(s.display_lines() == V{"HD0001", "PIN for 100: "});
+	CHECK(ports.running.count(Timer::Pin) == 1);
+	CHECK(ports.running.count(Timer::InterDigit) == 0);
+
+	// From the first PIN key on, no frame holds a PIN digit.
+	const size_t first_pin_frame = ports.shows.size();
+	for (size_t i = 0; i < kPin.size(); ++i) {
+		run(s, keys(std::string(1, kPin[i])));
+		CHECK((s.display_lines()[1] == "PIN for 100: " + std::string(i + 1, '*')));
+	}
+	CHECK(s.state() == State::PinEntry);
+	CHECK(ports.logins.empty());
+	run(s, keys("#"));
+	CHECK(s.state() == State::LoggingIn);
+	CHECK(s.display_lines() == V{"HD0001", "Logging in 100..."});
+	REQUIRE(ports.logins.size() == 1);
+	CHECK(ports.logins[0].first == "100");
+	CHECK((ports.logins[0].second == kPin));
+	CHECK(ports.running.count(Timer::Pin) == 0);
+	CHECK(ports.swaps.empty());
+
+	run(s, accepted(alice()));
+	CHECK(s.state() == State::LoggingIn);
+	REQUIRE(ports.swaps == V{"100"}); // swap_to(user, force_break=false)
+	CHECK((ports.swap_passwords[0] == kAlicePw));
+	CHECK(ports.occupants.empty()); // not before the registration worked
+	CHECK(s.occupant().pool);
+
+	run(s, swap(true));
+	CHECK(s.state() == State::LoggedIn);
+	CHECK(s.logged_in());
+	CHECK(s.occupant().ext == "100");
+	CHECK(s.display_lines()[0] == "100 Alice Example");
+	CHECK(ports.occupants == V{"100"});
+	CHECK(s.last_error().empty());
+
+	for (size_t f = first_pin_frame; f < ports.shows.size(); ++f)
+		for (const auto &line : ports.shows[f])
+			for (char d : kPin)
+				CHECK_MESSAGE(line.find(d) == std::string::npos,
+					      "a PIN digit on the display: frame " << f);
+	CHECK(ports.bugs.empty());
+}
+
+TEST_CASE("session: wrong PIN records the reason and never swaps")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	run_all(s, {keys("*77*100*"), pin_and_hash(), refused("wrong_pin")});
+	CHECK(s.state() == State::Idle);
+	CHECK(ports.swaps.empty());
+	CHECK(ports.occupants.empty());
+	CHECK(s.last_error() == "login refused: wrong_pin");
+	// The message goes away with its timer, or with any key.
+	CHECK(ports.running.count(Timer::Message) == 1);
+	run(s, keys("{cancel}"));
+	CHECK(ports.running.count(Timer::Message) == 0);
+	CHECK(s.display_lines() == V{"HD0001", "Emergency calls only"});
+}
+
+TEST_CASE("session: the refusal message uses the configured login code")
+{
+	FakePorts ports;
+	DialPlan p;
+	p.login_prefix = "*5*";
+	p.logout_code = "*6*";
+	Session s(p, pool_id(), ports);
+	run(s, keys("200#"));
+	CHECK(s.display_lines()[1] == "Log in to call: *5*ext*");
+	CHECK(ports.dials.empty());
+}
+
+TEST_CASE("session: timers")
+{
+	SessionTimings t;
+	t.inter_digit_ms = 1111;
+	t.pin_ms = 2222;
+	t.message_ms = 3333;
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports, t);
+	run(s, keys("2"));
+	CHECK(ports.timer_log == V{"-inter-digit", "+inter-digit 1111"});
+	ports.timer_log.clear();
+	run(s, keys("{cancel}"));
+	CHECK(ports.running.count(Timer::InterDigit) == 0);
+	ports.timer_log.clear();
+	run(s, keys("*77*100*"));
+	CHECK(ports.running == std::set<Timer>{Timer::Pin});
+	CHECK(std::count(ports.timer_log.begin(), ports.timer_log.end(), "+pin 2222") == 1);
+	run(s, keys("1")); // every PIN digit re-arms the PIN timer
+	CHECK(ports.timer_log.back() == "+pin 2222");
+	run(s, keys("{cancel}"));
+	CHECK(ports.running.empty());
+	run(s, keys("200#"));
+	CHECK(ports.timer_log.back() == "+message 3333");
+	// A stale timer firing in the wrong state does nothing.
+	ports.clear_effects();
+	s.on_timer(Timer::Pin);
+	s.on_timer(Timer::InterDigit);
+	CHECK(ports.bugs.empty());
+	CHECK(s.state() == State::Idle);
+	CHECK(ports.dials.empty());
+}
+
+TEST_CASE("session: crash in any state, then resume_as(user)")
+{
+	// Whatever state the old process was in, a fresh Session resumed as
+	// the user is logged in with the user's label.
+	const std::vector<std::pair<const char *, std::vector<Step>>> before = {
+		{"idle", {}},
+		{"collecting", {keys("20")}},
+		{"pin entry", {keys("*77*100*12")}},
+		{"logging in", {keys("*77*100*"), pin_and_hash()}},
+		{"logged in", kLoginAlice},
+		{"logging out", kLoginAlice + std::vector<Step>{keys("{blf1}")}},
+		{"error", {service(false)}},
+	};
+	for (const auto &b : before) {
+		INFO("crash in state " << std::string(b.first));
+		{
+			FakePorts old_ports;
+			Session old(DialPlan{}, pool_id(), old_ports);
+			run_all(old, b.second);
+		} // the process dies
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		s.resume_as(alice());
+		CHECK(s.state() == State::LoggedIn);
+		CHECK(s.logged_in());
+		CHECK(s.occupant().ext == "100");
+		CHECK(s.display_lines() == V{"100 Alice Example", "Ready"});
+		CHECK(ports.last_show() == V{"100 Alice Example", "Ready"});
+		CHECK(ports.occupants == V{"100"});
+		CHECK(ports.swaps.empty()); // the agent re-applies the account itself
+		CHECK(ports.bugs.empty());
+	}
+}
+
+// ---- the table as a whole ----
+
+namespace {
+
+const State kStates[] = {State::Idle,     State::Collecting, State::PinEntry, State::LoggingIn,
+			 State::LoggedIn, State::LoggingOut, State::Error};
+const Event kEvents[] = {Event::DigitTyped,   Event::NumberEntered, Event::EmergencyNumber,
+			 Event::LoginCode,    Event::LogoutCode,    Event::InvalidCode,
+			 Event::Cancel,       Event::LogoutKey,     Event::PinDigit,
+			 Event::PinConfirm,   Event::PinTimeout,    Event::PbxAccepted,
+			 Event::PbxRefused,   Event::PbxFailed,     Event::SwapDone,
+			 Event::SwapFailed,   Event::ServiceLost,   Event::ServiceRestored,
+			 Event::RemoteLogout};
+
+std::string pair_name(State s, Event e) { return std::string(state_name(s)) + "/" + event_name(e); }
+
+// The pairs the table leaves unhandled on purpose: no input can produce
+// them (given SessionPorts' contract: one login or swap result per request).
+std::set<std::string> expected_unhandled()
+{
+	std::set<std::string> out;
+	for (State s : kStates) {
+		// PIN events come only from on_key/on_timer in PinEntry.
+		if (s != State::PinEntry)
+			for (Event e : {Event::PinDigit, Event::PinConfirm, Event::PinTimeout})
+				out.insert(pair_name(s, e));
+		// A login result answers the one request LoggingIn sent.
+		if (s != State::LoggingIn)
+			for (Event e : {Event::PbxAccepted, Event::PbxRefused, Event::PbxFailed})
+				out.insert(pair_name(s, e));
+		// A swap result answers the swap LoggingIn, LoggingOut or
+		// Error (drop_user) started.
+		if (s != State::LoggingIn && s != State::LoggingOut && s != State::Error)
+			for (Event e : {Event::SwapDone, Event::SwapFailed})
+				out.insert(pair_name(s, e));
+	}
+	// In PinEntry keys are PIN keys: the collector is never consulted.
+	for (Event e : {Event::DigitTyped, Event::NumberEntered, Event::EmergencyNumber,
+			Event::LoginCode, Event::LogoutCode, Event::InvalidCode})
+		out.insert(pair_name(State::PinEntry, e));
+	return out;
+}
+
+// Fresh session brought into `s` through its inputs; `as_user` logs
+// Alice in first where the state allows both.
+std::vector<Step> recipe(State s, bool as_user)
+{
+	const std::vector<Step> base = as_user ? kLoginAlice : std::vector<Step>{};
+	switch (s) {
+	case State::Idle: return {};
+	case State::LoggedIn: return kLoginAlice;
+	case State::Collecting: return base + std::vector<Step>{keys("20")};
+	case State::PinEntry: return base + std::vector<Step>{keys("*77*200*12")};
+	case State::LoggingIn: return base + std::vector<Step>{keys("*77*200*"), pin_and_hash()};
+	case State::LoggingOut: return kLoginAlice + std::vector<Step>{keys("{blf1}")};
+	case State::Error: return base + std::vector<Step>{service(false)};
+	}
+	return {};
+}
+
+} // namespace
+
+TEST_CASE("session: every state x event pair, the unhandled ones are exactly the known set")
+{
+	std::map<std::string, int> unguarded, guarded;
+	for (const Session::Row *r = Session::table_begin(); r != Session::table_end(); ++r)
+		++(r->guard ? guarded : unguarded)[pair_name(r->from, r->event)];
+
+	std::set<std::string> unhandled;
+	for (State s : kStates)
+		for (Event e : kEvents) {
+			const std::string p = pair_name(s, e);
+			INFO(p);
+			if (!unguarded.count(p) && !guarded.count(p)) {
+				unhandled.insert(p);
+				continue;
+			}
+			// Handled always: a guarded row needs an unguarded fallback,
+			// and exactly one (a second would never be reached).
+			CHECK(unguarded[p] == 1);
+		}
+	const std::set<std::string> want = expected_unhandled();
+	std::string extra, missing;
+	for (const auto &p : unhandled)
+		if (!want.count(p))
+			extra += p + " ";
+	for (const auto &p : want)
+		if (!unhandled.count(p))
+			missing += p + " ";
+	CHECK_MESSAGE(extra.empty(), "unhandled but not expected: " << extra);
+	CHECK_MESSAGE(missing.empty(), "expected unhandled but now handled: " << missing);
+	CHECK(unhandled.size() == 50);
+	CHECK(unhandled.size() + unguarded.size() == sizeof(kStates) / sizeof(kStates[0]) *
+							      (sizeof(kEvents) / sizeof(kEvents[0])));
+}
+
+TEST_CASE("session: log_bug fires exactly for the unhandled pairs an input can reach")
+{
+	// The inputs that dispatch a single event in any state.
+	struct Input {
+		Event event;
+		Step step;
+	};
+	const std::vector<Input> inputs = {
+		{Event::PbxAccepted, accepted(bob())},
+		{Event::PbxRefused, refused("wrong_pin")},
+		{Event::PbxFailed, pbx_failed()},
+		{Event::SwapDone, swap(true)},
+		{Event::SwapFailed, swap(false)},
+		{Event::ServiceLost, service(false)},
+		{Event::ServiceRestored, service(true)},
+		{Event::RemoteLogout, remote_logout()},
+		{Event::LogoutKey, keys("{blf1}")},
+		{Event::Cancel, keys("{cancel}")},
+		{Event::PinTimeout, fire(Timer::Pin)},
+	};
+	const std::set<std::string> unhandled = expected_unhandled();
+	for (bool as_user : {false, true})
+		for (State s : kStates)
+			for (const auto &in : inputs) {
+				const std::string p = pair_name(s, in.event);
+				INFO((p + (as_user ? " (logged in)" : " (pool)")));
+				FakePorts ports;
+				Session sess(DialPlan{}, pool_id(), ports);
+				run_all(sess, recipe(s, as_user));
+				REQUIRE(sess.state() == s);
+				REQUIRE(ports.bugs.empty());
+				run(sess, in.step);
+				// on_timer(Pin) outside PinEntry dispatches nothing at all.
+				const bool dispatched = in.event != Event::PinTimeout || s == State::PinEntry;
+				const bool want_bug = dispatched && unhandled.count(p) > 0;
+				CHECK(ports.bugs.size() == (want_bug ? 1u : 0u));
+			}
+}
+
+TEST_CASE("session: an emergency number goes out in every state but PIN entry")
+{
+	for (bool as_user : {false, true})
+		for (State s : kStates) {
+			if (s == State::PinEntry)
+				continue;
+			INFO((std::string(state_name(s)) + (as_user ? " (logged in)" : " (pool)")));
+			FakePorts ports;
+			Session sess(DialPlan{}, pool_id(), ports);
+			run_all(sess, recipe(s, as_user));
+			if (s == State::Collecting)
+				run(sess, keys("{cancel}")); // start a fresh number
+			ports.clear_effects();
+			run(sess, keys("112"));
+			CHECK(ports.dials == V{"112"});
+			CHECK(ports.bugs.empty());
+		}
+}
