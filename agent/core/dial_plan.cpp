@@ -61,6 +61,39 @@ Status check_code(std::string_view name, std::string_view code)
 	return Ok{};
 }
 
+// True when a and b agree up to and including their first digit, e.g.
+// "*78" and login "*77*" share "*7": a PBX cannot tell them apart early.
+bool share_leading_digit(std::string_view a, std::string_view b)
+{
+	for (size_t i = 0; i < a.size() && i < b.size() && a[i] == b[i]; ++i)
+		if (a[i] >= '0' && a[i] <= '9')
+			return true;
+	return false;
+}
+
+Status check_other_codes(const DialPlan &p)
+{
+	for (const auto &c : p.other_codes) {
+		if (auto s = check_code("dial code", c); !s)
+			return s;
+		if (share_leading_digit(c, p.login_prefix))
+			return make_error("dial_plan", "dial code '" + c + "' starts like login code '" +
+							       p.login_prefix + "' (logins would be ambiguous)");
+		if (is_prefix(c, p.logout_code) || is_prefix(p.logout_code, c))
+			return make_error("dial_plan", "dial code '" + c + "' is ambiguous with logout code '" +
+							       p.logout_code + "'");
+		for (const auto &o : p.other_codes)
+			if (&o != &c && is_prefix(c, o))
+				return make_error("dial_plan", "dial code '" + c + "' is a prefix of dial code '" +
+								       o + "'");
+		for (const auto &e : p.emergency)
+			if (is_prefix(c, e) || is_prefix(e, c))
+				return make_error("dial_plan", "dial code '" + c +
+								       "' is ambiguous with emergency number '" + e + "'");
+	}
+	return Ok{};
+}
+
 } // namespace
 
 Status validate(const DialPlan &p)
@@ -92,7 +125,7 @@ Status validate(const DialPlan &p)
 				return make_error("dial_plan", "emergency number '" + e +
 								       "' is a prefix of '" + o + "'");
 	}
-	return Ok{};
+	return check_other_codes(p);
 }
 
 DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)

@@ -17,6 +17,10 @@ struct DialPlan {
 	std::string login_prefix = "*77*";  // login is <prefix><ext>*
 	std::string logout_code = "*77*5*"; // checked before the login pattern
 	std::vector<std::string> emergency = {"112", "911"};
+	// The PBX's other dial codes (voicemail "*98", pickup "*8", ...). They go
+	// out as numbers, but are validated against ours: 3CX rejects logins
+	// ("forbidden") when another dial code starts like the login code.
+	std::vector<std::string> other_codes;
 	size_t max_ext_len = 10;
 	size_t max_number_len = 32;
 };

@@ -33,6 +33,17 @@ Expected<Key> parse_key_name(std::string_view n)
 		return Key::of(KeyKind::Send);
 	if (n == "cancel")
 		return Key::of(KeyKind::Cancel);
+	static const struct {
+		const char *name;
+		KeyKind kind;
+	} kNamed[] = {
+		{"hook_off", KeyKind::HookOff}, {"hook_on", KeyKind::HookOn}, {"headset", KeyKind::Headset},
+		{"up", KeyKind::Up},            {"down", KeyKind::Down},      {"left", KeyKind::Left},
+		{"right", KeyKind::Right},      {"ok", KeyKind::Ok},          {"page", KeyKind::Page},
+	};
+	for (const auto &e : kNamed)
+		if (n == e.name)
+			return Key::of(e.kind);
 	if (n.substr(0, 3) == "blf") {
 		auto i = parse_index(n.substr(3), 64);
 		if (!i)
@@ -58,8 +69,23 @@ std::string key_name(const Key &k)
 	case KeyKind::Cancel: return "cancel";
 	case KeyKind::Blf: return "blf" + std::to_string(k.index);
 	case KeyKind::Softkey: return "soft" + std::to_string(k.index);
+	case KeyKind::HookOff: return "hook_off";
+	case KeyKind::HookOn: return "hook_on";
+	case KeyKind::Headset: return "headset";
+	case KeyKind::Up: return "up";
+	case KeyKind::Down: return "down";
+	case KeyKind::Left: return "left";
+	case KeyKind::Right: return "right";
+	case KeyKind::Ok: return "ok";
+	case KeyKind::Page: return "page";
 	}
 	return "?";
+}
+
+bool key_repeats(const Key &k)
+{
+	return k.kind == KeyKind::Up || k.kind == KeyKind::Down || k.kind == KeyKind::Left ||
+	       k.kind == KeyKind::Right;
 }
 
 } // namespace hotdesk

@@ -9,7 +9,24 @@
 
 namespace hotdesk {
 
-enum class KeyKind { Digit, Star, Hash, Send, Cancel, Blf, Softkey };
+enum class KeyKind {
+	Digit,
+	Star,
+	Hash,
+	Send,
+	Cancel,
+	Blf,
+	Softkey,
+	HookOff, // handset lifted (from a hook switch or a key)
+	HookOn,  // handset put back
+	Headset, // headset key (toggles the headset)
+	Up,      // navigation
+	Down,
+	Left,
+	Right,
+	Ok,
+	Page, // next page of BLF keys
+};
 
 struct Key {
 	KeyKind kind = KeyKind::Digit;
@@ -25,8 +42,13 @@ struct Key {
 	bool operator!=(const Key &o) const { return !(*this == o); }
 };
 
-// "0".."9", "*", "#", "send", "cancel", "blf1".."blf64", "soft1".."soft16".
+// "0".."9", "*", "#", "send", "cancel", "blf1".."blf64", "soft1".."soft16",
+// "hook_off", "hook_on", "headset", "up", "down", "left", "right", "ok", "page".
 Expected<Key> parse_key_name(std::string_view name);
 std::string key_name(const Key &k);
+
+// Whether holding the key down repeats it: only the arrows do. Dial keys,
+// BLF keys, softkeys and the hook never repeat (a held digit is one digit).
+bool key_repeats(const Key &k);
 
 } // namespace hotdesk

@@ -236,8 +236,23 @@ void Session::on_key(const Key &k)
 		message_.clear();
 		ports_.stop_timer(Timer::Message);
 	}
-	if (k.kind == KeyKind::Blf && k.index == 1) {
-		dispatch(Event::LogoutKey); // 3CX: the first BLF key is reserved
+	if (k.kind == KeyKind::Blf || k.kind == KeyKind::Softkey || k.kind == KeyKind::Page) {
+		// The key layout says what the key does (3CX default: BLF 1 is
+		// the reserved logout key).
+		const KeyAction a = keys_.press(k);
+		if (a.kind == KeyAction::Logout) {
+			dispatch(Event::LogoutKey);
+		} else if ((a.kind == KeyAction::Dial || a.kind == KeyAction::Pickup) &&
+			   state_ != State::PinEntry) {
+			// A BLF key is a whole number, under the same dial policy
+			// (an emergency number on one dials at once, in every state).
+			ports_.stop_timer(Timer::InterDigit);
+			collector_.clear();
+			number_ = a.number;
+			dispatch(dial_policy(plan_, logged_in(), number_) == DialDecision::Emergency
+					 ? Event::EmergencyNumber
+					 : Event::NumberEntered);
+		}
 		return;
 	}
 	if (state_ == State::PinEntry) {
@@ -271,7 +286,16 @@ void Session::on_key(const Key &k)
 		return;
 	case KeyKind::Blf:
 	case KeyKind::Softkey:
-		return; // BLF dialling and softkeys belong to the board layer
+	case KeyKind::Page:
+	case KeyKind::HookOff:
+	case KeyKind::HookOn:
+	case KeyKind::Headset:
+	case KeyKind::Up:
+	case KeyKind::Down:
+	case KeyKind::Left:
+	case KeyKind::Right:
+	case KeyKind::Ok:
+		return; // handled above, or not the session's (call control, menus)
 	}
 }
 
@@ -322,6 +346,26 @@ void Session::resume_as(const Identity &user)
 	set_occupant(user);
 	state_ = home();
 	render();
+}
+
+void Session::set_pool(const Identity &pool)
+{
+	pool_.wipe();
+	pool_ = pool;
+	pool_.pool = true;
+	if (occupant_.pool) {
+		occupant_ = pool_;
+		render();
+	}
+}
+
+Status Session::set_dial_plan(const DialPlan &plan)
+{
+	if (auto s = validate(plan); !s)
+		return s;
+	collector_.clear();
+	plan_ = plan; // collector_ refers to plan_, so it sees the new plan
+	return Ok{};
 }
 
 std::vector<std::string> Session::display_lines() const

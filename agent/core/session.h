@@ -6,11 +6,13 @@
 // Diagram: docs/session-state-machine.dot (keep it beside the table).
 #pragma once
 
+#include "blf_layout.h"
 #include "dial_plan.h"
 #include "identity.h"
 #include "key.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hotdesk {
@@ -48,6 +50,7 @@ struct LoginResult {
 	enum Kind { Accepted, Refused, Failed } kind = Failed;
 	Identity user;      // when Accepted
 	std::string reason; // machine reason from the PBX ("wrong_pin", ...)
+	std::string profile_xml; // the user's profile (opaque to the core)
 };
 
 class SessionPorts {
@@ -88,6 +91,18 @@ public:
 	void on_remote_logout();
 	// Resume as a user after a restart (state restored from disk).
 	void resume_as(const Identity &user);
+	// What BLF keys, softkeys and the page key do (agent/core/blf_layout.h).
+	// The default is the 3CX one: BLF 1 logs out. The agent sets the pool's
+	// or the person's layout when the occupant changes, and feeds presence
+	// into key_layout().set_state().
+	void set_key_layout(KeyLayout l) { keys_ = std::move(l); }
+	KeyLayout &key_layout() { return keys_; }
+	const KeyLayout &key_layout() const { return keys_; }
+	// A new device profile: the pool identity and the dial plan. A changed
+	// pool identity is used from the next time the phone returns to it.
+	void set_pool(const Identity &pool);
+	Status set_dial_plan(const DialPlan &plan);
+	const Identity &pool() const { return pool_; }
 
 	State state() const { return state_; }
 	const Identity &occupant() const { return occupant_; }
@@ -168,6 +183,7 @@ private:
 	LoginResult result_;
 	std::string message_;
 	std::string last_error_;
+	KeyLayout keys_;
 };
 
 } // namespace hotdesk

@@ -1,9 +1,11 @@
 #include "agent.h"
 
+#include "../../platform/fault/crash_point.h"
 #include "../ctrl/reginfo.h"
 #include "../re/log.h"
 
 #include <chrono>
+#include <ctime>
 
 namespace hotdesk {
 
@@ -16,10 +18,21 @@ uint64_t now_ms()
 		duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
+std::string iso_now()
+{
+	const std::time_t t = std::time(nullptr);
+	std::tm tm{};
+	gmtime_r(&t, &tm);
+	char buf[32];
+	std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
 } // namespace
 
-Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display)
-	: cfg_(std::move(cfg)), keys_(keys), display_(display)
+Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
+	     platform::Storage &storage)
+	: cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage)
 {
 	pool_.pool = true;
 	pool_.ext = cfg_.pool_ext;
@@ -65,6 +78,15 @@ Status Agent::start()
 	ctrl_ = std::make_unique<CtrlClient>(cfg_.ctrl_tcp, h, cfg_.ctrl_timeout_ms);
 	swap_ = std::make_unique<AccountSwap>(*ctrl_, cfg_.register_timeout_ms);
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_, *this, cfg_.timings);
+	ProfileFetcher::Handlers fh;
+	fh.apply = [this](const DeviceProfile &p, const CachedProfile &c) {
+		if (auto s = store_.save_device_profile(c); !s)
+			log_error("agent: cannot cache the device profile: " + s.error().str());
+		apply_device_profile(p, true);
+	};
+	fh.failed = [](const std::string &) {};
+	fetcher_ = std::make_unique<ProfileFetcher>(http_, pc, fh);
+	restore();
 
 	if (auto s = keys_.start([this](const Key &k) {
 		    if (session_->state() == State::PinEntry &&
@@ -75,7 +97,139 @@ Status Agent::start()
 	    !s)
 		return s;
 	show(session_->display_lines());
-	return ctrl_->start();
+	if (auto s = ctrl_->start(); !s)
+		return s;
+	if (cfg_.device_profile)
+		fetcher_->fetch_now();
+	return Ok{};
+}
+
+// ---- persistence ----
+
+// Comes back as whoever the phone was at the last commit. An uncommitted
+// login is rolled back (and the PBX told); an unreadable state is the pool.
+void Agent::restore()
+{
+	if (auto cached = store_.load_device_profile(); cached && *cached) {
+		auto p = parse_device_profile((*cached)->xml);
+		if (p) {
+			fetcher_->set_validators((*cached)->etag, (*cached)->last_modified);
+			apply_device_profile(*p, false);
+		} else {
+			log_error("agent: cached device profile unusable: " + p.error().str());
+		}
+	}
+	if (auto pending = store_.pending_login(); pending && *pending) {
+		stale_login_ = **pending;
+		log_warn("agent: a login of " + stale_login_ + " was interrupted; rolling it back");
+		(void)store_.end_login();
+	}
+	auto occ = store_.load_occupancy();
+	if (!occ) {
+		log_error("agent: " + occ.error().str() + "; starting as the pool");
+		commit_pool();
+		return;
+	}
+	occ_ = *occ;
+	if (occ_.pool) {
+		(void)store_.forget_users_except(""); // nothing of a person outlives a logout
+	} else if (auto u = store_.load_user(occ_.ext); u && *u) {
+		(void)store_.forget_users_except(occ_.ext); // a rolled-back roam's files
+		pending_profile_xml_ = (*u)->profile_xml;
+		restoring_ = true;
+		session_->resume_as((*u)->id);
+		restoring_ = false;
+		(*u)->id.wipe();
+		log_info("agent: restored " + occ_.ext + " from the state directory");
+	} else {
+		log_error("agent: saved user missing or corrupt; starting as the pool");
+		commit_pool();
+	}
+	if (!stale_login_.empty() && (occ_.pool || occ_.ext != stale_login_))
+		pbx_logout(stale_login_);
+}
+
+void Agent::commit_user(const Identity &user)
+{
+	const std::string label = occ_.pool ? "login" : "roam";
+	if (auto s = store_.save_user({user, pending_profile_xml_}); !s) {
+		log_error("agent: cannot save the user: " + s.error().str());
+		return;
+	}
+	crash(label + ".after_save_user");
+	occ_ = Occupancy{false, user.ext, iso_now(), occ_.seq + 1};
+	if (auto s = store_.save_occupancy(occ_); !s)
+		log_error("agent: cannot save the occupancy: " + s.error().str());
+	crash(label + ".after_commit");
+	(void)store_.forget_users_except(user.ext); // the person who roamed away
+	(void)store_.end_login();
+}
+
+void Agent::commit_pool()
+{
+	const bool changed = !occ_.pool;
+	if (auto s = store_.forget_users_except(""); !s)
+		log_error("agent: cannot remove the user's files: " + s.error().str());
+	if (changed || occ_.seq == 0) {
+		occ_ = Occupancy{true, "", iso_now(), occ_.seq + 1};
+		if (auto s = store_.save_occupancy(occ_); !s)
+			log_error("agent: cannot save the occupancy: " + s.error().str());
+	}
+	pending_profile_xml_.clear();
+}
+
+void Agent::crash(const std::string &point) const { platform::crash_point(point.c_str()); }
+
+std::string Agent::swap_label(const Identity &to) const
+{
+	if (to.pool)
+		return session_->logged_in() ? "logout" : "pool";
+	return occ_.pool ? "login" : "roam";
+}
+
+// ---- device profile ----
+
+Identity Agent::pool_from(const DeviceProfile &p) const
+{
+	Identity id;
+	id.pool = true;
+	id.ext = p.pool_ext;
+	id.name = p.pool.realname;
+	id.sip_user = p.pool.user;
+	id.sip_password = p.pool.password;
+	id.domain = p.pool.host;
+	return id;
+}
+
+// Device-level settings change the phone whoever sits at it; a new pool
+// account is swapped in make-before-break when the phone is idle, otherwise
+// at the next logout.
+void Agent::apply_device_profile(const DeviceProfile &p, bool swap_now)
+{
+	const Identity fresh = pool_from(p);
+	const bool account_changed = fresh.aor() != pool_.aor() || fresh.sip_password != pool_.sip_password ||
+				     p.pool.outbound != account_opts_.outbound_proxy;
+	if (auto s = session_->set_dial_plan(p.dial_plan); !s)
+		log_error("agent: device profile dial plan refused: " + s.error().str());
+	account_opts_.outbound_proxy = p.pool.outbound;
+	pool_.wipe();
+	pool_ = fresh;
+	session_->set_pool(pool_);
+	fetcher_->set_recheck(p.recheck_s);
+	log_info("agent: device profile applied (pool " + pool_.ext + ")");
+	if (!swap_now || !account_changed || session_->state() != State::Idle || !ctrl_->connected() ||
+	    swap_->busy())
+		return;
+	const std::string old = in_baresip_;
+	swap_->start(old, account_line(pool_, account_opts_), pool_.aor(), false,
+		     [this, old](bool ok, const std::string &why) {
+			     if (ok)
+				     in_baresip_ = pool_.aor();
+			     else
+				     log_error("agent: new pool account did not register (" + why +
+					       "); keeping " + old);
+		     },
+		     "pool");
 }
 
 // ---- baresip ----
@@ -193,12 +347,21 @@ void Agent::dial(const std::string &number)
 	});
 }
 
+// The intent is recorded before the PBX hears of the login, so a crash at
+// any later point can be rolled back at the PBX too (restore()).
 void Agent::pbx_login(const std::string &ext, const std::string &pin)
 {
 	log_info("agent: asking the PBX to log in " + ext);
+	if (auto s = store_.begin_login(ext); !s)
+		log_error("agent: cannot record the login: " + s.error().str());
 	pbx_->login(ext, pin, [this, ext](LoginResult r) {
-		if (r.kind != LoginResult::Accepted)
+		if (r.kind != LoginResult::Accepted) {
 			log_warn("agent: login of " + ext + " not accepted: " + r.reason);
+			(void)store_.end_login();
+		} else {
+			pending_profile_xml_ = r.profile_xml;
+		}
+		crash(swap_label(r.user) + ".after_pbx");
 		session_->on_login_result(std::move(r));
 	});
 }
@@ -216,14 +379,24 @@ void Agent::swap_to(const Identity &to, bool force_break)
 {
 	const std::string old = in_baresip_;
 	const std::string aor = to.aor();
+	const std::string label = swap_label(to);
+	if (to.pool) {
+		commit_pool(); // logout commits first: the person is gone from disk
+		crash(label + ".after_commit");
+	} else {
+		crash(label + ".after_intent");
+	}
 	swap_->start(old, account_line(to, account_opts_), aor, force_break,
 		     [this, aor, old, force_break](bool ok, const std::string &why) {
 			     in_baresip_ = ok || force_break ? aor : old;
 			     pin_key_ms_ = 0;
 			     session_->on_swap_result(ok, why);
+			     if (!ok && !force_break)
+				     (void)store_.end_login();
 			     if (ok && ctrl_->connected() && session_->state() == State::Error)
 				     session_->on_service(true);
-		     });
+		     },
+		     label);
 }
 
 void Agent::start_timer(Timer t, unsigned ms)
@@ -246,6 +419,12 @@ void Agent::log_bug(const std::string &msg) { log_error("BUG: " + msg); }
 void Agent::occupant_changed(const Identity &now)
 {
 	hotdesk::log_info("agent: the phone is now " + now.ext + (now.pool ? " (pool)" : ""));
+	if (restoring_)
+		return;
+	if (now.pool)
+		commit_pool();
+	else
+		commit_user(now);
 }
 
 } // namespace hotdesk

@@ -8,11 +8,14 @@
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
 #include "../pbx/pbx_client.h"
+#include "../pbx/profile_fetcher.h"
+#include "../state/state_store.h"
 #include "../sip/account_swap.h"
 #include "config.h"
 
 #include "../../platform/display/display.h"
 #include "../../platform/keys/key_source.h"
+#include "../../platform/storage/storage.h"
 
 #include <memory>
 #include <optional>
@@ -21,7 +24,8 @@ namespace hotdesk {
 
 class Agent : public SessionPorts {
 public:
-	Agent(Config cfg, platform::KeySource &keys, platform::Display &display);
+	Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
+	      platform::Storage &storage);
 	~Agent() override;
 
 	Status start();
@@ -50,12 +54,25 @@ private:
 	void on_ctrl_event(const CtrlMessage &m);
 	void reconcile();
 	void reconcile_with(const std::vector<std::string> &present);
-	std::string applied_aor() const;
 	static void timer_h(void *arg);
+	// Persistence (state_store.h has the transaction rules).
+	void restore();
+	void commit_user(const Identity &user);
+	void commit_pool();
+	void crash(const std::string &point) const;
+	std::string swap_label(const Identity &to) const;
+	// Device profile.
+	void apply_device_profile(const DeviceProfile &p, bool swap_now);
+	Identity pool_from(const DeviceProfile &p) const;
 
 	Config cfg_;
 	platform::KeySource &keys_;
 	platform::Display &display_;
+	StateStore store_;
+	Occupancy occ_;
+	std::string pending_profile_xml_; // the user profile of a login in flight
+	std::string stale_login_;         // an uncommitted login found at start
+	std::unique_ptr<ProfileFetcher> fetcher_;
 	Identity pool_;
 	AccountOptions account_opts_;
 	HttpClient http_;
@@ -67,6 +84,7 @@ private:
 	// The AOR baresip has for us right now (empty before the first apply).
 	std::string in_baresip_;
 	bool reconciling_ = false;
+	bool restoring_ = false;
 	uint64_t pin_key_ms_ = 0; // for the login latency log line
 };
 

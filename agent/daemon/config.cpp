@@ -104,6 +104,7 @@ Expected<Config> config_parse(const std::string &text)
 	if (conf_alloc_buf(c.out(), reinterpret_cast<const uint8_t *>(text.data()), text.size()))
 		return make_error("config", "cannot read configuration");
 	Config cfg;
+	std::string codes_tmp;
 	Reader r(c.get());
 	r.str("device_id", cfg.device_id);
 	r.str("pool_ext", cfg.pool_ext);
@@ -120,6 +121,14 @@ Expected<Config> config_parse(const std::string &text)
 	r.num("pbx_connect_timeout_ms", 100, 60000, cfg.pbx_connect_timeout_ms);
 	r.num("pbx_timeout_ms", 100, 120000, cfg.pbx_timeout_ms);
 	r.str("secrets_file", cfg.secrets_file);
+	r.str("state_dir", cfg.state_dir);
+	std::string dp = "on";
+	r.str("device_profile", dp);
+	if (dp != "on" && dp != "off")
+		return make_error("config:device_profile", "must be on or off");
+	cfg.device_profile = dp == "on";
+	r.str("dial_codes", codes_tmp);
+	cfg.dial_plan.other_codes = split_list(codes_tmp);
 	std::string emergency;
 	r.str("emergency_numbers", emergency);
 	if (!emergency.empty())
@@ -181,8 +190,8 @@ Status config_load_secrets(Config &cfg)
 	Reader r(c.get());
 	r.str("pool_password", cfg.pool_password);
 	r.str("pbx_token", cfg.pbx_token);
-	if (cfg.pool_password.empty() || cfg.pbx_token.empty())
-		return make_error(cfg.secrets_file, "needs pool_password and pbx_token");
+	if (cfg.pbx_token.empty())
+		return make_error(cfg.secrets_file, "needs pbx_token");
 	return Ok{};
 }
 

@@ -28,6 +28,8 @@ struct Config {
 	unsigned pbx_connect_timeout_ms = 3000;
 	unsigned pbx_timeout_ms = 8000;
 	std::string secrets_file = "/etc/hotdesk/secrets";
+	std::string state_dir = "/var/lib/hotdesk";
+	bool device_profile = true; // fetch the device profile from the PBX
 	DialPlan dial_plan;
 	SessionTimings timings;
 	std::string board_dir = "/usr/share/hotdesk/boards/host";
@@ -36,7 +38,8 @@ struct Config {
 	std::string tty = "auto"; // auto | on | off
 	std::string log_level = "info";
 
-	// From secrets_file.
+	// From secrets_file. pool_password is the factory default until a
+	// device profile (cached or fetched) provides the pool account.
 	std::string pool_password;
 	std::string pbx_token;
 };

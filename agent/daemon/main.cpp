@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "../../platform/factory.h"
+#include "../../platform/storage/posix/posix_storage.h"
 
 #include <cstdio>
 #include <cstring>
@@ -61,7 +62,12 @@ int run(Config cfg)
 		log_error((keys ? display.error() : keys.error()).str());
 		return 2;
 	}
-	Agent agent(std::move(cfg), **keys, **display);
+	platform::PosixStorage storage(cfg.state_dir);
+	if (auto s = storage.open(); !s) {
+		log_error(s.error().str());
+		return 2;
+	}
+	Agent agent(std::move(cfg), **keys, **display, storage);
 	if (auto s = agent.start(); !s) {
 		log_error(s.error().str());
 		return 1;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <utility>
 
 namespace hotdesk {
@@ -12,6 +13,8 @@ struct HttpClient::Transfer {
 	CURL *easy = nullptr;
 	struct curl_slist *headers = nullptr;
 	std::string body;
+	std::map<std::string, std::string> resp_headers;
+	size_t header_bytes = 0;
 	size_t max = 0;
 	bool too_big = false;
 	char errbuf[CURL_ERROR_SIZE] = {0};
@@ -93,6 +96,30 @@ void HttpClient::perform(HttpRequest req, Done done)
 				 return len;
 			 });
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, tp);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION,
+			 +[](char *ptr, size_t size, size_t n, void *userp) -> size_t {
+				 auto *tr = static_cast<Transfer *>(userp);
+				 const size_t len = size * n;
+				 tr->header_bytes += len;
+				 if (tr->header_bytes > 16 * 1024)
+					 return 0; // header flood: abort
+				 std::string line(ptr, len);
+				 if (line.rfind("HTTP/", 0) == 0)
+					 tr->resp_headers.clear(); // a new response (e.g. after 100)
+				 const size_t colon = line.find(':');
+				 if (colon == std::string::npos)
+					 return len;
+				 std::string name = line.substr(0, colon);
+				 for (auto &c : name)
+					 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+				 std::string value = line.substr(colon + 1);
+				 const size_t b = value.find_first_not_of(" \t");
+				 const size_t e2 = value.find_last_not_of(" \t\r\n");
+				 value = b == std::string::npos ? "" : value.substr(b, e2 - b + 1);
+				 tr->resp_headers[name] = value;
+				 return len;
+			 });
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, tp);
 	for (const auto &h : tp->req.headers)
 		tp->headers = curl_slist_append(tp->headers, h.c_str());
 	if (tp->req.method == "POST") {
@@ -191,6 +218,7 @@ void HttpClient::reap()
 		HttpResponse r;
 		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
 		r.body = std::move(t->body);
+		r.headers = std::move(t->resp_headers);
 		t->done(std::move(r));
 	}
 }

@@ -32,6 +32,13 @@ struct HttpRequest {
 struct HttpResponse {
 	long status = 0;
 	std::string body;
+	// Response headers, names in lower case (last one wins). Capped.
+	std::map<std::string, std::string> headers;
+	std::string header(const std::string &lower_name) const
+	{
+		auto it = headers.find(lower_name);
+		return it == headers.end() ? std::string() : it->second;
+	}
 };
 
 class HttpClient {

@@ -1,5 +1,6 @@
 #include "pbx_protocol.h"
 
+#include "../profile/profile.h"
 #include "../re/re_cxx.h"
 
 namespace hotdesk {
@@ -87,6 +88,16 @@ LoginResult pbx_parse_login(long status, const std::string &body)
 		for (auto &c : r.user.name) // a display name cannot break the quotes
 			if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
 				c = ' ';
+		r.profile_xml = odict_str(o.get(), "profile");
+		if (!r.profile_xml.empty()) {
+			auto up = parse_user_profile(r.profile_xml);
+			if (!up) {
+				r.user.wipe();
+				return failed("PBX sent a bad user profile: " + up.error().str());
+			}
+			if (r.user.name.empty())
+				r.user.name = up->realname;
+		}
 		return r;
 	}
 	if (status >= 400 && status < 500 && result == "refused") {

@@ -1,5 +1,6 @@
 #include "account_swap.h"
 
+#include "../../platform/fault/crash_point.h"
 #include "../re/log.h"
 
 namespace hotdesk {
@@ -13,8 +14,10 @@ AccountSwap::AccountSwap(CtrlClient &ctrl, unsigned register_timeout_ms)
 AccountSwap::~AccountSwap() { tmr_cancel(&tmr_); }
 
 void AccountSwap::start(const std::string &old_aor, const std::string &new_line,
-			const std::string &new_aor, bool force_break, Done done)
+			const std::string &new_aor, bool force_break, Done done,
+			const std::string &label)
 {
+	label_ = label;
 	if (busy()) {
 		done(false, "another account change is in progress");
 		return;
@@ -36,6 +39,7 @@ void AccountSwap::start(const std::string &old_aor, const std::string &new_line,
 			failed("uanew: " + r.error().what);
 			return;
 		}
+		crash("after_uanew");
 		ctrl_.request("uafind", new_aor_, [this, gen](Expected<std::string> r2) {
 			if (gen != generation_ || !busy())
 				return;
@@ -67,6 +71,7 @@ void AccountSwap::registered()
 {
 	waiting_register_ = false;
 	tmr_cancel(&tmr_);
+	crash("after_register_ok");
 	if (old_aor_.empty()) {
 		finish(true, "");
 		return;
@@ -77,6 +82,7 @@ void AccountSwap::registered()
 			return;
 		if (!r) // already gone (e.g. baresip restarted) is fine
 			log_warn("swap: uadel " + old_aor_ + ": " + r.error().what);
+		crash("after_uadel");
 		finish(true, "");
 	});
 }
@@ -111,6 +117,11 @@ void AccountSwap::finish(bool ok, const std::string &why)
 	done_ = nullptr;
 	if (done)
 		done(ok, why);
+}
+
+void AccountSwap::crash(const char *step) const
+{
+	platform::crash_point((label_ + "." + step).c_str());
 }
 
 void AccountSwap::timeout_h(void *arg)

@@ -24,8 +24,11 @@ public:
 	~AccountSwap();
 
 	// old_aor may be empty (nothing to remove). Only one swap at a time.
+	// `label` ("login", "roam", "logout", "pool") names the crash points
+	// "<label>.after_uanew", ".after_register_ok", ".after_uadel".
 	void start(const std::string &old_aor, const std::string &new_line,
-		   const std::string &new_aor, bool force_break, Done done);
+		   const std::string &new_aor, bool force_break, Done done,
+		   const std::string &label = "swap");
 	bool busy() const { return static_cast<bool>(done_); }
 	// Feed REGISTER_OK / REGISTER_FAIL events.
 	void on_register(const std::string &aor, bool ok, const std::string &param);
@@ -38,7 +41,8 @@ private:
 
 	CtrlClient &ctrl_;
 	unsigned timeout_ms_;
-	std::string old_aor_, new_aor_;
+	std::string old_aor_, new_aor_, label_;
+	void crash(const char *step) const;
 	bool force_break_ = false;
 	bool waiting_register_ = false;
 	bool register_seen_ = false;

@@ -1,5 +1,7 @@
 // The phone's text display. Implementations: host/ (terminal, plus an
-// append-only transcript file for tests and the demo), fake/ (unit tests).
+// append-only transcript file for tests and the demo), serial/ (a serial
+// line or character device: front-panel controllers, QEMU's virtio
+// console), fake/ (unit tests). Laying text out: text_layout.h.
 #pragma once
 
 #include <string>
@@ -11,6 +13,9 @@ class Display {
 public:
 	virtual ~Display() = default;
 	virtual void render(const std::vector<std::string> &lines) = 0;
+	// Labels of the softkeys under the display (one per softkey, "" for
+	// none), shown on displays with room for them. Default: not shown.
+	virtual void set_softkeys(const std::vector<std::string> &labels) { (void)labels; }
 };
 
 } // namespace hotdesk::platform

@@ -32,21 +32,29 @@ _used_ports = set()
 _port_lock = threading.Lock()
 
 
-def free_port():
-    """A port that is free for both TCP and UDP on 127.0.0.1 (not handed out twice)."""
+def _bindable(port):
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            t.bind(("127.0.0.1", port))
+            u.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+
+
+def free_port(span=1):
+    """A port that is free for both TCP and UDP on 127.0.0.1 (not handed out twice).
+    span=2 also reserves port+1: baresip binds SIP/TLS on sip_listen's port + 1."""
     with _port_lock:
         for _ in range(200):
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
                 t.bind(("127.0.0.1", 0))
                 port = t.getsockname()[1]
-                if port in _used_ports:
-                    continue
-                try:
-                    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                        u.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            _used_ports.add(port)
+            ports = range(port, port + span)
+            if any(p in _used_ports or p > 65535 or not _bindable(p) for p in ports):
+                continue
+            _used_ports.update(ports)
             return port
     raise RuntimeError("no free port")
 
@@ -374,7 +382,7 @@ def start_answering_point(workdir, registrar_port, password, user="112", name=No
     Returns the started Baresip (its ctrl port is .ctrl_port)."""
     line = "<sip:%s@127.0.0.1:%d>;auth_pass=%s;regint=600;answermode=%s" % (
         user, registrar_port, password, answermode)
-    b = Baresip(workdir, name or ("psap" + user), sip_port or free_port(),
+    b = Baresip(workdir, name or ("psap" + user), sip_port or free_port(span=2),
                 ctrl_port or free_port(), [line])
     return b.start()
 

@@ -43,7 +43,7 @@ class RegistrarAndBaresipTest(unittest.TestCase):
         psap_ctrl = BaresipCtrl(psap.ctrl_port)
         self.addCleanup(psap_ctrl.close)
 
-        phone = Baresip(self.dir, "phone", free_port(), free_port(), [])
+        phone = Baresip(self.dir, "phone", free_port(span=2), free_port(), [])
         self.addCleanup(phone.stop)
         phone.start()
         ctrl = BaresipCtrl(phone.ctrl_port)
@@ -83,7 +83,7 @@ class RegistrarAndBaresipTest(unittest.TestCase):
         wait_until(lambda: self.reg.contacts_of("112"), 5, "112 binding in location")
         psap_ctrl = BaresipCtrl(psap.ctrl_port)
         self.addCleanup(psap_ctrl.close)
-        phone = Baresip(self.dir, "phone2", free_port(), free_port(),
+        phone = Baresip(self.dir, "phone2", free_port(span=2), free_port(),
                         ["<sip:100@127.0.0.1:%d>;auth_pass=pw100;regint=600" % self.reg.port])
         self.addCleanup(phone.stop)
         phone.start()
@@ -100,7 +100,7 @@ class RegistrarAndBaresipTest(unittest.TestCase):
         ctrl.wait_event("CALL_CLOSED", 5)
 
     def test_wrong_password_and_set_password(self):
-        phone = Baresip(self.dir, "hd", free_port(), free_port(), [])
+        phone = Baresip(self.dir, "hd", free_port(span=2), free_port(), [])
         self.addCleanup(phone.stop)
         phone.start()
         ctrl = BaresipCtrl(phone.ctrl_port)
@@ -170,6 +170,9 @@ class PbxTest(unittest.TestCase):
         self.assertEqual(v[MAC]["pool_ext"], "HD0001")
         st, body = self.login("100", "1234")
         self.assertEqual(st, 200)
+        profile = body.pop("profile")
+        self.assertIn("<user_realname", profile)
+        self.assertNotIn("pw100", profile)  # the secret travels once, in "user"
         self.assertEqual(body, {"result": "ok", "user": {
             "ext": "100", "name": "Alice Example", "sip_user": "100",
             "sip_password": "pw100", "sip_domain": "127.0.0.1:5070"}})

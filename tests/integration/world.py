@@ -45,8 +45,9 @@ def secrets():
 
 
 class World:
-    def __init__(self, workdir, pbx_up=True, **hotdesk_opts):
+    def __init__(self, workdir, pbx_up=True, device_profile=None, **hotdesk_opts):
         self.dir = workdir
+        self.device_profile = device_profile or {}
         self.procs = []
         self.pbx_up = pbx_up
         self.opts = hotdesk_opts
@@ -73,12 +74,18 @@ class World:
         pbx_port = free_port()
         self.pbx = None
         if self.pbx_up:
+            profile = {"pool_password": POOL_PASSWORD, "registrar": self.domain,
+                       "hd_emergency_numbers": "112,911,933", "hd_dial_codes": "*98,*8",
+                       "hd_profile_check_s": "60", "blf": [["200", "*8", "Reception"]]}
+            profile.update(self.device_profile)
             cfg = {"sip_domain": self.domain, "lockout_after": 3, "lockout_seconds": 300,
                    "admin_token": ADMIN_TOKEN,
-                   "devices": {MAC: {"pool_ext": "HD0001", "token": DEVICE_TOKEN}},
-                   "users": {ext: {"name": n, "pin": pin, "sip_password": pw, "hotdesk": hd}
+                   "devices": {MAC: {"pool_ext": "HD0001", "token": DEVICE_TOKEN,
+                                     "profile": profile}},
+                   "users": {ext: {"name": n, "pin": pin, "sip_password": pw, "hotdesk": hd,
+                                   "mailbox": "*98", "blf": [["101", "*8", "Bob"]]}
                              for ext, (n, pin, pw, _, hd) in USERS.items()}}
-            self.pbx = start_pbx(os.path.join(self.dir, "pbx"), cfg, pbx_port)
+            self.pbx = start_pbx(os.path.join(self.dir, "pbx"), cfg, pbx_port, test_hooks=True)
             self.procs.append(self.pbx)
             ca = self.pbx.ca
         else:
@@ -92,7 +99,7 @@ class World:
         wait_until(lambda: self.reg.contacts_of("112"), 5, "112 registered")
         self.psap_ctrl = BaresipCtrl(self.psap.ctrl_port)
 
-        self.phone = Baresip(self.dir, "phone", free_port(), free_port(), [],
+        self.phone = Baresip(self.dir, "phone", free_port(span=2), free_port(), [],
                              extra_modules=())
         self.procs.append(self.phone)
         self.phone.start()
@@ -101,6 +108,7 @@ class World:
         os.makedirs(hd, exist_ok=True)
         self.display_log = os.path.join(hd, "display.log")
         self.key_socket = os.path.join(hd, "keys.sock")
+        self.state_dir = os.path.join(hd, "state")
         self.secrets_file = write_secret_file(
             os.path.join(hd, "secrets"),
             "pool_password %s\npbx_token %s\n" % (POOL_PASSWORD, DEVICE_TOKEN))
@@ -114,6 +122,7 @@ class World:
             "board": os.path.join(SOURCE, "boards", "host"),
             "key_socket": self.key_socket, "display_log": self.display_log,
             "tty": "off", "inter_digit_ms": "1500", "message_ms": "1500",
+            "state_dir": self.state_dir,
         }
         conf.update(self.opts)
         self.conf_path = os.path.join(hd, "hotdeskd.conf")
@@ -122,16 +131,39 @@ class World:
                 f.write("%-24s %s\n" % (k, v))
         self.start_hotdeskd()
 
-    def start_hotdeskd(self):
+    def start_hotdeskd(self, crash_at=None, wait_pool=True):
+        env = dict(os.environ)
+        env.pop("HOTDESK_CRASH_AT", None)
+        if crash_at:
+            env["HOTDESK_CRASH_AT"] = crash_at
+        if getattr(self, "hotdeskd", None) in self.procs:
+            self.procs.remove(self.hotdeskd)
+        if os.path.exists(self.key_socket):  # left by a killed hotdeskd
+            os.unlink(self.key_socket)
         self.hotdeskd = Proc([HOTDESKD, "-c", self.conf_path],
                              os.path.join(self.dir, "hotdeskd", "hotdeskd.log"),
-                             name="hotdeskd").start()
+                             env=env, name="hotdeskd").start()
         self.procs.append(self.hotdeskd)
         wait_until(lambda: os.path.exists(self.key_socket) or not self.hotdeskd.alive(), 5,
                    "hotdeskd key socket")
         if not self.hotdeskd.alive():
             raise RuntimeError("hotdeskd exited:\n" + self.hotdeskd.log())
-        wait_until(lambda: self.registered_as("HD0001"), 5, "pool HD0001 registered")
+        if wait_pool:
+            wait_until(lambda: self.registered_as("HD0001"), 5, "pool HD0001 registered")
+
+    def pbx_hook(self, path, body):
+        status, reply = https_json(self.pbx.url + path, method="POST", body=body,
+                                   token=ADMIN_TOKEN, ca=self.pbx.ca)
+        assert status == 200, (status, reply)
+
+    def state_files(self):
+        """Every file under hotdeskd's state directory, with its text."""
+        out = {}
+        for root, _, files in os.walk(self.state_dir):
+            for f in files:
+                with open(os.path.join(root, f), "rb") as fh:
+                    out[os.path.join(root, f)] = fh.read().decode("utf-8", "replace")
+        return out
 
     def stop(self):
         ctrl = getattr(self, "psap_ctrl", None)
@@ -146,14 +178,15 @@ class World:
 
     # ---- the person at the desk ----
 
-    def keys(self, line):
-        """Press keys: digits, * and # as typed; {blf1}, {send}, {cancel} by name."""
+    def keys(self, line, check=True):
+        """Press keys: digits, * and # as typed; {blf1}, {send}, {cancel} by name.
+        check=False: hotdeskd may die while handling them (crash-point tests)."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(3)
             s.connect(self.key_socket)
             s.sendall((line + "\n").encode())
             reply = s.makefile().readline().strip()
-        if reply != "ok":
+        if check and reply != "ok":
             raise AssertionError("hotdeskd refused keys: " + reply)
 
     def frames(self):

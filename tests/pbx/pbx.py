@@ -11,6 +11,7 @@ Standard library only (Debian bookworm python3 3.11).
 
 import argparse
 import datetime
+import hashlib
 import hmac
 import http.server
 import json
@@ -54,7 +55,8 @@ class State:
         for mac, d in cfg.get("devices", {}).items():
             self.devices[norm_mac(mac)] = {
                 "mac": norm_mac(mac), "pool_ext": str(d["pool_ext"]), "token": str(d["token"]),
-                "user": None, "since": now_iso()}
+                "user": None, "since": now_iso(), "profile": dict(d.get("profile", {})),
+                "override": None}
         self.users = {str(ext): dict(u) for ext, u in cfg.get("users", {}).items()}
         self.fails = {}          # ext -> consecutive wrong PINs
         self.locked_until = {}   # ext -> monotonic deadline
@@ -127,6 +129,27 @@ class State:
                     "sip_password": str(user.get("sip_password", "")),
                     "sip_domain": self.sip_domain}
 
+    def device_profile(self, dev):
+        """The device profile XML (docs/profile.md), or a test override
+        {"status": N} / {"xml": "..."} / {"redirect": True} / {"delay": s}."""
+        with self.lock:
+            ov = dev["override"]
+            xml = device_profile_xml(dev, self.sip_domain)
+            if ov is not None and ov.get("pad"):  # a valid profile made oversized
+                return {"xml": xml.replace("</phone-settings>", "<language>%s</language>"
+                                           "</phone-settings>" % ("x" * int(ov["pad"])))}
+            if ov is not None:
+                return ov
+            return {"xml": xml}
+
+    def user_profile(self, ext):
+        with self.lock:
+            return user_profile_xml(self.users.get(ext, {}))
+
+    def set_override(self, mac, override):
+        with self.lock:
+            self.devices[norm_mac(mac)]["override"] = override
+
     def logout(self, dev, ext):
         with self.lock:
             if dev["user"] == ext:
@@ -183,6 +206,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _serve_device_profile(self, dev):
+        prof = self.server.state.device_profile(dev)
+        if prof.get("delay"):
+            time.sleep(float(prof["delay"]))
+        if prof.get("redirect"):
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if prof.get("status"):
+            self._send(int(prof["status"]), {"result": "refused", "reason": "test",
+                                             "message": "test status"})
+            return
+        xml = prof.get("xml", "")
+        etag = '"%s"' % hashlib.sha256(xml.encode()).hexdigest()[:32]
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        data = xml.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("ETag", etag)
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
 
     def _refuse(self, r):
         self._send(r.status, {"result": "refused", "reason": r.reason, "message": r.message})
@@ -258,6 +311,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         parts = [p for p in path.split("/") if p]
         try:
+            if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
+                    and parts[4] == "profile.xml" and method == "GET":
+                self._serve_device_profile(st.device_for(parts[3], self._bearer()))
+                return
             # device API: /api/v1/devices/<mac>/(login|logout)
             if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
                     and parts[4] in ("login", "logout"):
@@ -274,7 +331,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if parts[4] == "login":
                     pin = self._field(body, "pin")
                     user = st.login(dev, ext, pin)
-                    self._send(200, {"result": "ok", "user": user})
+                    self._send(200, {"result": "ok", "user": user,
+                                     "profile": st.user_profile(ext)})
                 else:
                     st.logout(dev, ext)
                     self._send(200, {"result": "ok"})
@@ -287,6 +345,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self._send(200, render_table(devices), "text/plain")
                 else:
                     self._send(200, {"devices": devices})
+                return
+            if path == "/test/device_profile" and self.server.test_hooks and method == "POST":
+                if not st.admin_ok(self._bearer()):
+                    self._discard_body()
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                body = self._body()
+                st.set_override(self._field(body, "mac"), body.get("override"))
+                self._send(200, {"result": "ok"})
                 return
             if path == "/test/sip_password" and self.server.test_hooks and method == "POST":
                 if not st.admin_ok(self._bearer()):
@@ -305,6 +371,51 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(500, {"result": "refused", "reason": "internal_error",
                              "message": "internal error"})
+
+
+def _xml_text(v):
+    return (str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _fkeys(blf):
+    out = []
+    for i, b in enumerate(blf):
+        ext, pickup, label = (list(b) + ["", ""])[:3]
+        out.append('    <fkey idx="%d" label="%s" context="active" perm="R">blf %s|%s</fkey>'
+                   % (i, _xml_text(label), _xml_text(ext), _xml_text(pickup)))
+    return "\n".join(out)
+
+
+def device_profile_xml(dev, sip_domain):
+    """Snom-style device profile with hotdesk's own hd_* elements."""
+    p = dev["profile"]
+    el = [("user_active", "on", True), ("user_name", dev["pool_ext"], True),
+          ("user_pass", p.get("pool_password", ""), True),
+          ("user_host", p.get("registrar", sip_domain), True),
+          ("user_realname", p.get("pool_name", dev["pool_ext"]), True)]
+    if p.get("outbound"):
+        el.append(("user_outbound", p["outbound"], True))
+    for key in ("hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes",
+                "hd_logout_key", "hd_status_token", "hd_profile_check_s", "language",
+                "timezone"):
+        if key in p:
+            el.append((key, p[key], False))
+    lines = ['    <%s%s perm="R">%s</%s>' % (k, ' idx="1"' if idx else "", _xml_text(v), k)
+             for k, v, idx in el]
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<settings>\n  <phone-settings>\n%s\n'
+            '  </phone-settings>\n  <functionKeys>\n%s\n  </functionKeys>\n</settings>\n'
+            % ("\n".join(lines), _fkeys(p.get("blf", []))))
+
+
+def user_profile_xml(user):
+    """The user-level settings that travel with a person (no secrets)."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<settings>\n  <phone-settings>\n'
+            '    <user_realname idx="1" perm="R">%s</user_realname>\n'
+            '    <user_mailbox idx="1" perm="R">%s</user_mailbox>\n'
+            '  </phone-settings>\n  <functionKeys>\n%s\n  </functionKeys>\n</settings>\n'
+            % (_xml_text(user.get("name", "")), _xml_text(user.get("mailbox", "*98")),
+               _fkeys(user.get("blf", []))))
 
 
 def render_table(devices):

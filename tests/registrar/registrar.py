@@ -114,7 +114,8 @@ def _stop_group(pgid, pid=None, grace=3.0):
 class Registrar:
     """A kamailio registrar on udp:127.0.0.1:port with users {name: password}."""
 
-    def __init__(self, workdir, port=None, users=None):
+    def __init__(self, workdir, port=None, users=None, tcp=False):
+        self.tcp = tcp  # also listen on tcp:127.0.0.1:port (QEMU guests: TCP only)
         self.workdir = os.path.abspath(workdir)
         self.port = int(port) if port else free_udp_port()
         self.users = dict(users or {})
@@ -210,7 +211,8 @@ class Registrar:
                 "-A", 'DBURL="sqlite://%s"' % self.db,
                 "-A", 'CTLSOCK="unix:%s"' % self.ctlsock,
                 "-A", "LISTEN=udp:127.0.0.1:%d" % self.port,
-                "-A", 'MPATH="%s"' % find_mpath()]
+                "-A", 'MPATH="%s"' % find_mpath()] + (
+                    ["-A", "LISTEN_TCP=tcp:127.0.0.1:%d" % self.port] if self.tcp else [])
 
     def _ready(self):
         if not os.path.exists(self.ctlsock):
@@ -288,13 +290,14 @@ def main(argv=None):
     s.add_argument("--dir", required=True)
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--users", required=True, help="JSON file {user: password} (0600)")
+    s.add_argument("--tcp", action="store_true", help="also listen on TCP (same port)")
     t = sub.add_parser("stop")
     t.add_argument("--dir", required=True)
     args = ap.parse_args(argv)
     if args.cmd == "start":
         with open(args.users) as f:
             users = json.load(f)
-        r = Registrar(args.dir, args.port or None, users)
+        r = Registrar(args.dir, args.port or None, users, tcp=args.tcp)
         r.start()
         # leave kamailio running (it is in its own session); the pidfile lets `stop` find it
         r.proc = None

@@ -1,5 +1,6 @@
-// hotdeskd's configuration and secrets file, board files, the host key
-// socket's line format and the host display's UTF-8 cutting.
+// hotdeskd's configuration and secrets file, board files (the format, every
+// error with its line, the key maps of boards/*), the host key socket's line
+// format and the host display's UTF-8 cutting.
 #include <doctest/doctest.h>
 
 #include "agent/board/board.h"
@@ -7,7 +8,9 @@
 #include "platform/display/host/host_display.h"
 #include "platform/keys/host/host_key_source.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <dirent.h>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -43,6 +46,7 @@ public:
 		REQUIRE(::mkdtemp(buf.data()) != nullptr);
 		path_ = buf.data();
 	}
+	const std::string &path() const { return path_; }
 	~TempDir()
 	{
 		for (const auto &f : files_)
@@ -269,7 +273,7 @@ TEST_CASE("config: secrets file must be private")
 	p.secrets_file = partial;
 	auto sp = config_load_secrets(p);
 	REQUIRE_FALSE(sp.ok());
-	CHECK(has(sp.error().str(), "needs pool_password and pbx_token"));
+	CHECK(has(sp.error().str(), "needs pbx_token"));
 	CHECK_FALSE(has(sp.error().str(), kLonely));
 
 	Config missing = *cfg;
@@ -279,25 +283,198 @@ TEST_CASE("config: secrets file must be private")
 
 // ---- boards ----
 
+namespace {
+
+int code(const char *name)
+{
+	auto c = input_code(name);
+	REQUIRE_MESSAGE(c.has_value(), name);
+	return c->code;
+}
+
+Key key_at(const Board &b, const char *name)
+{
+	const int c = code(name);
+	INFO(name);
+	REQUIRE(b.key_codes.count(c) == 1);
+	return b.key_codes.at(c);
+}
+
+Board load_board(const std::string &name)
+{
+	auto b = board_load(source_dir() + "boards/" + name);
+	REQUIRE_MESSAGE(b.ok(), (b.ok() ? "" : b.error().str()));
+	return *b;
+}
+
+} // namespace
+
 TEST_CASE("board: the host board file parses")
 {
-	auto b = board_load(source_dir() + "boards/host");
-	REQUIRE_MESSAGE(b.ok(), (b.ok() ? "" : b.error().str()));
-	CHECK(b->name == "host");
-	CHECK(b->display_lines == 2);
-	CHECK(b->display_columns == 32);
-	CHECK(b->blf_keys == 4);
-	REQUIRE(b->keymap.count("enter") == 1);
-	CHECK(b->keymap.at("enter") == Key::of(KeyKind::Send));
-	CHECK(b->keymap.at("esc") == Key::of(KeyKind::Cancel));
-	CHECK(b->keymap.at("x") == Key::of(KeyKind::Cancel));
-	CHECK(b->keymap.at("l") == Key::of(KeyKind::Blf, 1));
-	CHECK(b->keymap.at("m") == Key::of(KeyKind::Blf, 4));
-	CHECK(b->keymap.size() == 7);
+	const Board b = load_board("host");
+	CHECK(b.name == "host");
+	CHECK(b.display_lines == 2);
+	CHECK(b.display_columns == 32);
+	CHECK(b.blf_keys == 4);
+	CHECK(b.blf_pages == 1);
+	CHECK(b.softkeys == 0);
+	CHECK(b.keys == KeysBackend::Host);
+	CHECK(b.display == DisplayBackend::Host);
+	CHECK(b.key_codes.empty());
+	CHECK_FALSE(b.hook.present());
+	CHECK(b.leds.empty());
+	REQUIRE(b.keymap.count("enter") == 1);
+	CHECK(b.keymap.at("enter") == Key::of(KeyKind::Send));
+	CHECK(b.keymap.at("esc") == Key::of(KeyKind::Cancel));
+	CHECK(b.keymap.at("x") == Key::of(KeyKind::Cancel));
+	CHECK(b.keymap.at("l") == Key::of(KeyKind::Blf, 1));
+	CHECK(b.keymap.at("b") == Key::of(KeyKind::Blf, 2));
+	CHECK(b.keymap.at("n") == Key::of(KeyKind::Blf, 3));
+	CHECK(b.keymap.at("m") == Key::of(KeyKind::Blf, 4));
+	CHECK(b.keymap.size() == 7);
 
 	auto none = board_load(source_dir() + "boards/no-such-board");
 	REQUIRE_FALSE(none.ok());
 	CHECK(has(none.error().str(), "cannot open"));
+}
+
+TEST_CASE("board: qemu-virt maps the virtio keyboard and writes to the virtio console")
+{
+	const Board b = load_board("qemu-virt");
+	CHECK(b.name == "qemu-virt");
+	CHECK(b.display_lines == 2);
+	CHECK(b.display_columns == 32);
+	CHECK(b.blf_keys == 4);
+	CHECK(b.softkeys == 4);
+	CHECK(b.keys == KeysBackend::Evdev);
+	CHECK(b.inputs.empty());
+	CHECK(b.input_names == std::vector<std::string>{"QEMU Virtio Keyboard"});
+	CHECK(b.display == DisplayBackend::Serial);
+	CHECK(b.display_path == "/dev/hvc0");
+	CHECK(b.display_baud == 0);
+	CHECK(b.keymap.empty());
+	CHECK(b.leds.empty());
+	CHECK_FALSE(b.hook.present());
+
+	const char *row[] = {"KEY_0", "KEY_1", "KEY_2", "KEY_3", "KEY_4",
+			     "KEY_5", "KEY_6", "KEY_7", "KEY_8", "KEY_9"};
+	const char *pad[] = {"KEY_KP0", "KEY_KP1", "KEY_KP2", "KEY_KP3", "KEY_KP4",
+			     "KEY_KP5", "KEY_KP6", "KEY_KP7", "KEY_KP8", "KEY_KP9"};
+	for (int i = 0; i < 10; ++i) {
+		CHECK(key_at(b, row[i]) == Key::dig(static_cast<char>('0' + i)));
+		CHECK(key_at(b, pad[i]) == Key::dig(static_cast<char>('0' + i)));
+	}
+	CHECK(key_at(b, "KEY_KPASTERISK") == Key::of(KeyKind::Star));
+	CHECK(key_at(b, "KEY_BACKSLASH") == Key::of(KeyKind::Hash));
+	CHECK(key_at(b, "KEY_NUMERIC_STAR") == Key::of(KeyKind::Star));
+	CHECK(key_at(b, "KEY_NUMERIC_POUND") == Key::of(KeyKind::Hash));
+	CHECK(key_at(b, "KEY_ENTER") == Key::of(KeyKind::Send));
+	CHECK(key_at(b, "KEY_KPENTER") == Key::of(KeyKind::Send));
+	CHECK(key_at(b, "KEY_ESC") == Key::of(KeyKind::Cancel));
+	CHECK(key_at(b, "KEY_BACKSPACE") == Key::of(KeyKind::Cancel));
+	CHECK(key_at(b, "KEY_F1") == Key::of(KeyKind::Blf, 1));
+	CHECK(key_at(b, "KEY_F4") == Key::of(KeyKind::Blf, 4));
+	CHECK(key_at(b, "KEY_F5") == Key::of(KeyKind::Softkey, 1));
+	CHECK(key_at(b, "KEY_F8") == Key::of(KeyKind::Softkey, 4));
+	CHECK(key_at(b, "KEY_F9") == Key::of(KeyKind::Headset));
+	CHECK(key_at(b, "KEY_F11") == Key::of(KeyKind::HookOff));
+	CHECK(key_at(b, "KEY_F12") == Key::of(KeyKind::HookOn));
+	CHECK(key_at(b, "KEY_UP") == Key::of(KeyKind::Up));
+	CHECK(key_at(b, "KEY_RIGHT") == Key::of(KeyKind::Right));
+	CHECK(b.key_codes.size() == 43);
+	// A shifted key is two events; the board needs none.
+	CHECK(b.key_codes.count(code("KEY_LEFTSHIFT")) == 0);
+}
+
+TEST_CASE("board: deskphone-4x6, the vendor example")
+{
+	const Board b = load_board("deskphone-4x6");
+	CHECK(b.name == "deskphone-4x6");
+	CHECK(b.display_lines == 4);
+	CHECK(b.display_columns == 24);
+	CHECK(b.blf_keys == 6);
+	CHECK(b.blf_pages == 2);
+	CHECK(b.softkeys == 4);
+	CHECK(b.keys == KeysBackend::Evdev);
+	CHECK(b.input_names == std::vector<std::string>{"matrix-keypad", "gpio-keys"});
+	CHECK(b.display == DisplayBackend::Serial);
+	CHECK(b.display_path == "/dev/ttyS2");
+	CHECK(b.display_baud == 115200);
+	REQUIRE(b.hook.present());
+	CHECK(b.hook.input == InputCode{InputType::Key, code("KEY_PHONE")});
+	CHECK(b.hook.inverted);
+	CHECK(b.key_codes.count(code("KEY_PHONE")) == 0); // the hook is not a key line
+
+	for (int i = 0; i < 10; ++i) {
+		const std::string n = "KEY_NUMERIC_" + std::to_string(i);
+		CHECK(key_at(b, n.c_str()) == Key::dig(static_cast<char>('0' + i)));
+	}
+	CHECK(key_at(b, "KEY_NUMERIC_STAR") == Key::of(KeyKind::Star));
+	CHECK(key_at(b, "KEY_NUMERIC_POUND") == Key::of(KeyKind::Hash));
+	CHECK(key_at(b, "KEY_SEND") == Key::of(KeyKind::Send));
+	CHECK(key_at(b, "KEY_CANCEL") == Key::of(KeyKind::Cancel));
+	for (int i = 1; i <= 6; ++i) {
+		const std::string n = "KEY_MACRO" + std::to_string(i);
+		CHECK(key_at(b, n.c_str()) == Key::of(KeyKind::Blf, i));
+	}
+	for (int i = 1; i <= 4; ++i) {
+		const std::string n = "KEY_F" + std::to_string(i);
+		CHECK(key_at(b, n.c_str()) == Key::of(KeyKind::Softkey, i));
+	}
+	CHECK(key_at(b, "KEY_NEXT") == Key::of(KeyKind::Page));
+	CHECK(key_at(b, "KEY_OK") == Key::of(KeyKind::Ok));
+	CHECK(key_at(b, "KEY_PROG1") == Key::of(KeyKind::Headset));
+	CHECK(b.key_codes.size() == 31);
+
+	CHECK(b.leds.size() == 7);
+	CHECK(b.leds.at("blf1") == "deskphone:green:blf1");
+	CHECK(b.leds.at("blf6") == "deskphone:green:blf6");
+	CHECK(b.leds.at("mwi") == "deskphone:red:mwi");
+	const KeyGeometry g = b.key_geometry();
+	CHECK(g.blf_keys == 6);
+	CHECK(g.blf_pages == 2);
+	CHECK(g.softkeys == 4);
+}
+
+TEST_CASE("board: every board in boards/ parses, and evdev boards map every key they declare")
+{
+	// Every directory under boards/: a vendor's new board is checked here too.
+	std::vector<std::string> boards;
+	if (DIR *d = ::opendir((source_dir() + "boards").c_str())) {
+		while (const struct dirent *e = ::readdir(d)) {
+			const std::string conf = source_dir() + "boards/" + e->d_name + "/board.conf";
+			if (e->d_name[0] != '.' && ::access(conf.c_str(), R_OK) == 0)
+				boards.push_back(e->d_name);
+		}
+		::closedir(d);
+	}
+	for (const char *known : {"host", "qemu-virt", "deskphone-4x6"})
+		CHECK(std::find(boards.begin(), boards.end(), known) != boards.end());
+	for (const std::string &name : boards) {
+		INFO(name);
+		const Board b = load_board(name);
+		CHECK(b.name == name);
+		if (b.keys != KeysBackend::Evdev)
+			continue;
+		std::vector<Key> want;
+		for (char c = '0'; c <= '9'; ++c)
+			want.push_back(Key::dig(c));
+		want.push_back(Key::of(KeyKind::Star));
+		want.push_back(Key::of(KeyKind::Hash));
+		want.push_back(Key::of(KeyKind::Send));
+		want.push_back(Key::of(KeyKind::Cancel));
+		for (unsigned i = 1; i <= b.blf_keys; ++i)
+			want.push_back(Key::of(KeyKind::Blf, static_cast<int>(i)));
+		for (unsigned i = 1; i <= b.softkeys; ++i)
+			want.push_back(Key::of(KeyKind::Softkey, static_cast<int>(i)));
+		for (const Key &k : want) {
+			INFO(key_name(k));
+			bool found = false;
+			for (const auto &kv : b.key_codes)
+				found = found || kv.second == k;
+			CHECK(found);
+		}
+	}
 }
 
 TEST_CASE("board: defaults and limits")
@@ -307,49 +484,186 @@ TEST_CASE("board: defaults and limits")
 	CHECK(b->display_lines == 2);
 	CHECK(b->display_columns == 24);
 	CHECK(b->blf_keys == 0);
+	CHECK(b->blf_pages == 1);
+	CHECK(b->softkeys == 0);
+	CHECK(b->keys == KeysBackend::Host);
+	CHECK(b->display == DisplayBackend::Host);
 	CHECK(b->keymap.empty());
+	CHECK(b->key_codes.empty());
 
-	for (const char *t : {"name t\ndisplay_lines 0\n", "name t\ndisplay_lines 17\n",
-			      "name t\ndisplay_columns 7\n", "name t\nblf_keys 65\n", "name t\nblf_keys many\n"}) {
-		INFO(std::string(t));
-		auto e = board_parse(t);
-		REQUIRE_FALSE(e.ok());
-		CHECK(has(e.error().what, "must be a number from"));
-	}
-}
-
-TEST_CASE("board: bad entries are errors naming the entry")
-{
 	struct Case {
 		const char *text;
-		std::vector<const char *> named;
+		const char *where;
 	};
-	const std::vector<Case> cases = {
-		{"name t\nkey q=frobnicate\n", {"key q=frobnicate", "unknown key name 'frobnicate'"}},
-		{"name t\nkey q=blf0\n", {"key q=blf0", "blf0"}},
-		{"name t\nkey q=soft17\n", {"key q=soft17"}},
-		{"name t\nkey x=cancel\nkey x=send\n", {"key x=send", "input 'x' mapped twice"}},
-		{"name t\nblf_keys 2\nkey z=blf3\n", {"key 'z'", "blf3", "2 BLF keys"}},
-		{"name t\nkey z=blf1\n", {"key 'z'", "blf1", "0 BLF keys"}},
-		{"name t\nkey q\n", {"key q", "want 'key <input>=<logical key>'"}},
-		{"name t\nkey =send\n", {"key =send"}},
-		{"name t\nkey q=\n", {"key q="}},
-		{"display_lines 2\nkey enter=send\n", {"missing 'name'"}},
+	const Case cases[] = {
+		{"name t\ndisplay_lines 0\n", "board:2"},      {"name t\ndisplay_lines 17\n", "board:2"},
+		{"name t\ndisplay_columns 7\n", "board:2"},    {"name t\n\nblf_keys 65\n", "board:3"},
+		{"name t\nblf_keys many\n", "board:2"},        {"name t\nsoftkeys 17\n", "board:2"},
+		{"name t\nblf_pages 0\n", "board:2"},          {"name t\nblf_keys -1\n", "board:2"},
+		{"name t\ndisplay_lines 99999999999\n", "board:2"},
 	};
 	for (const auto &c : cases) {
 		INFO(std::string(c.text));
+		auto e = board_parse(c.text);
+		REQUIRE_FALSE(e.ok());
+		CHECK(e.error().where == c.where);
+		CHECK(has(e.error().what, "must be a number from"));
+	}
+	// The limits are inclusive.
+	CHECK(board_parse("name t\ndisplay_lines 1\ndisplay_columns 80\nblf_keys 64\nsoftkeys 16\n").ok());
+}
+
+TEST_CASE("board: every error names its line and the problem")
+{
+	struct Case {
+		std::string text;
+		unsigned line;
+		std::vector<const char *> named;
+	};
+	const std::string evdev_ok = "keys evdev\ninput /dev/input/event0\n"
+				     "key KEY_0=0\nkey KEY_1=1\nkey KEY_2=2\nkey KEY_3=3\nkey KEY_4=4\n"
+				     "key KEY_5=5\nkey KEY_6=6\nkey KEY_7=7\nkey KEY_8=8\nkey KEY_9=9\n"
+				     "key KEY_KPASTERISK=*\nkey KEY_3=#\n"; // the last line clashes
+	const std::vector<Case> cases = {
+		// unknown names
+		{"name t\nkey q=frobnicate\n", 2, {"key q=frobnicate", "unknown key name 'frobnicate'"}},
+		{"name t\nkey q=blf0\n", 2, {"key q=blf0", "blf0"}},
+		{"name t\nkey q=soft17\n", 2, {"key q=soft17"}},
+		{"name t\nkeys evdev\n# c\nkey KEY_FOO=1\n", 4, {"key KEY_FOO=1", "unknown key name 'KEY_FOO'"}},
+		{"name t\nkeys evdev\nkey BTN_NOPE=1\n", 3, {"unknown key name 'BTN_NOPE'"}},
+		{"name t\nkeys evdev\nkey SW_LID=1\n", 3, {"SW_LID is a switch"}},
+		{"name t\nkey foo=send\n", 2, {"unknown input 'foo'"}},
+		{"name t\nfrobnicate 1\n", 2, {"unknown setting 'frobnicate'"}},
+		{"name t\nkeys serial\n", 2, {"unknown keys backend 'serial'"}},
+		{"name t\ndisplay lcd\n", 2, {"unknown display backend 'lcd'"}},
+		{"name t\nled blf1x=foo\n", 2, {"unknown lamp 'blf1x'"}},
+		// duplicates
+		{"name t\nkey x=cancel\nkey x=send\n", 3, {"key x=send", "input 'x' mapped twice", "line 2"}},
+		{"name t\n" + evdev_ok, 15, {"duplicate code", "KEY_3", "line 7"}},
+		{"name t\nkeys evdev\nkey KEY_HANGEUL=1\nkey KEY_HANGUEL=2\n", 4, {"duplicate code", "line 3"}},
+		{"name t\nkeys evdev\nkey KEY_PHONE=1\nhook_switch KEY_PHONE\n", 4, {"duplicate code", "line 3"}},
+		{"name t\nblf_keys 2\nblf_keys 3\n", 3, {"'blf_keys' is set twice", "first on line 2"}},
+		{"name t\nname u\n", 2, {"'name' is set twice"}},
+		{"name t\nblf_keys 2\nled blf1=a\nled blf1=b\n", 4, {"lamp 'blf1' is set twice"}},
+		{"name t\nblf_keys 2\nled blf1=a\nled blf2=a\n", 4, {"LED 'a' is already used on line 3"}},
+		// beyond the board
+		{"name t\nblf_keys 2\nkey z=blf3\n", 3, {"'key z=blf3'", "blf3", "beyond blf_keys", "2 BLF keys"}},
+		{"name t\nkey z=blf1\n", 2, {"'key z=blf1'", "0 BLF keys"}},
+		{"name t\nkey z=soft1\nsoftkeys 0\n", 2, {"soft1", "beyond softkeys"}},
+		{"name t\nled blf1=x\n", 2, {"lamp blf1 is beyond blf_keys"}},
+		// shapes
+		{"name t\nkey q\n", 2, {"key q", "want 'key <input>=<logical key>'"}},
+		{"name t\nkey =send\n", 2, {"key =send"}},
+		{"name t\nkey q=\n", 2, {"key q="}},
+		{"name t\nkey q = send\n", 2, {"want 'key <input>=<logical key>'"}},
+		{"name t\nblf_keys\n", 2, {"'blf_keys' needs a value"}},
+		{"name t\nled blf1\n", 2, {"want 'led <blfN|mwi>=<LED class name>'"}},
+		{"name t\nled mwi=../../x\n", 2, {"not an LED class name"}},
+		{"name t\nname bad/name\n", 2, {"'name' is set twice"}},
+		{"name bad/name\n", 1, {"want 1-63"}},
+		{"name t\nkeys evdev\nhook_switch KEY_PHONE upside-down\n", 3, {"want 'hook_switch"}},
+		{"name t\nkeys evdev\nhook_switch PHONE\n", 3, {"unknown key name 'PHONE'"}},
+		{"name t\ndisplay serial\ndisplay_path dev/ttyS0\n", 3, {"want an absolute path"}},
+		{"name t\ndisplay serial\ndisplay_path /dev/ttyS0\ndisplay_baud 12345\n", 4, {"display_baud 12345"}},
+		{"name t\nkeys evdev\ninput event0\n", 3, {"want an absolute device path"}},
+		{"name t\nkeys evdev\ninput /dev/a\ninput_name k\ninput /dev/a\n", 5,
+		 {"'input /dev/a' is listed twice (first on line 3)"}},
+		{"name t\nkeys evdev\ninput_name k b\ninput_name k b\n", 4, {"'input_name k b' is listed twice"}},
+		// what a backend needs
+		{"name t\n\nkeys evdev\ninput /dev/input/event0\nkey KEY_1=1\n", 3,
+		 {"missing required key", "0, 2, 3, 4, 5, 6, 7, 8, 9, *, #"}},
+		{"name t\nkeys evdev\n", 2, {"needs an 'input' or 'input_name' line"}},
+		{"name t\nkeys evdev\ninput /dev/x\nkey enter=send\n", 4, {"terminal inputs are for 'keys host'"}},
+		{"name t\nkey KEY_1=1\n", 2, {"KEY_ codes are for 'keys evdev'"}},
+		{"name t\ninput_name foo\n", 2, {"input and input_name are for 'keys evdev'"}},
+		{"name t\nhook_switch KEY_PHONE\n", 2, {"hook_switch is for 'keys evdev'"}},
+		{"name t\ndisplay serial\n", 2, {"'display serial' needs a display_path"}},
+		{"name t\ndisplay_path /dev/ttyS0\n", 2, {"display_path is for"}},
+		{"name t\ndisplay chardev\ndisplay_path /dev/x\ndisplay_baud 9600\n", 4, {"display_baud is for 'display serial'"}},
+		{"name t\nblf_keys 2\nblf_pages 2\nkeys evdev\ninput /dev/x\n", 3, {"needs a key mapped to 'page'"}},
+	};
+	for (const auto &c : cases) {
+		INFO(c.text);
 		auto b = board_parse(c.text);
 		REQUIRE_FALSE(b.ok());
 		INFO(b.error().str());
+		CHECK(b.error().where == "board:" + std::to_string(c.line));
 		for (const char *n : c.named)
 			CHECK(has(b.error().str(), n));
 	}
-	auto fine = board_parse("name t\nblf_keys 2\nkey a=blf2\nkey b=soft16\nkey c=#\nkey d=0\n");
-	REQUIRE(fine.ok());
+
+	// Without a name there is no line to blame; the error still says what.
+	auto noname = board_parse("display_lines 2\nkey enter=send\n");
+	REQUIRE_FALSE(noname.ok());
+	CHECK(has(noname.error().str(), "missing 'name'"));
+
+	// board_load names the file: "<path>:<line>: <problem>", like a compiler.
+	TempDir dir;
+	dir.write("board.conf", "name t\nblf_keys 1\nkey l=blf2\n", 0644);
+	auto loaded = board_load(dir.path());
+	REQUIRE_FALSE(loaded.ok());
+	CHECK(loaded.error().str().rfind(dir.path() + "/board.conf:3: 'key l=blf2'", 0) == 0);
+
+	auto fine = board_parse("name t\nblf_keys 2\nsoftkeys 16\nkey a=blf2\nkey b=soft16\nkey c=#\nkey d=0\n"
+				"key ==send\nkey p=page\nkey h=hook_off\n");
+	REQUIRE_MESSAGE(fine.ok(), (fine.ok() ? "" : fine.error().str()));
 	CHECK(fine->keymap.at("a") == Key::of(KeyKind::Blf, 2));
 	CHECK(fine->keymap.at("b") == Key::of(KeyKind::Softkey, 16));
 	CHECK(fine->keymap.at("c") == Key::of(KeyKind::Hash));
 	CHECK(fine->keymap.at("d") == Key::dig('0'));
+	CHECK(fine->keymap.at("=") == Key::of(KeyKind::Send));
+	CHECK(fine->keymap.at("p") == Key::of(KeyKind::Page));
+	CHECK(fine->keymap.at("h") == Key::of(KeyKind::HookOff));
+}
+
+TEST_CASE("board: comments, blank lines, spaces in values, CRLF")
+{
+	const std::string text = "# a board\r\n"
+				 "  name   t   # trailing comment\r\n"
+				 "\r\n"
+				 "keys evdev\r\n"
+				 "input_name   Some Vendor Keypad   \r\n"
+				 "input_name gpio-keys*\r\n"
+				 "input /dev/input/by-path/platform-keys-event\r\n"
+				 "key KEY_NUMERIC_0=0\nkey KEY_NUMERIC_1=1\nkey KEY_NUMERIC_2=2\n"
+				 "key KEY_NUMERIC_3=3\nkey KEY_NUMERIC_4=4\nkey KEY_NUMERIC_5=5\n"
+				 "key KEY_NUMERIC_6=6\nkey KEY_NUMERIC_7=7\nkey KEY_NUMERIC_8=8\n"
+				 "key KEY_NUMERIC_9=9\nkey KEY_NUMERIC_STAR=*\n"
+				 "key KEY_NUMERIC_POUND=#    # '#' after '=' is the hash key\n"
+				 "hook_switch SW_LID\n"
+				 "display chardev\ndisplay_path /dev/ttyGS0\n";
+	auto b = board_parse(text);
+	REQUIRE_MESSAGE(b.ok(), (b.ok() ? "" : b.error().str()));
+	CHECK(b->name == "t");
+	CHECK(b->input_names == std::vector<std::string>{"Some Vendor Keypad", "gpio-keys*"});
+	CHECK(b->inputs == std::vector<std::string>{"/dev/input/by-path/platform-keys-event"});
+	CHECK(b->key_codes.at(code("KEY_NUMERIC_POUND")) == Key::of(KeyKind::Hash));
+	CHECK(b->hook.input == InputCode{InputType::Switch, code("SW_LID")});
+	CHECK_FALSE(b->hook.inverted);
+	CHECK(b->display == DisplayBackend::Chardev);
+	CHECK(b->display_path == "/dev/ttyGS0");
+}
+
+TEST_CASE("board: Linux input code names")
+{
+	CHECK(code("KEY_ESC") == 1);
+	CHECK(code("KEY_1") == 2);
+	CHECK(code("KEY_0") == 11);
+	CHECK(code("KEY_KPASTERISK") == 55);
+	CHECK(code("KEY_F1") == 59);
+	CHECK(code("BTN_0") == 0x100);
+	CHECK(code("KEY_OK") == 0x160);
+	CHECK(code("KEY_NUMERIC_POUND") == 0x20b);
+	CHECK(input_code("SW_HEADPHONE_INSERT")->type == InputType::Switch);
+	CHECK(input_code("SW_HEADPHONE_INSERT")->code == 2);
+	CHECK_FALSE(input_code("KEY_MAX").has_value());
+	CHECK_FALSE(input_code("KEY_RESERVED").has_value());
+	CHECK_FALSE(input_code("key_1").has_value());
+	CHECK(input_code_name(InputCode{InputType::Key, 2}) == "KEY_1");
+	CHECK(input_code_name(InputCode{InputType::Key, 0x2ff}) == "KEY_#767");
+	// Aliases share a code; the header's first name is the one shown.
+	CHECK(code("KEY_HANGUEL") == code("KEY_HANGEUL"));
+	CHECK(input_code_name(*input_code("KEY_HANGUEL")) == "KEY_HANGEUL");
 }
 
 // ---- keys ----
@@ -409,12 +723,24 @@ TEST_CASE("keys: every key name round-trips")
 		all.push_back(Key::of(KeyKind::Blf, i));
 	for (int i = 1; i <= 16; ++i)
 		all.push_back(Key::of(KeyKind::Softkey, i));
+	for (KeyKind k : {KeyKind::HookOff, KeyKind::HookOn, KeyKind::Headset, KeyKind::Up, KeyKind::Down,
+			  KeyKind::Left, KeyKind::Right, KeyKind::Ok, KeyKind::Page})
+		all.push_back(Key::of(k));
 	for (const Key &k : all) {
 		INFO(key_name(k));
 		auto back = parse_key_name(key_name(k));
 		REQUIRE(back.ok());
 		CHECK((*back == k));
 	}
+	CHECK(key_name(Key::of(KeyKind::HookOff)) == "hook_off");
+	CHECK(key_name(Key::of(KeyKind::Page)) == "page");
+	// Only the arrows repeat while held.
+	CHECK(key_repeats(Key::of(KeyKind::Up)));
+	CHECK(key_repeats(Key::of(KeyKind::Right)));
+	CHECK_FALSE(key_repeats(Key::dig('5')));
+	CHECK_FALSE(key_repeats(Key::of(KeyKind::Blf, 1)));
+	CHECK_FALSE(key_repeats(Key::of(KeyKind::HookOff)));
+	CHECK_FALSE(key_repeats(Key::of(KeyKind::Ok)));
 }
 
 // ---- display ----

@@ -1,0 +1,210 @@
+"""Power-safe state and provisioning on real parts (kamailio, baresip, tests/pbx).
+
+- A reboot comes back as the same person, without the PBX.
+- Fault injection: hotdeskd is SIGKILLed at every named crash point of login, roam and
+  logout (HOTDESK_CRASH_AT; builds with HOTDESK_FAULT_INJECTION), restarted, and the
+  display, the registrar's location table and the PBX must agree; emergency calls work;
+  no logged-out person's secret remains under the state directory.
+- Device profiles: applied from the PBX; malformed, oversized, hostile profiles, HTTP
+  errors, redirect loops, a slow server and a wrong CA change nothing.
+"""
+
+import os
+import shutil
+import tempfile
+import time
+import unittest
+
+from harness import make_ca, wait_until
+from world import MAC, USERS, World, secrets
+
+LOGIN_POINTS = ["after_pbx", "after_intent", "after_uanew", "after_register_ok", "after_uadel",
+                "after_save_user", "after_commit"]
+LOGOUT_POINTS = ["after_commit", "after_uanew", "after_register_ok", "after_uadel"]
+
+
+def pin(ext):
+    return USERS[ext][1]
+
+
+def sip_password(ext):
+    return USERS[ext][2]
+
+
+class StateCase(unittest.TestCase):
+    world_opts = {}
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hotdesk-state-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.w = World(self.dir, **self.world_opts)
+        self.addCleanup(self.w.stop)
+        self.w.start()
+
+    def login(self, ext):
+        self.w.keys("*77*%s*" % ext)
+        self.w.wait_screen("PIN for %s" % ext)
+        self.w.keys(pin(ext) + "#", check=False)  # may hit a crash point
+
+    def restart(self, crash_at=None):
+        if self.w.hotdeskd.alive():
+            self.w.hotdeskd.stop()
+        self.w.start_hotdeskd(crash_at=crash_at, wait_pool=False)
+
+    def wait_dead(self):
+        wait_until(lambda: not self.w.hotdeskd.alive(), 8, "hotdeskd killed at its crash point")
+
+    def assert_consistent(self, ext):
+        """Device, baresip (via the registrar) and registrar agree on `ext`."""
+        wait_until(lambda: self.w.registered_as(ext), 8,
+                   "registrar shows only %s (now %r)" % (ext, self.w.phone_bindings()))
+        self.w.wait_screen(("%s " % ext) if ext != "HD0001" else "HD0001 |", 5)
+        self.assertTrue(self.w.screen().startswith(ext))
+        # secrets of everyone else are gone from the state directory
+        files = self.w.state_files()
+        for other in USERS:
+            if other != ext:
+                for path, text in files.items():
+                    self.assertNotIn(sip_password(other), text, path)
+        for path, text in files.items():
+            for e in USERS:
+                self.assertNotIn(pin(e), text, "a PIN was written to " + path)
+            self.assertEqual(os.stat(path).st_mode & 0o077, 0, path + " readable by others")
+
+    def assert_emergency_works(self):
+        self.w.keys("112")
+        self.w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+        self.w.psap_ctrl.command("hangup")
+        time.sleep(0.2)
+
+
+class PowerSafeTest(StateCase):
+    def test_reboot_comes_back_as_user_without_pbx(self):
+        self.login("100")
+        self.w.wait_screen("100 Alice")
+        self.w.hotdeskd.stop(signals=())  # power cut
+        self.w.pbx.stop()
+        self.w.start_hotdeskd(wait_pool=False)
+        self.assert_consistent("100")
+        self.assert_emergency_works()
+
+    def test_logout_removes_the_users_secret(self):
+        self.login("100")
+        self.w.wait_screen("100 Alice")
+        self.assertTrue(any(sip_password("100") in t for t in self.w.state_files().values()))
+        self.w.keys("{blf1}")
+        self.assert_consistent("HD0001")
+        for path, text in self.w.state_files().items():
+            self.assertNotIn(sip_password("100"), text, path)
+            self.assertNotIn("Alice", text, path)
+
+    def test_crash_matrix(self):
+        """Every crash point of login, roam and logout, in turn."""
+        results = []
+        for point in LOGIN_POINTS:  # pool -> 100
+            self.restart(crash_at="login." + point)
+            self.assert_consistent("HD0001")
+            self.login("100")
+            self.wait_dead()
+            self.restart()
+            expect = "100" if point == "after_commit" else "HD0001"
+            self.assert_consistent(expect)
+            if expect == "HD0001":
+                wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 5,
+                           "PBX told of the rolled-back login")
+            results.append(("login." + point, expect))
+            if expect == "100":
+                self.w.keys("{blf1}")
+                self.assert_consistent("HD0001")
+        self.login("100")
+        self.assert_consistent("100")
+        for point in LOGIN_POINTS:  # 100 -> 101 -> back to 100
+            self.restart(crash_at="roam." + point)
+            self.assert_consistent("100")
+            self.login("101")
+            self.wait_dead()
+            self.restart()
+            expect = "101" if point == "after_commit" else "100"
+            self.assert_consistent(expect)
+            results.append(("roam." + point, expect))
+            if expect == "101":
+                self.restart()
+                self.login("100")
+                self.assert_consistent("100")
+        for point in LOGOUT_POINTS:  # 100 -> pool
+            self.restart(crash_at="logout." + point)
+            self.assert_consistent("100")
+            self.w.keys("{blf1}", check=False)
+            self.wait_dead()
+            self.restart()
+            self.assert_consistent("HD0001")
+            self.assert_emergency_works()
+            results.append(("logout." + point, "HD0001"))
+            self.restart()
+            self.login("100")
+            self.assert_consistent("100")
+        print("\ncrash matrix: " + ", ".join("%s->%s" % r for r in results))
+
+
+class DeviceProfileTest(StateCase):
+    def test_device_profile_is_applied_and_cached(self):
+        # 933 is an emergency number only in the device profile, not in hotdeskd.conf
+        wait_until(self.has_cached_profile, 5, "device profile cached")
+        self.w.keys("933")
+        wait_until(lambda: self.w.invites_to("933"), 5, "INVITE for 933 from the idle phone")
+
+    def has_cached_profile(self):
+        return any(p.endswith("/device-profile.xml") for p in self.w.state_files())
+
+    def cached_profile(self):
+        return next(t for p, t in self.w.state_files().items() if p.endswith("device-profile.xml"))
+
+    def test_bad_profiles_and_bad_servers_change_nothing(self):
+        wait_until(self.has_cached_profile, 5, "device profile cached")
+        good = self.cached_profile()
+        base = good.replace("</phone-settings>", "%s</phone-settings>")
+        cases = {
+            "malformed": {"xml": "<settings><phone-settings>"},
+            "truncated": {"xml": good[: len(good) // 2]},
+            "oversized": {"pad": 70000},
+            "deep": {"xml": base % ("<a>" * 60 + "</a>" * 60)},
+            "wrong type": {"xml": base % "<hd_profile_check_s>soon</hd_profile_check_s>"},
+            "duplicate": {"xml": base % '<user_host idx="1">10.0.0.1</user_host>'},
+            "hostile": {"xml": good.replace(">%s<" % "pool-Secret-7311", ">x;outbound=sip:evil<")},
+            "clashing codes": {"xml": base % "<hd_dial_codes>*70</hd_dial_codes>"},
+            "HTTP 500": {"status": 500},
+            "HTTP 404": {"status": 404},
+            "redirect loop": {"redirect": True},
+            "slow server": {"delay": 6},
+        }
+        for name, override in cases.items():
+            with self.subTest(name):
+                self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": override})
+                n = len(self.w.hotdeskd.log())
+                self.restart()
+                wait_until(lambda: "profile: " in self.w.hotdeskd.log()[n:], 10,
+                           "hotdeskd reports the bad profile")
+                self.assert_consistent("HD0001")
+                self.assertEqual(self.cached_profile(), good)
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": None})
+
+
+class WrongCaTest(StateCase):
+    def setUp(self):
+        other = tempfile.mkdtemp(prefix="hotdesk-otherca-")
+        self.addCleanup(shutil.rmtree, other, True)
+        ca, _, _ = make_ca(other, cn="some other CA")
+        self.world_opts = {"pbx_ca": ca}
+        super().setUp()
+
+    def test_certificate_from_the_wrong_ca_is_refused(self):
+        wait_until(lambda: "certificate" in self.w.hotdeskd.log().lower(), 5,
+                   "TLS verification failure logged")
+        self.login("100")
+        self.w.wait_frame("Login server unreachable")
+        self.assert_consistent("HD0001")
+        self.assertFalse(any(p.endswith("/device-profile.xml") for p in self.w.state_files()))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,267 @@
+"""A person's session on the emulated phone (label qemu-system).
+
+Boots scripts/qemu-image's image of one architecture under qemu-system-arm /
+qemu-system-aarch64 `-M virt` and drives it from the host:
+boot -> idle, registered as the pool extension HD0001 at the host's kamailio (SIP
+over TCP through guestfwd) -> keys through QMP into the virtio keyboard (the guest
+kernel's evdev path) -> *77*100* + PIN + # -> registered as 100 (the PBX over
+HTTPS through guestfwd) -> logout key (F1 = BLF 1) -> pool again; hotdeskd killed
+-> S50hotdesk's supervisor restarts it. The display is read on the host side from
+the virtio console QEMU writes to a file.
+
+Environment:
+  HOTDESK_QEMU_ARCH     armhf | arm64 (required)
+  HOTDESK_QEMU_IMAGE    image directory (default build/qemu-<arch>)
+  HOTDESK_QEMU_CYCLES   extra login/logout cycles before the memory figures (default 2;
+                        the figures in docs/performance.md use 100)
+  HOTDESK_QEMU_FIGURES  write the measured figures as JSON to this file
+  HOTDESK_QEMU_KEEP     keep the work directory (logs, console, display)
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+
+import phone as qp  # noqa: E402
+from harness import Registrar, free_port, https_json, start_pbx, wait_until  # noqa: E402
+
+ARCH = os.environ.get("HOTDESK_QEMU_ARCH", "")
+IMAGE = os.environ.get("HOTDESK_QEMU_IMAGE") or os.path.join(qp.REPO_DIR, "build", "qemu-" + ARCH)
+CYCLES = int(os.environ.get("HOTDESK_QEMU_CYCLES", "2"))
+
+POOL_PASSWORD = "qpool-Secret-4417"
+DEVICE_TOKEN = "qdevtok-81c3"
+ADMIN_TOKEN = "qadmin-20aa"
+EXT, NAME, PIN, SIP_PW = "100", "Alice Example", "73194268", "qsipAlice-61"
+SIP_PORT, PBX_PORT = 5060, 8443   # as the guest sees them at 10.0.2.100
+BOOT_TIMEOUT = 120                # TCG on a busy 2-core machine
+
+
+def status_endpoint_supported():
+    """The status endpoint (issue 4) is polled only once hotdeskd has it: its
+    sources and a documented config key. Until then the step is a visible TODO."""
+    if not os.path.isdir(os.path.join(qp.REPO_DIR, "agent", "status")):
+        return None
+    try:
+        with open(os.path.join(qp.REPO_DIR, "docs", "config.md")) as f:
+            text = f.read()
+    except OSError:
+        return None
+    import re
+    m = re.search(r"^\| `(status_listen|status_http_listen|status_port)` \|", text, re.M)
+    return m.group(1) if m else None
+
+
+@unittest.skipUnless(ARCH in qp.MACHINES, "HOTDESK_QEMU_ARCH must be armhf or arm64")
+class QemuPhoneSession(unittest.TestCase):
+    figures = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="hotdesk-qemu-%s-" % ARCH)
+        cls.procs = []
+        try:
+            cls._start_world()
+        except BaseException:
+            cls._stop_world()
+            raise
+
+    @classmethod
+    def _start_world(cls):
+        cls.reg = Registrar(os.path.join(cls.dir, "registrar"), free_port(),
+                            {"HD0001": POOL_PASSWORD, EXT: SIP_PW}, tcp=True)
+        cls.procs.append(cls.reg)
+        cls.reg.start()
+        ca, cert, key = qp.make_ca(os.path.join(cls.dir, "pki"))
+        cfg = {"sip_domain": "%s:%d" % (qp.SERVICES_IP, SIP_PORT), "admin_token": ADMIN_TOKEN,
+               "devices": {qp.GUEST_MAC: {"pool_ext": "HD0001", "token": DEVICE_TOKEN}},
+               "users": {EXT: {"name": NAME, "pin": PIN, "sip_password": SIP_PW, "hotdesk": True}}}
+        cls.pbx = start_pbx(os.path.join(cls.dir, "pbx"), cfg, free_port(), cert=cert, key=key,
+                            ca=ca)
+        cls.procs.append(cls.pbx)
+
+        with open(os.path.join(IMAGE, "stage", "etc", "hotdesk", "hotdeskd.conf"), "rb") as f:
+            conf = f.read()
+        conf += b"register_timeout_ms     20000\npbx_timeout_ms          20000\n" \
+                b"pbx_connect_timeout_ms  10000\nctrl_timeout_ms         5000\n"
+        with open(ca, "rb") as f:
+            ca_pem = f.read()
+        overlay = {
+            "etc/hotdesk/hotdeskd.conf": (conf, 0o644),
+            "etc/hotdesk/secrets": (("pool_password %s\npbx_token %s\n"
+                                     % (POOL_PASSWORD, DEVICE_TOKEN)).encode(), 0o600),
+            "etc/hotdesk/pbx-ca.pem": (ca_pem, 0o644),
+        }
+        hostfwd = {}
+        cls.status_key = status_endpoint_supported()
+        cls.phone = qp.QemuPhone(ARCH, os.path.join(cls.dir, "qemu"), IMAGE, overlay=overlay,
+                                 guestfwd={SIP_PORT: cls.reg.port, PBX_PORT: cls.pbx.port},
+                                 hostfwd=hostfwd)
+        cls.procs.append(cls.phone)
+        cls.phone.start()
+
+    @classmethod
+    def _stop_world(cls):
+        for p in reversed(cls.procs):
+            try:
+                p.stop()
+            except Exception as e:
+                print("stop failed: %r" % e, file=sys.stderr)
+        cls.procs = []
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stop_world()
+        out = os.environ.get("HOTDESK_QEMU_FIGURES")
+        if out:
+            with open(out, "w") as f:
+                json.dump(cls.figures, f, indent=1)
+        print("\nqemu %s figures: %s" % (ARCH, json.dumps(cls.figures, sort_keys=True)))
+        if os.environ.get("HOTDESK_QEMU_KEEP"):
+            print("qemu %s: work directory kept: %s" % (ARCH, cls.dir))
+        else:
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    # ---- helpers ----
+
+    def guest_bindings(self):
+        return sorted(u for u, c in self.reg.bindings() if "@%s:" % qp.GUEST_IP in c)
+
+    def wait_registered_as(self, ext, timeout, interval=0.01):
+        want = [ext.lower()]
+        wait_until(lambda: self.guest_bindings() == want, timeout,
+                   "registrar binding for %s only (now %r)" % (ext, self.guest_bindings()),
+                   interval=interval)
+        return time.monotonic()
+
+    def admin_state(self):
+        status, body = https_json(self.pbx.url + "/api/v1/admin/devices", token=ADMIN_TOKEN,
+                                  ca=self.pbx.ca)
+        self.assertEqual(status, 200, body)
+        return {d["mac"]: d for d in body["devices"]}[qp.GUEST_MAC]
+
+    def login(self):
+        """*77*100* PIN #; returns the seconds from the last key to REGISTER of 100."""
+        n = len(self.phone.frames())
+        self.phone.keys("*77*%s*" % EXT)
+        self.phone.wait_screen("PIN for %s" % EXT, 30, since=n)
+        self.phone.keys(PIN)
+        self.phone.key("#")
+        t_last = time.monotonic()
+        t_reg = self.wait_registered_as(EXT, 60)
+        self.phone.wait_screen("%s %s" % (EXT, NAME), 30, since=n)
+        return t_reg - t_last
+
+    def logout(self):
+        n = len(self.phone.frames())
+        self.phone.key("blf1")
+        t_last = time.monotonic()
+        t_reg = self.wait_registered_as("HD0001", 60)
+        self.phone.wait_screen("HD0001", 30, since=n)
+        return t_reg - t_last
+
+    def diagnostics(self):
+        try:
+            return self.phone.sh("tail -n 60 /var/log/hotdesk.log", timeout=10)
+        except Exception as e:
+            return "(no guest log: %s)" % e
+
+    # ---- the session ----
+
+    def test_session(self):
+        try:
+            self._session()
+        except BaseException:
+            print("\n--- guest /var/log/hotdesk.log ---\n" + self.diagnostics(), file=sys.stderr)
+            print("--- console (tail) ---\n" + self.phone.console()[-3000:], file=sys.stderr)
+            print("--- display frames ---\n%r" % self.phone.frames()[-10:], file=sys.stderr)
+            print("--- kamailio (tail) ---\n" + self.reg.log()[-2000:], file=sys.stderr)
+            print("--- pbx ---\n" + self.pbx.log()[-2000:], file=sys.stderr)
+            raise
+
+    def _session(self):
+        f = self.figures
+        p = self.phone
+        f["arch"] = ARCH
+        manifest = json.load(open(os.path.join(IMAGE, "manifest.json")))
+        f["hotdeskd_stripped_bytes"] = manifest["hotdeskd_stripped_bytes"]
+        f["initrd_bytes"] = manifest["initrd_bytes"]
+
+        # boot -> idle on the pool identity
+        t_pool = self.wait_registered_as("HD0001", BOOT_TIMEOUT, interval=0.05)
+        f["boot_to_pool_registered_s"] = round(t_pool - p.t_start, 2)
+        p.wait_screen("HD0001", 30)
+        m = p.wait_console(r"hotdesk-boot: started \(uptime ([\d.]+)\)", 30)
+        f["guest_uptime_at_services_started_s"] = float(m.group(1))
+        self.assertEqual(self.admin_state()["state"], "idle")
+        f["memory_idle_kib"] = p.memory()
+
+        # a person logs in with keys on the virtio keyboard
+        f["last_pin_key_to_registered_as_user_s"] = round(self.login(), 3)
+        state = self.admin_state()
+        self.assertEqual((state["state"], state["user"]["ext"]), ("logged_in", EXT))
+        self.assertNotIn(PIN, json.dumps(p.frames()), "PIN shown on the display")
+
+        # the status endpoint, polled from the host through a forwarded port
+        if self.status_key is None:
+            print("\nTODO(status endpoint, issue 4): hotdeskd has no documented status "
+                  "listen key yet; GET /status through hostfwd is not polled", file=sys.stderr)
+            f["status_endpoint"] = "TODO: not in hotdeskd yet"
+
+        # the logout key hands the phone back
+        f["logout_key_to_pool_registered_s"] = round(self.logout(), 3)
+        wait_until(lambda: self.admin_state()["state"] == "idle", 10, "PBX told of logout")
+
+        # more cycles for the memory figure
+        login_s, logout_s = [], []
+        for _ in range(CYCLES):
+            login_s.append(self.login())
+            logout_s.append(self.logout())
+        f["cycles"] = CYCLES + 1
+        if login_s:
+            login_s.sort()
+            f["login_median_s"] = round(login_s[len(login_s) // 2], 3)
+            f["login_max_s"] = round(login_s[-1], 3)
+        f["memory_after_cycles_kib"] = p.memory()
+
+        # S50hotdesk's supervisor restarts a hotdeskd that dies
+        old = int(p.sh("cat /run/hotdesk/hotdeskd.pid").strip())
+        n = len(p.frames())
+        p.sh("kill -KILL %d" % old)
+        new = wait_until(lambda: self._new_pid(old), 30, "hotdeskd restarted by S50hotdesk")
+        self.assertNotEqual(new, old)
+        p.wait_screen("HD0001", 30, since=n)   # the new hotdeskd draws the idle screen
+        self.wait_registered_as("HD0001", 30)
+        self.assertIn("restarting", p.sh("cat /var/log/hotdesk.log"))
+        status = p.sh("/etc/init.d/S50hotdesk status")
+        self.assertIn("hotdeskd: running", status)
+        self.assertIn("baresip: running", status)
+
+    def _new_pid(self, old):
+        status, out = self.phone.shell("cat /run/hotdesk/hotdeskd.pid 2>/dev/null && "
+                                       "kill -0 $(cat /run/hotdesk/hotdeskd.pid)")
+        if status != 0:
+            return None
+        try:
+            pid = int(out.split()[0])
+        except (ValueError, IndexError):
+            return None
+        return pid if pid != old else None
+
+    def test_status_endpoint(self):
+        if self.status_key is None:
+            self.skipTest("TODO(issue 4): hotdeskd has no status endpoint yet; poll GET /status "
+                          "through hostfwd once docs/config.md documents its listen key")
+        self.skipTest("TODO: status endpoint key %r found; wire its hostfwd poll" % self.status_key)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
