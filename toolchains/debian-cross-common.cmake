@@ -43,6 +43,14 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
+# Debian's cross g++ searches its own /usr/<triplet>/include (kernel headers of
+# linux-libc-dev-<arch>-cross, 6.1.4 in bookworm) before the sysroot's: put the
+# sysroot's kernel headers first (scripts/sysroot makes the directory of links).
+if(EXISTS "${HOTDESK_SYSROOT}/.hotdesk/kernel-include")
+  set(CMAKE_C_STANDARD_INCLUDE_DIRECTORIES "${HOTDESK_SYSROOT}/.hotdesk/kernel-include")
+  set(CMAKE_CXX_STANDARD_INCLUDE_DIRECTORIES "${HOTDESK_SYSROOT}/.hotdesk/kernel-include")
+endif()
+
 # pkg-config: the target's .pc files only, paths rewritten into the sysroot.
 # (CMake's FindPkgConfig runs the host pkg-config with this environment.)
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "${HOTDESK_SYSROOT}")

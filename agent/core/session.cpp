@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <iterator>
+#include <algorithm>
 #include <utility>
 
 namespace hotdesk {
@@ -19,6 +20,7 @@ const Session::Row Session::kTable[] = {
 	{S::Idle,       E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
 	{S::Idle,       E::EmergencyNumber, nullptr,       S::Idle,       false, &Se::dial_emergency},
 	{S::Idle,       E::NumberEntered,   nullptr,       S::Idle,       false, &Se::dial_number},
+	{S::Idle,       E::LoginCode,       &Se::throttled, S::Idle,      false, &Se::say_throttled},
 	{S::Idle,       E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	{S::Idle,       E::LogoutCode,      nullptr,       S::Idle,       false, &Se::say_not_logged_in},
 	{S::Idle,       E::LogoutKey,       nullptr,       S::Idle,       false, &Se::say_not_logged_in},
@@ -31,6 +33,7 @@ const Session::Row Session::kTable[] = {
 	{S::LoggedIn,   E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
 	{S::LoggedIn,   E::EmergencyNumber, nullptr,       S::LoggedIn,   false, &Se::dial_emergency},
 	{S::LoggedIn,   E::NumberEntered,   nullptr,       S::LoggedIn,   false, &Se::dial_number},
+	{S::LoggedIn,   E::LoginCode,       &Se::throttled, S::LoggedIn,  false, &Se::say_throttled},
 	{S::LoggedIn,   E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	{S::LoggedIn,   E::LogoutCode,      nullptr,       S::LoggingOut, false, &Se::start_logout},
 	{S::LoggedIn,   E::LogoutKey,       nullptr,       S::LoggingOut, false, &Se::start_logout},
@@ -43,6 +46,7 @@ const Session::Row Session::kTable[] = {
 	{S::Collecting, E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
 	{S::Collecting, E::EmergencyNumber, nullptr,       S::Idle,       true,  &Se::dial_emergency},
 	{S::Collecting, E::NumberEntered,   nullptr,       S::Idle,       true,  &Se::dial_number},
+	{S::Collecting, E::LoginCode,       &Se::throttled, S::Idle,      true,  &Se::say_throttled},
 	{S::Collecting, E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	{S::Collecting, E::LogoutCode,      &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
 	{S::Collecting, E::LogoutCode,      nullptr,       S::Idle,       false, &Se::say_not_logged_in},
@@ -314,6 +318,9 @@ void Session::on_timer(Timer t)
 		message_.clear();
 		render();
 		return;
+	case Timer::Throttle:
+		throttled_ = false;
+		return;
 	}
 }
 
@@ -472,6 +479,7 @@ void Session::swap_to_user()
 void Session::commit_user()
 {
 	last_error_.clear();
+	wrong_pins_ = 0;
 	set_occupant(pending_user_);
 	pending_user_.wipe();
 	pending_user_ = {};
@@ -481,8 +489,31 @@ void Session::commit_user()
 void Session::say_refused()
 {
 	last_error_ = "login refused: " + result_.reason;
-	say(refusal_text(result_.reason, pending_ext_));
+	const std::string reason = result_.reason;
+	say(refusal_text(reason, pending_ext_));
 	result_ = {};
+	if (reason == "wrong_pin" || reason == "locked")
+		count_failure(reason == "wrong_pin");
+}
+
+void Session::count_failure(bool say_wait)
+{
+	if (++wrong_pins_ < t_.throttle_after)
+		return;
+	const unsigned extra = std::min(wrong_pins_ - t_.throttle_after, 16u);
+	const unsigned long long ms =
+		std::min<unsigned long long>(static_cast<unsigned long long>(t_.throttle_base_ms) << extra,
+					     t_.throttle_max_ms);
+	throttled_ = true;
+	ports_.start_timer(Timer::Throttle, static_cast<unsigned>(ms));
+	if (say_wait) // "locked" from the PBX says more than the wait
+		say("Wrong PIN: wait " + std::to_string((ms + 999) / 1000) + " s");
+}
+
+void Session::say_throttled()
+{
+	collector_.clear();
+	say("Too many wrong PINs: wait");
 }
 
 void Session::say_pbx_failed()

@@ -44,7 +44,8 @@ enum class Event {
 const char *state_name(State s);
 const char *event_name(Event e);
 
-enum class Timer { InterDigit, Pin, Message };
+enum class Timer { InterDigit, Pin, Message, Throttle };
+constexpr int kTimerCount = 4;
 
 struct LoginResult {
 	enum Kind { Accepted, Refused, Failed } kind = Failed;
@@ -76,6 +77,13 @@ struct SessionTimings {
 	unsigned inter_digit_ms = 4000;
 	unsigned pin_ms = 30000;
 	unsigned message_ms = 3000;
+	// On-device PIN throttle, besides the PBX's lockout: after
+	// throttle_after wrong PINs in a row, logins wait throttle_base_ms,
+	// doubling per further wrong PIN up to throttle_max_ms. A right PIN
+	// resets it, so the rightful user is never locked out for good.
+	unsigned throttle_after = 3;
+	unsigned throttle_base_ms = 5000;
+	unsigned throttle_max_ms = 300000;
 };
 
 class Session {
@@ -139,6 +147,7 @@ private:
 	// Guards.
 	bool is_user() const { return logged_in(); }
 	bool has_pin() const { return !pin_.empty(); }
+	bool throttled() const { return throttled_; }
 
 	// Actions.
 	void noop() {}
@@ -165,6 +174,8 @@ private:
 	void say_wait();
 	void say_no_service();
 	void say_restored();
+	void say_throttled();
+	void count_failure(bool say_wait);
 	void drop_user();
 
 	DialPlan plan_;
@@ -184,6 +195,8 @@ private:
 	std::string message_;
 	std::string last_error_;
 	KeyLayout keys_;
+	unsigned wrong_pins_ = 0;
+	bool throttled_ = false;
 };
 
 } // namespace hotdesk

@@ -31,8 +31,9 @@ std::string iso_now()
 } // namespace
 
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
-	     platform::Storage &storage)
-	: cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage)
+	     platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
+	: cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage), geometry_(geometry),
+	  leds_(leds)
 {
 	pool_.pool = true;
 	pool_.ext = cfg_.pool_ext;
@@ -41,7 +42,7 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
 	pool_.domain = cfg_.registrar;
 	account_opts_.regint = cfg_.register_interval;
 	account_opts_.outbound_proxy = cfg_.outbound_proxy;
-	for (int i = 0; i < 3; ++i) {
+	for (int i = 0; i < kTimerCount; ++i) {
 		timers_[i].self = this;
 		timers_[i].which = static_cast<Timer>(i);
 		tmr_init(&timers_[i].tmr);
@@ -87,6 +88,7 @@ Status Agent::start()
 	fh.failed = [](const std::string &) {};
 	fetcher_ = std::make_unique<ProfileFetcher>(http_, pc, fh);
 	restore();
+	relayout();
 
 	if (auto s = keys_.start([this](const Key &k) {
 		    if (session_->state() == State::PinEntry &&
@@ -216,6 +218,13 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool swap_now)
 	pool_ = fresh;
 	session_->set_pool(pool_);
 	fetcher_->set_recheck(p.recheck_s);
+	if (auto lk = parse_logout_key(p.logout_key))
+		logout_key_ = *lk;
+	pool_blf_.clear();
+	for (const auto &b : p.blf)
+		pool_blf_.push_back(BlfItem{b.ext, b.pickup, b.label});
+	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut)
+		relayout();
 	log_info("agent: device profile applied (pool " + pool_.ext + ")");
 	if (!swap_now || !account_changed || session_->state() != State::Idle || !ctrl_->connected() ||
 	    swap_->busy())
@@ -419,12 +428,39 @@ void Agent::log_bug(const std::string &msg) { log_error("BUG: " + msg); }
 void Agent::occupant_changed(const Identity &now)
 {
 	hotdesk::log_info("agent: the phone is now " + now.ext + (now.pool ? " (pool)" : ""));
-	if (restoring_)
-		return;
-	if (now.pool)
-		commit_pool();
-	else
-		commit_user(now);
+	if (!restoring_) {
+		if (now.pool)
+			commit_pool();
+		else
+			commit_user(now);
+	}
+	relayout();
+}
+
+void Agent::relayout()
+{
+	std::vector<BlfItem> items = pool_blf_;
+	if (session_->logged_in()) {
+		items.clear();
+		if (auto up = parse_user_profile(pending_profile_xml_))
+			for (const auto &b : up->blf)
+				items.push_back(BlfItem{b.ext, b.pickup, b.label});
+	}
+	const BlfLayout l = blf_layout(geometry_, logout_key_, items);
+	for (const auto &n : l.notes)
+		log_info("agent: keys: " + n);
+	if (!l.overflow.empty())
+		log_warn("agent: " + std::to_string(l.overflow.size()) +
+			 " BLF entries have no key on this phone (listed in the status)");
+	session_->set_key_layout(KeyLayout(l));
+	display_.set_softkeys(session_->key_layout().softkey_labels());
+	update_lamps();
+}
+
+void Agent::update_lamps()
+{
+	if (leds_)
+		platform::show_blf_lamps(session_->key_layout(), geometry_.blf_keys, *leds_);
 }
 
 } // namespace hotdesk

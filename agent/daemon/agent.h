@@ -15,6 +15,8 @@
 
 #include "../../platform/display/display.h"
 #include "../../platform/keys/key_source.h"
+#include "../../platform/leds/led_sink.h"
+#include "../core/blf_layout.h"
 #include "../../platform/storage/storage.h"
 
 #include <memory>
@@ -25,7 +27,7 @@ namespace hotdesk {
 class Agent : public SessionPorts {
 public:
 	Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
-	      platform::Storage &storage);
+	      platform::Storage &storage, KeyGeometry geometry = {}, platform::LedSink *leds = nullptr);
 	~Agent() override;
 
 	Status start();
@@ -64,6 +66,9 @@ private:
 	// Device profile.
 	void apply_device_profile(const DeviceProfile &p, bool swap_now);
 	Identity pool_from(const DeviceProfile &p) const;
+	// BLF keys: the pool's while idle, the person's when logged in.
+	void relayout();
+	void update_lamps();
 
 	Config cfg_;
 	platform::KeySource &keys_;
@@ -73,6 +78,10 @@ private:
 	std::string pending_profile_xml_; // the user profile of a login in flight
 	std::string stale_login_;         // an uncommitted login found at start
 	std::unique_ptr<ProfileFetcher> fetcher_;
+	KeyGeometry geometry_;
+	platform::LedSink *leds_;
+	LogoutKey logout_key_;
+	std::vector<BlfItem> pool_blf_;
 	Identity pool_;
 	AccountOptions account_opts_;
 	HttpClient http_;
@@ -80,7 +89,7 @@ private:
 	std::unique_ptr<CtrlClient> ctrl_;
 	std::unique_ptr<AccountSwap> swap_;
 	std::unique_ptr<Session> session_;
-	TimerSlot timers_[3];
+	TimerSlot timers_[kTimerCount];
 	// The AOR baresip has for us right now (empty before the first apply).
 	std::string in_baresip_;
 	bool reconciling_ = false;

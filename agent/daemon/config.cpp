@@ -138,6 +138,9 @@ Expected<Config> config_parse(const std::string &text)
 	r.num("inter_digit_ms", 500, 60000, cfg.timings.inter_digit_ms);
 	r.num("pin_timeout_ms", 1000, 300000, cfg.timings.pin_ms);
 	r.num("message_ms", 500, 60000, cfg.timings.message_ms);
+	r.num("pin_throttle_after", 1, 100, cfg.timings.throttle_after);
+	r.num("pin_throttle_ms", 100, 600000, cfg.timings.throttle_base_ms);
+	r.num("pin_throttle_max_ms", 100, 3600000, cfg.timings.throttle_max_ms);
 	r.str("board", cfg.board_dir);
 	r.str("key_socket", cfg.key_socket);
 	r.str("display_log", cfg.display_log);

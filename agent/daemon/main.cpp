@@ -67,7 +67,12 @@ int run(Config cfg)
 		log_error(s.error().str());
 		return 2;
 	}
-	Agent agent(std::move(cfg), **keys, **display, storage);
+	auto leds = platform::make_leds(*board, po);
+	if (!leds) {
+		log_error(leds.error().str());
+		return 2;
+	}
+	Agent agent(std::move(cfg), **keys, **display, storage, board->key_geometry(), leds->get());
 	if (auto s = agent.start(); !s) {
 		log_error(s.error().str());
 		return 1;

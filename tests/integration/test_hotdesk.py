@@ -99,6 +99,20 @@ class HotdeskTest(WorldCase):
         self.assert_registered_as("HD0001")
         wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 3, "PBX told of logout")
 
+    def test_blf_keys_follow_the_person(self):
+        # The user's BLF list (Bob, 101) shifts down by one: BLF 1 is the logout key.
+        self.login("100")
+        self.assert_registered_as("100")
+        self.w.keys("{blf2}")
+        wait_until(lambda: self.w.invites_to("101"), 5, "INVITE for 101 from BLF 2")
+        # Idle, BLF 2 is the pool's Reception key (200): refused by the dial policy.
+        self.w.keys("{blf1}")
+        self.assert_registered_as("HD0001")
+        n = len(self.w.frames())
+        self.w.keys("{blf2}")
+        self.w.wait_frame("Log in to call", since=n)
+        self.assertEqual(self.w.invites_to("200"), [])
+
     def test_logout_by_code(self):
         self.login("100")
         self.assert_registered_as("100")
@@ -129,8 +143,13 @@ class HotdeskTest(WorldCase):
             self.login("100", "11112222")
             wait_until(lambda: any("Wrong PIN" in f or "locked" in f
                                    for f in self.w.frames()[n:]), 5, "refusal shown")
+        # The phone itself now slows guesses: the PBX does not even hear this one.
         n = len(self.w.frames())
-        self.login("100")  # the right PIN, but locked now
+        self.w.keys("*77*100*")
+        self.w.wait_frame("Too many wrong PINs", since=n)
+        time.sleep(1.2)  # pin_throttle_ms 1000 in the test world
+        n = len(self.w.frames())
+        self.login("100")  # the right PIN, but the PBX has locked the extension
         self.w.wait_frame("locked", since=n)
         self.assert_stays_pool()
 

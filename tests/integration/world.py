@@ -122,7 +122,7 @@ class World:
             "board": os.path.join(SOURCE, "boards", "host"),
             "key_socket": self.key_socket, "display_log": self.display_log,
             "tty": "off", "inter_digit_ms": "1500", "message_ms": "1500",
-            "state_dir": self.state_dir,
+            "state_dir": self.state_dir, "pin_throttle_ms": "1000",
         }
         conf.update(self.opts)
         self.conf_path = os.path.join(hd, "hotdeskd.conf")
@@ -183,7 +183,8 @@ class World:
         check=False: hotdeskd may die while handling them (crash-point tests)."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(3)
-            s.connect(self.key_socket)
+            # the socket file appears at bind(), a moment before listen()
+            wait_until(lambda: s.connect_ex(self.key_socket) == 0, 3, "hotdeskd key socket")
             s.sendall((line + "\n").encode())
             reply = s.makefile().readline().strip()
         if check and reply != "ok":

@@ -171,6 +171,8 @@ class QemuPhone:
             "-append", append.strip(),
             "-serial", "stdio",
             "-netdev", ",".join(net), "-device", "virtio-net-device,netdev=n0",
+            # virtio-input needs VIRTIO_F_VERSION_1: QEMU's virtio-mmio is legacy by default
+            "-global", "virtio-mmio.force-legacy=false",
             "-device", "virtio-keyboard-device",
             "-device", "virtio-serial-device",
             "-chardev", "file,id=disp,path=" + self.display_path,
@@ -257,7 +259,7 @@ class QemuPhone:
 
     def wait_console(self, pattern, timeout, since=0):
         """Wait for regex `pattern` in the console output after byte `since`; returns the match."""
-        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern, re.S)
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:

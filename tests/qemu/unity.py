@@ -9,9 +9,12 @@
 
 `check(text)` returns a Result; `Result.problems` lists everything that makes the
 run a failure: a FAIL line, a missing or inconsistent summary, a final FAIL.
-Usable as a command: `python3 unity.py LOGFILE [--blocks]` exits 1 on problems.
+Usable as a command: `python3 unity.py LOGFILE [--blocks]` exits 1 on problems;
+`python3 unity.py --run [EMULATOR ARGS...] BINARY` runs a doctest binary with
+--reporters=unity and checks what it prints.
 """
 
+import os
 import re
 import sys
 
@@ -119,7 +122,29 @@ def check_blocks(text, expected=None):
     return out
 
 
+def run(argv):
+    """Run a test binary (through an emulator, e.g. qemu-arm-static -L SYSROOT) with
+    --reporters=unity and check its output. Returns the exit code for ctest."""
+    import subprocess
+    cmd = list(argv) + ["--reporters=unity", "--no-colors=true"]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+    out = p.stdout.decode("utf-8", "replace")
+    r = check(out, os.path.basename(argv[-1]))
+    if p.returncode != 0 and r.ok:
+        r.problems.append("exit status %d" % p.returncode)
+    for f in r.failed:
+        print("%s:%d:%s:FAIL: %s" % f)
+    print(r)
+    if not r.ok:
+        sys.stdout.write("--- stderr (tail) ---\n" + p.stderr.decode("utf-8", "replace")[-3000:])
+        return 1
+    print("%d passed, 0 failed, %d skipped" % (len(r.passed), len(r.ignored)))
+    return 0
+
+
 def main(argv):
+    if len(argv) > 2 and argv[1] == "--run":
+        return run(argv[2:])
     text = open(argv[1], errors="replace").read()
     if "--blocks" in argv:
         results = check_blocks(text)

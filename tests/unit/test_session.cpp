@@ -57,6 +57,7 @@ const char *timer_name(Timer t)
 	case Timer::InterDigit: return "inter-digit";
 	case Timer::Pin: return "pin";
 	case Timer::Message: return "message";
+	case Timer::Throttle: return "throttle";
 	}
 	return "?";
 }
@@ -793,4 +794,51 @@ TEST_CASE("session: an emergency number goes out in every state but PIN entry")
 			CHECK(ports.dials == V{"112"});
 			CHECK(ports.bugs.empty());
 		}
+}
+
+TEST_CASE("session: the phone itself slows PIN guessing, without locking anyone out")
+{
+	SessionTimings t;
+	t.throttle_after = 3;
+	t.throttle_base_ms = 5000;
+	t.throttle_max_ms = 12000;
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports, t);
+	auto has = [](const std::vector<std::string> &v, const std::string &x) {
+		return std::find(v.begin(), v.end(), x) != v.end();
+	};
+	auto guess = [&] { run_all(s, {keys("*77*100*"), keys("99999999#"), refused("wrong_pin")}); };
+	guess();
+	guess();
+	CHECK(ports.running.count(Timer::Throttle) == 0);
+	guess(); // the third wrong PIN starts the throttle
+	CHECK(has(ports.timer_log, "+throttle 5000"));
+	CHECK(s.display_lines()[1] == "Wrong PIN: wait 5 s");
+	ports.clear_effects();
+	run(s, keys("*77*100*")); // refused on the phone: the PBX hears nothing
+	CHECK(s.state() == State::Idle);
+	CHECK(ports.logins.empty());
+	CHECK(s.display_lines()[1] == "Too many wrong PINs: wait");
+	s.on_timer(Timer::Throttle);
+	guess(); // fourth: the delay doubles
+	CHECK(has(ports.timer_log, "+throttle 10000"));
+	s.on_timer(Timer::Throttle);
+	guess(); // fifth: capped
+	CHECK(has(ports.timer_log, "+throttle 12000"));
+	s.on_timer(Timer::Throttle);
+	// The rightful user gets in, and the count starts again.
+	Identity alice;
+	alice.pool = false;
+	alice.ext = "100";
+	alice.sip_user = "100";
+	alice.sip_password = "x";
+	alice.domain = "d";
+	run_all(s, {keys("*77*100*"), keys("1234#"), accepted(alice), swap(true)});
+	CHECK(s.state() == State::LoggedIn);
+	ports.clear_effects();
+	run_all(s, {keys("*77*101*"), keys("99999999#"), refused("wrong_pin")});
+	CHECK(ports.logins.size() == 1);
+	for (const auto &e : ports.timer_log)
+		CHECK(e.rfind("+throttle", 0) != 0);
+	CHECK(ports.bugs.empty());
 }
