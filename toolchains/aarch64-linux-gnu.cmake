@@ -11,4 +11,5 @@ set(HOTDESK_QEMU_USER_FALLBACK qemu-aarch64)
 # GNU ld's aarch64 default of 64 KiB pads each segment: 68 KB instead of ~15 KB
 # for a small program. Drop this for a 16/64 KiB-page kernel.
 set(HOTDESK_EXTRA_LINK_FLAGS "-Wl,-z,max-page-size=4096")
+set(HOTDESK_EXTRA_COMPILE_FLAGS "")
 include(${CMAKE_CURRENT_LIST_DIR}/debian-cross-common.cmake)

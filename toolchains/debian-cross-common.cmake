@@ -58,6 +58,11 @@ set(ENV{PKG_CONFIG_LIBDIR}
   "${HOTDESK_SYSROOT}/usr/lib/${HOTDESK_TRIPLET}/pkgconfig:${HOTDESK_SYSROOT}/usr/lib/pkgconfig:${HOTDESK_SYSROOT}/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_PATH} "")
 
+# Per-target compile flags (the target file's HOTDESK_EXTRA_COMPILE_FLAGS).
+# _INIT: they seed the cache at the first configure (use --fresh after a change).
+set(CMAKE_C_FLAGS_INIT "${HOTDESK_EXTRA_COMPILE_FLAGS}")
+set(CMAKE_CXX_FLAGS_INIT "${HOTDESK_EXTRA_COMPILE_FLAGS}")
+
 # Libraries that the linked libraries need (libcurl -> gnutls, krb5, ...) are
 # found in the sysroot's multiarch directories, not the host's. (set, not
 # append: CMake reads a toolchain file more than once per configure.)

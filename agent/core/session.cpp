@@ -436,6 +436,7 @@ void Session::begin_pin()
 {
 	wipe_pin();
 	ports_.start_timer(Timer::Pin, t_.pin_ms);
+	ports_.prepare_login();
 }
 
 void Session::add_pin()

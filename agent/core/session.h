@@ -71,6 +71,9 @@ public:
 	virtual void log_bug(const std::string &msg) = 0;
 	// The occupant changed (persist it, tell the status endpoint).
 	virtual void occupant_changed(const Identity &now) = 0;
+	// A login has begun (PIN entry): a chance to warm up the connection to
+	// the PBX while the person types, so the PIN request needs no handshake.
+	virtual void prepare_login() {}
 };
 
 struct SessionTimings {

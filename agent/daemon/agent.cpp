@@ -437,6 +437,15 @@ void Agent::occupant_changed(const Identity &now)
 	relayout();
 }
 
+// A conditional GET of the device profile (usually a 304) opens the TLS
+// connection that the login request then reuses from curl's cache, and
+// picks up a changed device profile on the way.
+void Agent::prepare_login()
+{
+	if (cfg_.device_profile)
+		fetcher_->fetch_now();
+}
+
 void Agent::relayout()
 {
 	std::vector<BlfItem> items = pool_blf_;

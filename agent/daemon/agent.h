@@ -43,6 +43,7 @@ public:
 	void log_info(const std::string &msg) override;
 	void log_bug(const std::string &msg) override;
 	void occupant_changed(const Identity &now) override;
+	void prepare_login() override;
 
 private:
 	struct TimerSlot {

@@ -177,6 +177,9 @@ class State:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this, Nagle + delayed ACK
+    # add ~40 ms to every response (measured: login 56 ms -> see docs/performance.md)
+    disable_nagle_algorithm = True
     server_version = "hotdesk-pbx/1"
     sys_version = ""
     timeout = 10  # per-connection socket timeout (also bounds the TLS handshake)

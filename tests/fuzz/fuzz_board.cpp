@@ -1,0 +1,11 @@
+// Fuzz target: board.conf files (boards are data a vendor writes).
+#include "agent/board/board.h"
+
+#include <cstdint>
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	(void)hotdesk::board_parse(std::string(reinterpret_cast<const char *>(data), size));
+	return 0;
+}
