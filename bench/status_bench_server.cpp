@@ -13,9 +13,11 @@
 #include <cstring>
 #include <string>
 
-namespace {
+namespace
+{
 
-class FixedHandler : public hotdesk::StatusHandler {
+class FixedHandler : public hotdesk::StatusHandler
+{
 public:
 	FixedHandler()
 	{
@@ -38,11 +40,15 @@ private:
 	hotdesk::StatusSnapshot s_;
 };
 
-void on_signal(int) { re_cancel(); }
+void on_signal(int)
+{
+	re_cancel();
+}
 
 int usage()
 {
-	std::fprintf(stderr, "usage: status_bench_server --listen ADDR [--cert F --key F] [--unix PATH]\n");
+	std::fprintf(stderr,
+	             "usage: status_bench_server --listen ADDR [--cert F --key F] [--unix PATH]\n");
 	return 2;
 }
 

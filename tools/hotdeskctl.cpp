@@ -21,11 +21,12 @@
 #include <cstring>
 #include <string>
 
-namespace {
+namespace
+{
 
 constexpr const char *kDefaultSocket = "/run/hotdesk/status.sock";
 constexpr int kTimeoutMs = 5000;
-constexpr size_t kMaxResponse = 64 * 1024;
+constexpr size_t kMaxResponse = size_t{64} * 1024;
 
 enum Exit { kHealthy = 0, kUnhealthy = 1, kUsage = 2 };
 
@@ -36,15 +37,17 @@ struct Response {
 
 int usage()
 {
-	std::fprintf(stderr, "usage: hotdeskctl [--socket PATH] status [--json] | logout | resync\n"
-			     "       default socket: %s (or $HOTDESK_STATUS_SOCKET)\n",
-		     kDefaultSocket);
+	std::fprintf(stderr,
+	             "usage: hotdeskctl [--socket PATH] status [--json] | logout | resync\n"
+	             "       default socket: %s (or $HOTDESK_STATUS_SOCKET)\n",
+	             kDefaultSocket);
 	return kUsage;
 }
 
 int connect_unix(const std::string &path)
 {
-	struct sockaddr_un un {};
+	struct sockaddr_un un {
+	};
 	if (path.size() >= sizeof(un.sun_path))
 		return -1;
 	un.sun_family = AF_UNIX;
@@ -61,7 +64,9 @@ int connect_unix(const std::string &path)
 
 bool wait_fd(int fd, short events)
 {
-	struct pollfd p {fd, events, 0};
+	struct pollfd p {
+		fd, events, 0
+	};
 	return ::poll(&p, 1, kTimeoutMs) == 1;
 }
 
@@ -106,17 +111,17 @@ bool parse_response(const std::string &raw, Response &r)
 }
 
 bool exchange(const std::string &socket, const std::string &method, const std::string &path,
-	      Response &r)
+              Response &r)
 {
 	const int fd = connect_unix(socket);
 	if (fd < 0) {
 		std::fprintf(stderr, "hotdeskctl: cannot connect to %s: %s\n", socket.c_str(),
-			     std::strerror(errno));
+		             std::strerror(errno));
 		return false;
 	}
 	const std::string req = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n" +
-				(method == "POST" ? "Content-Length: 0\r\n" : "") +
-				"Accept: application/json\r\nConnection: close\r\n\r\n";
+	                        (method == "POST" ? "Content-Length: 0\r\n" : "") +
+	                        "Accept: application/json\r\nConnection: close\r\n\r\n";
 	std::string raw;
 	const bool ok = send_all(fd, req) && read_all(fd, raw) && parse_response(raw, r);
 	::close(fd);
@@ -155,8 +160,8 @@ int cmd_action(const std::string &socket, const std::string &what)
 	hotdesk::ReRef<struct odict> o;
 	if (json_decode_odict(o.out(), 8, r.body.data(), r.body.size(), 2) == 0)
 		message = hotdesk::odict_str(o.get(), "message");
-	std::printf("%s refused (HTTP %d)%s%s\n", what.c_str(), r.status, message.empty() ? "" : ": ",
-		    message.c_str());
+	std::printf("%s refused (HTTP %d)%s%s\n", what.c_str(), r.status,
+	            message.empty() ? "" : ": ", message.c_str());
 	return kUnhealthy;
 }
 

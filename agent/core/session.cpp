@@ -141,6 +141,8 @@ std::string refusal_text(const std::string &reason, const std::string &ext)
 		return ext + " locked: try later";
 	if (reason == "device_unauthorized")
 		return "Phone not authorised";
+	if (reason == "in_use_elsewhere")
+		return ext + " is on another phone";
 	return "Login refused";
 }
 

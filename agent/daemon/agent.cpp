@@ -99,10 +99,115 @@ Status Agent::start()
 	    !s)
 		return s;
 	show(session_->display_lines());
+	if (auto s = start_status(); !s)
+		return s;
 	if (auto s = ctrl_->start(); !s)
 		return s;
 	if (cfg_.device_profile)
 		fetcher_->fetch_now();
+	return Ok{};
+}
+
+// ---- status ----
+
+// seq starts from the wall clock so that it keeps increasing across restarts
+// (the PBX keeps the highest it has seen).
+Status Agent::start_status()
+{
+	started_ms_ = now_ms();
+	seq_ = static_cast<uint64_t>(std::time(nullptr)) * 1000;
+	since_ = iso_now();
+	if (cfg_.status_push && !cfg_.pbx_url.empty())
+		status_push_ = std::make_unique<StatusPush>(
+			http_, StatusPushConfig{cfg_.pbx_url, cfg_.device_id, cfg_.pbx_token, cfg_.pbx_ca});
+	if (!cfg_.status_listen.empty() || !cfg_.status_socket.empty()) {
+		StatusServerConfig sc;
+		sc.listen = cfg_.status_listen;
+		sc.token = cfg_.status_token;
+		sc.cert_file = cfg_.status_cert;
+		sc.key_file = cfg_.status_key;
+		sc.client_ca_file = cfg_.status_client_ca;
+		sc.unix_path = cfg_.status_socket;
+		if (!sc.listen.empty() && sc.token.empty())
+			return make_error("config:status_listen", "needs status_token in the secrets file "
+								  "or hd_status_token in the device profile");
+		status_server_ = std::make_unique<StatusServer>(sc, *this);
+		if (auto s = status_server_->start(); !s)
+			return s;
+		log_info("agent: status endpoint " +
+			 (sc.listen.empty() ? std::string("off") : sc.listen + (sc.cert_file.empty() ? " (http)" : " (https)")) +
+			 (sc.unix_path.empty() ? "" : ", local socket " + sc.unix_path));
+	}
+	status_changed();
+	return Ok{};
+}
+
+StatusSnapshot Agent::snapshot()
+{
+	StatusSnapshot s;
+	s.device_id = cfg_.device_id;
+	s.pool_ext = pool_.ext;
+	switch (session_->state()) {
+	case State::Idle:
+	case State::Collecting:
+	case State::PinEntry: s.state = session_->logged_in() ? "logged-in" : "idle"; break;
+	case State::LoggingIn: s.state = "logging-in"; break;
+	case State::LoggedIn: s.state = "logged-in"; break;
+	case State::LoggingOut: s.state = "logging-out"; break;
+	case State::Error: s.state = "error"; break;
+	}
+	if (session_->logged_in()) {
+		s.user_ext = session_->occupant().ext;
+		s.user_name = session_->occupant().name;
+	}
+	s.since_iso = since_;
+	s.registration = registration_;
+	s.last_error = session_->last_error();
+	s.version = HOTDESK_VERSION;
+	s.uptime_s = (now_ms() - started_ms_) / 1000;
+	s.seq = seq_;
+	return s;
+}
+
+// Everything but seq and uptime: a change in any of it is a new status.
+void Agent::status_changed()
+{
+	StatusSnapshot now = snapshot();
+	StatusSnapshot cmp = now;
+	cmp.seq = published_.seq;
+	cmp.uptime_s = published_.uptime_s;
+	cmp.since_iso = published_.since_iso;
+	if (published_.seq != 0 && cmp == published_)
+		return;
+	if (now.state != published_.state || now.user_ext != published_.user_ext)
+		since_ = iso_now();
+	now.since_iso = since_;
+	now.seq = ++seq_;
+	published_ = now;
+	if (status_push_)
+		status_push_->publish(now);
+}
+
+void Agent::set_registration(const std::string &r)
+{
+	registration_ = r;
+	status_changed();
+}
+
+Status Agent::logout()
+{
+	if (!session_->logged_in())
+		return make_error("status", "nobody is logged in");
+	log_info("agent: the PBX logs " + session_->occupant().ext + " out");
+	session_->on_remote_logout();
+	return Ok{};
+}
+
+Status Agent::resync()
+{
+	if (!cfg_.device_profile)
+		return make_error("status", "device profiles are off on this phone");
+	fetcher_->fetch_now();
 	return Ok{};
 }
 
@@ -218,6 +323,8 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool swap_now)
 	pool_ = fresh;
 	session_->set_pool(pool_);
 	fetcher_->set_recheck(p.recheck_s);
+	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
+		cfg_.status_token = p.status_token; // read when the endpoint starts
 	if (auto lk = parse_logout_key(p.logout_key))
 		logout_key_ = *lk;
 	pool_blf_.clear();
@@ -249,6 +356,7 @@ void Agent::on_ctrl_down(const std::string &why)
 {
 	in_baresip_.clear();
 	reconciling_ = false;
+	set_registration("unknown");
 	log_warn("agent: baresip unreachable (" + why + "); emergency calls wait for it");
 	session_->on_service(false);
 }
@@ -321,6 +429,14 @@ void Agent::reconcile_with(const std::vector<std::string> &present)
 
 void Agent::on_ctrl_event(const CtrlMessage &m)
 {
+	if (m.klass == "register" && m.aor == session_->occupant().aor()) {
+		if (m.type == "REGISTER_OK")
+			set_registration("registered");
+		else if (m.type == "REGISTER_FAIL")
+			set_registration("failed");
+		else if (m.type == "REGISTERING" && registration_ != "registered")
+			set_registration("registering");
+	}
 	if (m.type == "REGISTER_OK" || m.type == "REGISTER_FAIL") {
 		const bool ok = m.type == "REGISTER_OK";
 		if (swap_->busy()) {
@@ -346,7 +462,12 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 
 // ---- SessionPorts ----
 
-void Agent::show(const std::vector<std::string> &lines) { display_.render(lines); }
+void Agent::show(const std::vector<std::string> &lines)
+{
+	display_.render(lines);
+	if (seq_) // after start_status(): every session step may change the status
+		status_changed();
+}
 
 void Agent::dial(const std::string &number)
 {

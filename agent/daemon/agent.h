@@ -10,6 +10,9 @@
 #include "../pbx/pbx_client.h"
 #include "../pbx/profile_fetcher.h"
 #include "../state/state_store.h"
+#include "../status/status_push.h"
+#include "../status/status_router.h"
+#include "../status/status_server.h"
 #include "../sip/account_swap.h"
 #include "config.h"
 
@@ -24,7 +27,7 @@
 
 namespace hotdesk {
 
-class Agent : public SessionPorts {
+class Agent : public SessionPorts, public StatusHandler {
 public:
 	Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
 	      platform::Storage &storage, KeyGeometry geometry = {}, platform::LedSink *leds = nullptr);
@@ -44,6 +47,11 @@ public:
 	void log_bug(const std::string &msg) override;
 	void occupant_changed(const Identity &now) override;
 	void prepare_login() override;
+
+	// StatusHandler (the endpoint the PBX polls, and hotdeskctl)
+	StatusSnapshot snapshot() override;
+	Status logout() override;
+	Status resync() override;
 
 private:
 	struct TimerSlot {
@@ -70,6 +78,10 @@ private:
 	// BLF keys: the pool's while idle, the person's when logged in.
 	void relayout();
 	void update_lamps();
+	// Status: bump seq and push when what the PBX sees changed.
+	void status_changed();
+	void set_registration(const std::string &r);
+	Status start_status();
 
 	Config cfg_;
 	platform::KeySource &keys_;
@@ -83,6 +95,13 @@ private:
 	platform::LedSink *leds_;
 	LogoutKey logout_key_;
 	std::vector<BlfItem> pool_blf_;
+	std::unique_ptr<StatusServer> status_server_;
+	std::unique_ptr<StatusPush> status_push_;
+	StatusSnapshot published_;
+	uint64_t seq_ = 0;
+	uint64_t started_ms_ = 0;
+	std::string since_;
+	std::string registration_ = "unknown";
 	Identity pool_;
 	AccountOptions account_opts_;
 	HttpClient http_;

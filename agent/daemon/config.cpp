@@ -146,6 +146,16 @@ Expected<Config> config_parse(const std::string &text)
 	r.str("display_log", cfg.display_log);
 	r.str("tty", cfg.tty);
 	r.str("log_level", cfg.log_level);
+	r.str("status_listen", cfg.status_listen);
+	r.str("status_cert", cfg.status_cert);
+	r.str("status_key", cfg.status_key);
+	r.str("status_client_ca", cfg.status_client_ca);
+	r.str("status_socket", cfg.status_socket);
+	std::string push = "on";
+	r.str("status_push", push);
+	if (push != "on" && push != "off")
+		return make_error("config:status_push", "must be on or off");
+	cfg.status_push = push == "on";
 	if (r.error())
 		return *r.error();
 	if (cfg.tty != "auto" && cfg.tty != "on" && cfg.tty != "off")
@@ -193,6 +203,7 @@ Status config_load_secrets(Config &cfg)
 	Reader r(c.get());
 	r.str("pool_password", cfg.pool_password);
 	r.str("pbx_token", cfg.pbx_token);
+	r.str("status_token", cfg.status_token);
 	if (cfg.pbx_token.empty())
 		return make_error(cfg.secrets_file, "needs pbx_token");
 	return Ok{};

@@ -37,11 +37,19 @@ struct Config {
 	std::string display_log;
 	std::string tty = "auto"; // auto | on | off
 	std::string log_level = "info";
+	// Status endpoint (docs/status-api.yaml). Off when status_listen is "".
+	std::string status_listen;    // "0.0.0.0:8088"; plain HTTP only on 127.0.0.1
+	std::string status_cert;      // TLS certificate (PEM) and key from provisioning
+	std::string status_key;
+	std::string status_client_ca; // set: PBX must present a client certificate
+	std::string status_socket = "/run/hotdesk/status.sock"; // hotdeskctl, 0600; "" = off
+	bool status_push = true;      // POST every change to the PBX
 
 	// From secrets_file. pool_password is the factory default until a
 	// device profile (cached or fetched) provides the pool account.
 	std::string pool_password;
 	std::string pbx_token;
+	std::string status_token; // bearer token for the status endpoint
 };
 
 Expected<Config> config_parse(const std::string &text);

@@ -2,7 +2,8 @@
 
 #include <iterator>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 uint64_t AuthLimiter::blocked_for(const std::string &addr, uint64_t now_ms) const
 {
@@ -35,8 +36,9 @@ void AuthLimiter::make_room(uint64_t now_ms)
 		return;
 	for (auto it = by_addr_.begin(); it != by_addr_.end();) {
 		const Entry &e = it->second;
-		const bool stale = e.blocked_until <= now_ms &&
-				   (e.failures.empty() || now_ms - e.failures.back() > p_.window_ms);
+		const bool stale =
+		    e.blocked_until <= now_ms &&
+		    (e.failures.empty() || now_ms - e.failures.back() > p_.window_ms);
 		it = stale ? by_addr_.erase(it) : std::next(it);
 	}
 	if (by_addr_.size() < p_.max_tracked || by_addr_.empty())

@@ -13,9 +13,11 @@
 #include <string>
 #include <unordered_map>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-class AuthLimiter {
+class AuthLimiter
+{
 public:
 	struct Params {
 		unsigned max_failures = 5;

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 // Empty lines tolerated before a request line (RFC 9112 2.2 allows some,
 // clients send one after a POST body); more than this is garbage.
@@ -23,8 +25,9 @@ bool is_tchar(unsigned char c)
 
 bool is_token(std::string_view s)
 {
-	return !s.empty() && std::all_of(s.begin(), s.end(),
-					  [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+	return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+		return is_tchar(static_cast<unsigned char>(c));
+	});
 }
 
 // Field values: visible ASCII, SP, HTAB and obs-text; no other controls.
@@ -128,6 +131,7 @@ HttpRequestParser::Result HttpRequestParser::fail(int status, std::string reason
 bool HttpRequestParser::take_line(std::string_view &line)
 {
 	const char *start = buf_.data() + pos_;
+	// Not a C string: searched by length. NOLINTNEXTLINE(bugprone-not-null-terminated-result)
 	const void *nl = std::memchr(start, '\n', buf_.size() - pos_);
 	if (!nl)
 		return false;
@@ -143,10 +147,17 @@ HttpRequestParser::Result HttpRequestParser::next(ParsedRequest &out)
 		Result r = Result::NeedMore;
 		const Stage before = stage_;
 		switch (stage_) {
-		case Stage::RequestLine: r = parse_request_line(out); break;
-		case Stage::Headers: r = parse_headers(out); break;
-		case Stage::Body: r = parse_body(out); break;
-		case Stage::Failed: return Result::Error;
+		case Stage::RequestLine:
+			r = parse_request_line(out);
+			break;
+		case Stage::Headers:
+			r = parse_headers(out);
+			break;
+		case Stage::Body:
+			r = parse_body(out);
+			break;
+		case Stage::Failed:
+			return Result::Error;
 		}
 		if (r != Result::NeedMore || stage_ == before)
 			return r;
@@ -255,12 +266,12 @@ HttpRequestParser::Result HttpRequestParser::end_of_headers(ParsedRequest &out)
 		return fail(400, "HTTP/1.1 request without exactly one Host");
 	if (have_te)
 		return have_len ? fail(400, "both Transfer-Encoding and Content-Length")
-				: fail(501, "Transfer-Encoding not supported");
+		                : fail(501, "Transfer-Encoding not supported");
 	body_len_ = 0;
 	if (have_len) {
 		if (len_value.empty() || len_value.size() > 9 ||
 		    !std::all_of(len_value.begin(), len_value.end(),
-				 [](char c) { return c >= '0' && c <= '9'; }))
+		                 [](char c) { return c >= '0' && c <= '9'; }))
 			return fail(400, "malformed Content-Length");
 		body_len_ = std::stoul(len_value);
 		if (body_len_ > limits_.max_body)
@@ -292,24 +303,42 @@ HttpRequestParser::Result HttpRequestParser::parse_body(ParsedRequest &out)
 const char *http_reason_phrase(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "";
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "";
 	}
 }
 

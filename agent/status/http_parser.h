@@ -19,7 +19,8 @@
 #include <utility>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct HttpParseLimits {
 	size_t max_request_line = 2048; // bytes, without CRLF
@@ -48,7 +49,8 @@ struct HttpParseError {
 	std::string reason; // short, for logs; never includes request bytes
 };
 
-class HttpRequestParser {
+class HttpRequestParser
+{
 public:
 	enum class Result { NeedMore, Request, Error };
 

@@ -13,11 +13,16 @@
 #include <cerrno>
 #include <cstring>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
-std::string sys_error(const char *what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string sys_error(const char *what)
+{
+	return std::string(what) + ": " + std::strerror(errno);
+}
 
 bool set_nonblock_cloexec(int fd)
 {
@@ -52,16 +57,18 @@ bool fill_unix_addr(const std::string &path, struct sockaddr_un &un)
 // path is left alone: we never delete a file we did not create.
 Status clear_stale_socket(const std::string &path, const struct sockaddr_un &un)
 {
-	struct stat st {};
+	struct stat st {
+	};
 	if (lstat(path.c_str(), &st) != 0)
-		return errno == ENOENT ? Status(Ok{}) : Status(make_error("status", sys_error(path.c_str())));
+		return errno == ENOENT ? Status(Ok{})
+		                       : Status(make_error("status", sys_error(path.c_str())));
 	if (!S_ISSOCK(st.st_mode))
 		return make_error("status", path + " exists and is not a socket");
 	const int probe = ::socket(AF_UNIX, SOCK_STREAM, 0);
 	if (probe < 0)
 		return make_error("status", sys_error("socket"));
-	const bool live = ::connect(probe, reinterpret_cast<const struct sockaddr *>(&un),
-				    sizeof(un)) == 0;
+	const bool live =
+	    ::connect(probe, reinterpret_cast<const struct sockaddr *>(&un), sizeof(un)) == 0;
 	close_fd(probe);
 	if (live)
 		return make_error("status", path + " is in use by another process");
@@ -118,7 +125,8 @@ Expected<int> listen_unix(const std::string &path, int backlog)
 
 Accepted accept_one(int listen_fd)
 {
-	struct sockaddr_storage ss {};
+	struct sockaddr_storage ss {
+	};
 	socklen_t len = sizeof(ss);
 	Accepted a;
 	const int fd = ::accept(listen_fd, reinterpret_cast<struct sockaddr *>(&ss), &len);
@@ -149,7 +157,8 @@ Accepted accept_one(int listen_fd)
 
 uint16_t local_port(int fd)
 {
-	struct sockaddr_storage ss {};
+	struct sockaddr_storage ss {
+	};
 	socklen_t len = sizeof(ss);
 	if (getsockname(fd, reinterpret_cast<struct sockaddr *>(&ss), &len) != 0)
 		return 0;

@@ -9,7 +9,8 @@
 
 struct sa;
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 // TCP on `addr` (SO_REUSEADDR, so a restart does not wait for TIME_WAIT).
 Expected<int> listen_tcp(const struct sa &addr, int backlog);
@@ -20,8 +21,8 @@ Expected<int> listen_tcp(const struct sa &addr, int backlog);
 Expected<int> listen_unix(const std::string &path, int backlog);
 
 struct Accepted {
-	int fd = -1;      // -1: nothing (more) to accept
-	std::string peer; // IP address for TCP, "unix" for UNIX sockets
+	int fd = -1;        // -1: nothing (more) to accept
+	std::string peer;   // IP address for TCP, "unix" for UNIX sockets
 	bool retry = false; // a transient failure (e.g. EMFILE): try again later
 };
 Accepted accept_one(int listen_fd);

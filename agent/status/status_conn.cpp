@@ -9,33 +9,38 @@
 #include <cerrno>
 #include <cstring>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 constexpr size_t kReadChunk = 4096;
 constexpr size_t kWriteChunk = 16384;
 // Input held while requests wait for replies to drain; above any single
 // request the parser accepts (2 + 8 + 4 KiB), so a legal request always fits.
-constexpr size_t kMaxBuffered = 16 * 1024;
+constexpr size_t kMaxBuffered = size_t{16} * 1024;
 // After the last reply: discard what the client still sends for this long
 // (or this much) before closing. Closing with unread input makes the kernel
 // send RST, which can destroy the error reply we just wrote.
 constexpr unsigned kLingerMs = 1000;
-constexpr size_t kLingerBytes = 64 * 1024;
+constexpr size_t kLingerBytes = size_t{64} * 1024;
 // Time left for a 408 to leave after a request deadline passed.
 constexpr unsigned kLastWordsMs = 1000;
 // Event rounds per wake-up before yielding to other connections.
 constexpr int kMaxRounds = 8;
 
-bool transient(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+bool transient(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
 
 } // namespace
 
 StatusConn::StatusConn(Host &host, int fd, std::string peer, bool local, TlsServerConfig *tls,
-		       const ConnLimits &limits)
-	: host_(host), fd_(fd), peer_(std::move(peer)), local_(local), limits_(limits),
-	  parser_(limits.http)
+                       const ConnLimits &limits)
+    : host_(host), fd_(fd), peer_(std::move(peer)), local_(local), limits_(limits),
+      parser_(limits.http)
 {
 	tmr_init(&tmr_);
 	tmr_init(&kick_);
@@ -68,9 +73,18 @@ void StatusConn::start()
 	watch();
 }
 
-void StatusConn::fd_h(int, void *arg) { static_cast<StatusConn *>(arg)->on_event(); }
-void StatusConn::tmr_h(void *arg) { static_cast<StatusConn *>(arg)->on_timeout(); }
-void StatusConn::kick_h(void *arg) { static_cast<StatusConn *>(arg)->on_event(); }
+void StatusConn::fd_h(int, void *arg)
+{
+	static_cast<StatusConn *>(arg)->on_event();
+}
+void StatusConn::tmr_h(void *arg)
+{
+	static_cast<StatusConn *>(arg)->on_timeout();
+}
+void StatusConn::kick_h(void *arg)
+{
+	static_cast<StatusConn *>(arg)->on_event();
+}
 
 void StatusConn::on_event()
 {
@@ -115,9 +129,14 @@ void StatusConn::handshake()
 		arm(Phase::Idle, limits_.idle_ms);
 		on_event(); // application data may already sit in mbedTLS
 		return;
-	case TlsSession::Io::WantRead: break;
-	case TlsSession::Io::WantWrite: want_write_ = true; break;
-	case TlsSession::Io::Eof: finish("closed during TLS handshake"); return;
+	case TlsSession::Io::WantRead:
+		break;
+	case TlsSession::Io::WantWrite:
+		want_write_ = true;
+		break;
+	case TlsSession::Io::Eof:
+		finish("closed during TLS handshake");
+		return;
 	case TlsSession::Io::Failed:
 		log_debug("status: TLS handshake with " + peer_ + " failed: " + tls_->last_error());
 		finish("TLS handshake failed");
@@ -137,11 +156,19 @@ void StatusConn::on_timeout()
 		arm(Phase::Closing, kLastWordsMs);
 		on_event();
 		return;
-	case Phase::Handshake: finish("TLS handshake timeout"); return;
-	case Phase::Idle: finish("idle"); return;
+	case Phase::Handshake:
+		finish("TLS handshake timeout");
+		return;
+	case Phase::Idle:
+		finish("idle");
+		return;
 	case Phase::Writing:
-	case Phase::Closing: finish("write timeout"); return;
-	case Phase::Linger: finish("linger done"); return;
+	case Phase::Closing:
+		finish("write timeout");
+		return;
+	case Phase::Linger:
+		finish("linger done");
+		return;
 	}
 }
 
@@ -171,7 +198,8 @@ bool StatusConn::read_some()
 				return false;
 			}
 			if (r.io == TlsSession::Io::Failed) {
-				log_debug("status: TLS read from " + peer_ + ": " + tls_->last_error());
+				log_debug("status: TLS read from " + peer_ + ": " +
+				          tls_->last_error());
 				finish("TLS error");
 				return false;
 			}
@@ -210,7 +238,8 @@ void StatusConn::process()
 			break;
 		}
 		if (r == HttpRequestParser::Result::Error) {
-			log_debug("status: bad request from " + peer_ + ": " + parser_.error().reason);
+			log_debug("status: bad request from " + peer_ + ": " +
+			          parser_.error().reason);
 			queue(error_reply(parser_.error().status), false);
 			closing_ = true;
 			break;

@@ -20,20 +20,23 @@
 #include <memory>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct ConnLimits {
 	unsigned handshake_ms = 5000;
 	unsigned header_ms = 5000;
 	unsigned idle_ms = 15000;
 	unsigned write_ms = 15000;
-	size_t max_write = 64 * 1024;
+	size_t max_write = size_t{64} * 1024;
 	HttpParseLimits http;
 };
 
-class StatusConn {
+class StatusConn
+{
 public:
-	class Host {
+	class Host
+	{
 	public:
 		// The reply for one complete request (authentication, routing).
 		virtual HttpReply reply_for(const ParsedRequest &req, const StatusConn &c) = 0;
@@ -47,7 +50,7 @@ public:
 
 	// `tls` may be null (plain HTTP). Takes ownership of `fd`.
 	StatusConn(Host &host, int fd, std::string peer, bool local, TlsServerConfig *tls,
-		   const ConnLimits &limits);
+	           const ConnLimits &limits);
 	~StatusConn();
 	StatusConn(const StatusConn &) = delete;
 	StatusConn &operator=(const StatusConn &) = delete;
@@ -91,16 +94,18 @@ private:
 	Phase phase_ = Phase::Idle;
 	uint64_t armed_for_request_ = 0; // requests_ when the deadline was set
 	uint64_t requests_ = 0;
-	int watched_ = -1; // fd flags last given to libre
-	bool closing_ = false;  // no more requests: flush, then close
+	int watched_ = -1;     // fd flags last given to libre
+	bool closing_ = false; // no more requests: flush, then close
 	bool peer_eof_ = false;
 	bool done_ = false;
 	bool handshaken_ = false;
 	bool lingering_ = false; // replies sent, write side shut: draining input
 	size_t lingered_ = 0;
 	bool want_write_ = false; // the last write or TLS step hit a full socket
-	struct tmr tmr_ {};
-	struct tmr kick_ {};
+	struct tmr tmr_ {
+	};
+	struct tmr kick_ {
+	};
 };
 
 } // namespace hotdesk

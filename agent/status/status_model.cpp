@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <cstdio>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 constexpr unsigned kMaxJsonDepth = 4;
 
@@ -67,16 +69,19 @@ std::string str_in(const struct odict *o, const char *object, const char *key)
 	return e ? odict_str(e->u.odict, key) : "";
 }
 
-std::string or_dash(const std::string &s) { return s.empty() ? "-" : s; }
+std::string or_dash(const std::string &s)
+{
+	return s.empty() ? "-" : s;
+}
 
 std::string duration(uint64_t s)
 {
 	char buf[64];
 	std::snprintf(buf, sizeof(buf), "%llud %02lluh %02llum %02llus",
-		      static_cast<unsigned long long>(s / 86400),
-		      static_cast<unsigned long long>(s / 3600 % 24),
-		      static_cast<unsigned long long>(s / 60 % 60),
-		      static_cast<unsigned long long>(s % 60));
+	              static_cast<unsigned long long>(s / 86400),
+	              static_cast<unsigned long long>(s / 3600 % 24),
+	              static_cast<unsigned long long>(s / 60 % 60),
+	              static_cast<unsigned long long>(s % 60));
 	return buf;
 }
 
@@ -134,11 +139,10 @@ std::string render_text(const StatusSnapshot &s)
 		user = s.user_ext + (s.user_name.empty() ? "" : " (" + s.user_name + ")");
 	return "Device:       " + or_dash(s.device_id) + " (pool " + or_dash(s.pool_ext) + ")\n" +
 	       "State:        " + or_dash(s.state) + " since " + or_dash(s.since_iso) + "\n" +
-	       "User:         " + user + "\n" +
-	       "Registration: " + or_dash(s.registration) + "\n" +
-	       "Last error:   " + or_dash(s.last_error) + "\n" +
-	       "Agent:        hotdeskd " + or_dash(s.version) + ", up " + duration(s.uptime_s) +
-	       ", seq " + std::to_string(s.seq) + "\n" +
+	       "User:         " + user + "\n" + "Registration: " + or_dash(s.registration) + "\n" +
+	       "Last error:   " + or_dash(s.last_error) + "\n" + "Agent:        hotdeskd " +
+	       or_dash(s.version) + ", up " + duration(s.uptime_s) + ", seq " +
+	       std::to_string(s.seq) + "\n" +
 	       "Health:       " + (status_healthy(s) ? "OK" : "NOT OK") + "\n";
 }
 

@@ -10,13 +10,14 @@
 #include <string>
 #include <string_view>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct StatusSnapshot {
-	std::string device_id;    // MAC, lower-case, colon separated
-	std::string pool_ext;     // the pool account's extension
-	std::string state;        // idle | logging-in | logged-in | logging-out | error
-	std::string user_ext;     // empty when nobody is logged in
+	std::string device_id; // MAC, lower-case, colon separated
+	std::string pool_ext;  // the pool account's extension
+	std::string state;     // idle | logging-in | logged-in | logging-out | error
+	std::string user_ext;  // empty when nobody is logged in
 	std::string user_name;
 	std::string since_iso;    // UTC, ISO 8601: when `state` was entered
 	std::string registration; // registered | registering | failed | unknown
@@ -27,7 +28,10 @@ struct StatusSnapshot {
 };
 
 bool operator==(const StatusSnapshot &a, const StatusSnapshot &b);
-inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b) { return !(a == b); }
+inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
+{
+	return !(a == b);
+}
 
 // {"device":{"mac":..,"pool_ext":..},"state":..,"since":..,
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,

@@ -5,11 +5,16 @@
 #include <algorithm>
 #include <utility>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
-bool permanent_refusal(long status) { return status == 400 || status == 413 || status == 422; }
+bool permanent_refusal(long status)
+{
+	return status == 400 || status == 413 || status == 422;
+}
 
 std::string trim_slashes(std::string s)
 {
@@ -21,20 +26,24 @@ std::string trim_slashes(std::string s)
 } // namespace
 
 StatusPush::StatusPush(HttpClient &http, StatusPushConfig cfg)
-	: StatusPush([&http](HttpRequest r, HttpClient::Done d) { http.perform(std::move(r), std::move(d)); },
-		     std::move(cfg))
+    : StatusPush(
+          [&http](HttpRequest r, HttpClient::Done d) { http.perform(std::move(r), std::move(d)); },
+          std::move(cfg))
 {
 }
 
 StatusPush::StatusPush(Sender send, StatusPushConfig cfg)
-	: send_(std::move(send)), cfg_(std::move(cfg)),
-	  url_(trim_slashes(cfg_.pbx_url) + "/api/v1/devices/" + cfg_.mac + "/status"),
-	  alive_(std::make_shared<StatusPush *>(this))
+    : send_(std::move(send)), cfg_(std::move(cfg)),
+      url_(trim_slashes(cfg_.pbx_url) + "/api/v1/devices/" + cfg_.mac + "/status"),
+      alive_(std::make_shared<StatusPush *>(this))
 {
 	tmr_init(&retry_tmr_);
 }
 
-StatusPush::~StatusPush() { tmr_cancel(&retry_tmr_); }
+StatusPush::~StatusPush()
+{
+	tmr_cancel(&retry_tmr_);
+}
 
 void StatusPush::publish(const StatusSnapshot &s)
 {
@@ -84,7 +93,7 @@ void StatusPush::on_done(uint64_t seq, Expected<HttpResponse> r)
 	}
 	if (permanent_refusal(code)) {
 		log_warn("status push: PBX refused status " + std::to_string(seq) + " (HTTP " +
-			 std::to_string(code) + "); not retried");
+		         std::to_string(code) + "); not retried");
 		failures_ = 0;
 		if (pending_ && pending_->seq == seq)
 			pending_.reset();
@@ -100,12 +109,16 @@ void StatusPush::on_failure(uint64_t seq, const std::string &why)
 	// First failure and then every tenth: a PBX that is down for an hour
 	// should not fill the log.
 	if (failures_ == 1 || failures_ % 10 == 0)
-		log_warn("status push of " + std::to_string(seq) + " failed (" + why + "), attempt " +
-			 std::to_string(failures_) + "; retrying in " + std::to_string(delay) + " ms");
+		log_warn("status push of " + std::to_string(seq) + " failed (" + why +
+		         "), attempt " + std::to_string(failures_) + "; retrying in " +
+		         std::to_string(delay) + " ms");
 	tmr_start(&retry_tmr_, delay, retry_h, this);
 }
 
-void StatusPush::retry_h(void *arg) { static_cast<StatusPush *>(arg)->send_now(); }
+void StatusPush::retry_h(void *arg)
+{
+	static_cast<StatusPush *>(arg)->send_now();
+}
 
 unsigned StatusPush::backoff_ms(unsigned failure) const
 {

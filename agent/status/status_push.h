@@ -22,7 +22,8 @@
 #include <optional>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct StatusPushConfig {
 	std::string pbx_url; // base URL, e.g. https://pbx.example:8443
@@ -33,7 +34,8 @@ struct StatusPushConfig {
 	unsigned max_backoff_ms = 30000;
 };
 
-class StatusPush {
+class StatusPush
+{
 public:
 	using Sender = std::function<void(HttpRequest, HttpClient::Done)>;
 
@@ -68,7 +70,8 @@ private:
 	bool in_flight_ = false;
 	uint64_t delivered_ = 0;
 	unsigned failures_ = 0;
-	struct tmr retry_tmr_ {};
+	struct tmr retry_tmr_ {
+	};
 	// Callbacks of requests still in flight when we are destroyed find
 	// this expired and do nothing.
 	std::shared_ptr<StatusPush *> alive_;

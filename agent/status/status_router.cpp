@@ -5,26 +5,41 @@
 #include <algorithm>
 #include <cstdlib>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 const char *reason_code(int status)
 {
 	switch (status) {
-	case 400: return "bad_request";
-	case 401: return "unauthorized";
-	case 404: return "not_found";
-	case 405: return "method_not_allowed";
-	case 408: return "timeout";
-	case 409: return "conflict";
-	case 413: return "body_too_large";
-	case 414: return "uri_too_long";
-	case 429: return "too_many_attempts";
-	case 431: return "headers_too_large";
-	case 501: return "not_implemented";
-	case 505: return "version_not_supported";
-	default: return "internal_error";
+	case 400:
+		return "bad_request";
+	case 401:
+		return "unauthorized";
+	case 404:
+		return "not_found";
+	case 405:
+		return "method_not_allowed";
+	case 408:
+		return "timeout";
+	case 409:
+		return "conflict";
+	case 413:
+		return "body_too_large";
+	case 414:
+		return "uri_too_long";
+	case 429:
+		return "too_many_attempts";
+	case 431:
+		return "headers_too_large";
+	case 501:
+		return "not_implemented";
+	case 505:
+		return "version_not_supported";
+	default:
+		return "internal_error";
 	}
 }
 
@@ -70,7 +85,7 @@ HttpReply get_status(const ParsedRequest &req, StatusHandler &h, StatusRenderCac
 	return json_reply(200, std::move(body));
 }
 
-HttpReply action(Status st)
+HttpReply action(const Status &st)
 {
 	if (st.ok())
 		return json_reply(202, result_json("accepted", nullptr, ""));
@@ -104,7 +119,7 @@ double item_q(const std::string &item)
 } // namespace
 
 const std::string &StatusRenderCache::get(Entry &e, const StatusSnapshot &s,
-					   std::string (*render)(const StatusSnapshot &))
+                                          std::string (*render)(const StatusSnapshot &))
 {
 	if (!e.valid || e.of != s) {
 		e.text = render(s);
@@ -114,8 +129,14 @@ const std::string &StatusRenderCache::get(Entry &e, const StatusSnapshot &s,
 	return e.text;
 }
 
-const std::string &StatusRenderCache::json(const StatusSnapshot &s) { return get(json_, s, render_json); }
-const std::string &StatusRenderCache::xml(const StatusSnapshot &s) { return get(xml_, s, render_xml); }
+const std::string &StatusRenderCache::json(const StatusSnapshot &s)
+{
+	return get(json_, s, render_json);
+}
+const std::string &StatusRenderCache::xml(const StatusSnapshot &s)
+{
+	return get(xml_, s, render_xml);
+}
 
 HttpReply route_request(const ParsedRequest &req, StatusHandler &handler, StatusRenderCache *cache)
 {
@@ -134,7 +155,7 @@ HttpReply error_reply(int status)
 	// Parse errors leave the stream position unknown; the rest are
 	// answers to a well-formed request.
 	r.close = status == 400 || status == 408 || status == 413 || status == 414 ||
-		  status == 431 || status == 501 || status == 505;
+	          status == 431 || status == 501 || status == 505;
 	return r;
 }
 
@@ -203,7 +224,8 @@ std::string serialize_reply(const HttpReply &r, bool keep_alive)
 	out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
 	for (const auto &h : r.headers)
 		out += h.first + ": " + h.second + "\r\n";
-	out += keep_alive && !r.close ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+	out +=
+	    keep_alive && !r.close ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
 	out += r.body;
 	return out;
 }

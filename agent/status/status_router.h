@@ -17,11 +17,13 @@
 #include <utility>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 // What the server asks of the Agent. Called on the event loop thread; each
 // call must return promptly (start work, do not wait for it).
-class StatusHandler {
+class StatusHandler
+{
 public:
 	virtual ~StatusHandler() = default;
 	virtual StatusSnapshot snapshot() = 0;
@@ -40,7 +42,8 @@ struct HttpReply {
 // The renderings of the last snapshot served. A PBX polling a phone whose
 // status has not changed gets the same bytes again; rendering (libre's JSON
 // encoder) is otherwise the largest per-request cost.
-class StatusRenderCache {
+class StatusRenderCache
+{
 public:
 	const std::string &json(const StatusSnapshot &s);
 	const std::string &xml(const StatusSnapshot &s);
@@ -52,13 +55,13 @@ private:
 		std::string text;
 	};
 	static const std::string &get(Entry &e, const StatusSnapshot &s,
-				      std::string (*render)(const StatusSnapshot &));
+	                              std::string (*render)(const StatusSnapshot &));
 	Entry json_, xml_;
 };
 
 // `cache` may be null (render every time).
 HttpReply route_request(const ParsedRequest &req, StatusHandler &handler,
-			StatusRenderCache *cache = nullptr);
+                        StatusRenderCache *cache = nullptr);
 
 // {"result":"refused","reason":...}; `close` set for parse errors.
 HttpReply error_reply(int status);

@@ -9,9 +9,11 @@
 
 #include <cstring>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 constexpr int kBacklog = 64;
 constexpr int kMaxAcceptsPerWake = 64;
@@ -27,7 +29,7 @@ bool is_127_0_0_1(const struct sa &a)
 } // namespace
 
 StatusServer::StatusServer(StatusServerConfig cfg, StatusHandler &handler)
-	: cfg_(std::move(cfg)), handler_(handler), limiter_(cfg_.auth)
+    : cfg_(std::move(cfg)), handler_(handler), limiter_(cfg_.auth)
 {
 	tcp_.self = unix_.self = this;
 	unix_.local = true;
@@ -35,12 +37,16 @@ StatusServer::StatusServer(StatusServerConfig cfg, StatusHandler &handler)
 	tmr_init(&resume_tmr_);
 }
 
-StatusServer::~StatusServer() { stop(); }
+StatusServer::~StatusServer()
+{
+	stop();
+}
 
 Status StatusServer::start()
 {
 	if (cfg_.listen.empty() && cfg_.unix_path.empty())
-		return make_error("status", "neither a listen address nor a UNIX socket configured");
+		return make_error("status",
+		                  "neither a listen address nor a UNIX socket configured");
 	Status st = cfg_.listen.empty() ? Status(Ok{}) : start_tcp();
 	if (st && !cfg_.unix_path.empty())
 		st = start_unix();
@@ -53,19 +59,23 @@ Status StatusServer::start_tcp()
 {
 	struct sa addr;
 	if (sa_decode(&addr, cfg_.listen.c_str(), cfg_.listen.size()))
-		return make_error("status:listen", "bad address '" + cfg_.listen + "' (want host:port)");
+		return make_error("status:listen",
+		                  "bad address '" + cfg_.listen + "' (want host:port)");
 	if (cfg_.token.empty())
-		return make_error("status:token", "a bearer token is required for the TCP endpoint");
+		return make_error("status:token",
+		                  "a bearer token is required for the TCP endpoint");
 	const bool want_tls = !cfg_.cert_file.empty() || !cfg_.key_file.empty();
 	if (!want_tls && !is_127_0_0_1(addr))
 		return make_error("status:listen", "plain HTTP is only allowed on 127.0.0.1; "
-						   "configure a certificate and key for " + cfg_.listen);
+		                                   "configure a certificate and key for " +
+		                                       cfg_.listen);
 	if (!want_tls && !cfg_.client_ca_file.empty())
 		return make_error("status:tls", "a client CA needs a server certificate and key");
 	if (want_tls) {
 		if (cfg_.cert_file.empty() || cfg_.key_file.empty())
 			return make_error("status:tls", "both a certificate and a key are needed");
-		auto tls = TlsServerConfig::load(cfg_.cert_file, cfg_.key_file, cfg_.client_ca_file);
+		auto tls =
+		    TlsServerConfig::load(cfg_.cert_file, cfg_.key_file, cfg_.client_ca_file);
 		if (!tls)
 			return tls.error();
 		tls_ = std::move(*tls);
@@ -77,8 +87,9 @@ Status StatusServer::start_tcp()
 	port_ = local_port(tcp_.fd);
 	if (const int err = fd_listen(tcp_.fd, FD_READ, accept_h, &tcp_))
 		return make_error("status:listen", std::string("fd_listen: ") + std::strerror(err));
-	log_info(std::string("status: serving ") + (tls_ ? "https" : "http") + " on " + cfg_.listen +
-		 (cfg_.client_ca_file.empty() ? "" : " (client certificates required)"));
+	log_info(std::string("status: serving ") + (tls_ ? "https" : "http") + " on " +
+	         cfg_.listen +
+	         (cfg_.client_ca_file.empty() ? "" : " (client certificates required)"));
 	return Ok{};
 }
 
@@ -107,7 +118,8 @@ void StatusServer::stop()
 		l->fd = -1;
 	}
 	if (owns_unix_path_) { // never another daemon's socket
-		struct stat st {};
+		struct stat st {
+		};
 		if (lstat(cfg_.unix_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
 			(void)unlink(cfg_.unix_path.c_str());
 		owns_unix_path_ = false;
@@ -147,12 +159,12 @@ void StatusServer::admit(int fd, const std::string &peer, bool local)
 	if (local && !platform::peer_trusted(fd)) {
 		const auto uid = platform::peer_uid(fd);
 		log_warn("status: refused UNIX socket client with uid " +
-			 (uid ? std::to_string(*uid) : std::string("unknown")));
+		         (uid ? std::to_string(*uid) : std::string("unknown")));
 		close_fd(fd);
 		return;
 	}
-	auto c = std::make_unique<StatusConn>(static_cast<StatusConn::Host &>(*this), fd, peer, local, local ? nullptr : tls_.get(),
-					      cfg_.conn);
+	auto c = std::make_unique<StatusConn>(static_cast<StatusConn::Host &>(*this), fd, peer,
+	                                      local, local ? nullptr : tls_.get(), cfg_.conn);
 	StatusConn *raw = c.get();
 	conns_[raw] = std::move(c);
 	raw->start();
@@ -185,7 +197,10 @@ void StatusServer::conn_closed(StatusConn *c)
 	tmr_start(&reap_tmr_, 0, reap_h, this);
 }
 
-void StatusServer::reap_h(void *arg) { static_cast<StatusServer *>(arg)->graveyard_.clear(); }
+void StatusServer::reap_h(void *arg)
+{
+	static_cast<StatusServer *>(arg)->graveyard_.clear();
+}
 
 HttpReply StatusServer::reply_for(const ParsedRequest &req, const StatusConn &c)
 {
@@ -208,7 +223,7 @@ void StatusServer::access_log(const StatusConn &c, const ParsedRequest &req, int
 {
 	if (cfg_.access_log)
 		log_info("status: " + c.peer() + " " + req.method + " " + req.path + " -> " +
-			 std::to_string(status));
+		         std::to_string(status));
 }
 
 HttpReply StatusServer::authenticate(const ParsedRequest &req, const std::string &peer, bool &ok)
@@ -221,7 +236,7 @@ HttpReply StatusServer::authenticate(const ParsedRequest &req, const std::string
 		limiter_.failure(peer, now);
 		if (limiter_.blocked_for(peer, now))
 			log_warn("status: too many failed authentications from " + peer +
-				 "; refusing it for a while");
+			         "; refusing it for a while");
 		return unauthorized_reply();
 	}
 	limiter_.success(peer);

@@ -25,7 +25,8 @@
 #include <unordered_map>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct StatusServerConfig {
 	std::string listen;         // "host:port" ("0.0.0.0:8443", "[::]:8443"); empty: no TCP
@@ -41,10 +42,11 @@ struct StatusServerConfig {
 	AuthLimiter::Params auth;
 };
 
-class StatusServer : private StatusConn::Host {
+class StatusServer : private StatusConn::Host
+{
 public:
 	StatusServer(StatusServerConfig cfg, StatusHandler &handler);
-	~StatusServer();
+	~StatusServer() override;
 	StatusServer(const StatusServer &) = delete;
 	StatusServer &operator=(const StatusServer &) = delete;
 
@@ -90,8 +92,10 @@ private:
 	StatusRenderCache render_cache_;
 	std::unordered_map<StatusConn *, std::unique_ptr<StatusConn>> conns_;
 	std::vector<std::unique_ptr<StatusConn>> graveyard_;
-	struct tmr reap_tmr_ {};
-	struct tmr resume_tmr_ {};
+	struct tmr reap_tmr_ {
+	};
+	struct tmr resume_tmr_ {
+	};
 };
 
 } // namespace hotdesk

@@ -10,15 +10,17 @@
 #include <memory>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-class TlsServerConfig {
+class TlsServerConfig
+{
 public:
 	// Loads the PEM files. With `client_ca_file` set, clients must present
 	// a certificate that verifies against it (mutual TLS).
 	static Expected<std::unique_ptr<TlsServerConfig>> load(const std::string &cert_file,
-							       const std::string &key_file,
-							       const std::string &client_ca_file);
+	                                                       const std::string &key_file,
+	                                                       const std::string &client_ca_file);
 	~TlsServerConfig();
 	TlsServerConfig(const TlsServerConfig &) = delete;
 	TlsServerConfig &operator=(const TlsServerConfig &) = delete;
@@ -31,7 +33,8 @@ private:
 	std::unique_ptr<Impl> impl_;
 };
 
-class TlsSession {
+class TlsSession
+{
 public:
 	enum class Io { Done, WantRead, WantWrite, Eof, Failed };
 	struct Result {

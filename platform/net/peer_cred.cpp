@@ -4,12 +4,14 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 std::optional<uint32_t> peer_uid(int fd)
 {
 #ifdef SO_PEERCRED
-	struct ucred cred {};
+	struct ucred cred {
+	};
 	socklen_t len = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
 		return std::nullopt;
@@ -20,6 +22,9 @@ std::optional<uint32_t> peer_uid(int fd)
 #endif
 }
 
-uint32_t own_uid() { return static_cast<uint32_t>(geteuid()); }
+uint32_t own_uid()
+{
+	return static_cast<uint32_t>(geteuid());
+}
 
 } // namespace hotdesk::platform

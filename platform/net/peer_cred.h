@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <optional>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // The peer process's effective uid at connect time, or nothing when the
 // kernel cannot tell (not a UNIX socket, unsupported platform).

@@ -8,7 +8,8 @@
 #include <cstdlib>
 #include <string_view>
 
-namespace {
+namespace
+{
 
 void check(bool ok)
 {
@@ -39,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (res == hotdesk::HttpRequestParser::Result::Error) {
 				const int s = p.error().status;
-				check(s == 400 || s == 413 || s == 414 || s == 431 || s == 501 || s == 505);
+				check(s == 400 || s == 413 || s == 414 || s == 431 || s == 501 ||
+				      s == 505);
 				return 0;
 			}
 			break;
@@ -47,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		// Whatever the input, the parser never holds more than one read
 		// chunk beyond its limits.
 		check(p.buffered() <= limits.max_request_line + limits.max_header_bytes +
-						 limits.max_body + 2 * chunk + 16);
+		                          limits.max_body + 2 * chunk + 16);
 	}
 	return 0;
 }

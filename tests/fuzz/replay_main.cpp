@@ -18,8 +18,10 @@ int main(int argc, char **argv)
 			if (!e.is_regular_file())
 				continue;
 			std::ifstream f(e.path(), std::ios::binary);
-			const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-			LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+			const std::string bytes((std::istreambuf_iterator<char>(f)),
+			                        std::istreambuf_iterator<char>());
+			LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(bytes.data()),
+			                       bytes.size());
 			++n;
 		}
 	}

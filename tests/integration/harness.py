@@ -230,7 +230,7 @@ def make_ca(dir, cn="hotdesk test CA"):
 # ---------------------------------------------------------------------------- PBX
 
 def start_pbx(workdir, config, port, cert=None, key=None, ca=None, test_hooks=False,
-              state_log=None, timeout=10.0):
+              state_log=None, timeout=10.0, extra_args=()):
     """Start tests/pbx/pbx.py on https://127.0.0.1:port with `config` (dict, written 0600).
     Without cert/key a CA is made in workdir/pki. Returns the Proc with extra attributes
     .url, .ca, .cert, .key, .config_path, .port."""
@@ -244,6 +244,7 @@ def start_pbx(workdir, config, port, cert=None, key=None, ca=None, test_hooks=Fa
         argv += ["--state-log", state_log]
     if test_hooks:
         argv.append("--test-hooks")
+    argv += list(extra_args)
     p = Proc(argv, os.path.join(workdir, "pbx.log"), name="pbx").start()
     p.url = "https://127.0.0.1:%d" % port
     p.port, p.ca, p.cert, p.key, p.config_path = port, ca, cert, key, cfg_path

@@ -250,7 +250,18 @@ class PbxTest(unittest.TestCase):
         self.assertEqual(self.login("100", "1234")[0], 200)
         self.assertEqual(self.login("101", "9999")[0], 200)      # roam: 100 leaves MAC
         self.assertEqual(self.view()[MAC]["user"]["ext"], "101")
-        st, _ = self.login("101", "9999", mac=MAC2, token="devtok2")  # move: MAC now idle
+        # default policy: one person on two phones is refused
+        st, body = self.login("101", "9999", mac=MAC2, token="devtok2")
+        self.assertEqual((st, body["reason"]), (403, "in_use_elsewhere"))
+        self.assertEqual(self.view()[MAC]["user"]["ext"], "101")
+        self.pbx.stop()  # policy "move": MAC becomes idle (it has no status endpoint to call)
+        cfg = dict(self.config, double_login="move")
+        self.pbx = start_pbx(os.path.join(self.dir, "pbx-move"), cfg, free_port(), cert=self.cert,
+                             key=self.key, ca=self.ca, state_log=self.state_log)
+        self.addCleanup(self.pbx.stop)
+        self.url = self.pbx.url
+        self.assertEqual(self.login("101", "9999")[0], 200)
+        st, _ = self.login("101", "9999", mac=MAC2, token="devtok2")
         self.assertEqual(st, 200)
         v = self.view()
         self.assertEqual(v[MAC]["state"], "idle")

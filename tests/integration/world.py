@@ -18,6 +18,7 @@ from harness import (Baresip, BaresipCtrl, Proc, Registrar, free_port,  # noqa: 
                      write_secret_file)
 
 MAC = "02:00:00:00:00:01"
+MAC2 = "02:00:00:00:00:02"  # a second phone the PBX knows (double-login tests)
 SOURCE = os.environ.get("HOTDESK_SOURCE", os.path.dirname(os.path.dirname(HERE)))
 HOTDESKD = os.environ.get("HOTDESKD", os.path.join(SOURCE, "build", "host", "hotdeskd"))
 
@@ -25,6 +26,7 @@ HOTDESKD = os.environ.get("HOTDESKD", os.path.join(SOURCE, "build", "host", "hot
 POOL_PASSWORD = "pool-Secret-7311"
 DEVICE_TOKEN = "devtok-9f3b2a71"
 ADMIN_TOKEN = "admintok-55c1e0"
+STATUS_TOKEN = "statustok-7d41c9a2e5"
 USERS = {
     # ext: (name, pin, sip password at the PBX, registrar password, may hot desk)
     # (8-digit PINs so that a secret scan cannot mistake a port or a pid for one)
@@ -38,15 +40,18 @@ PSAP_PASSWORD = "psap-Secret-112"
 
 
 def secrets():
-    out = [POOL_PASSWORD, DEVICE_TOKEN, ADMIN_TOKEN, PSAP_PASSWORD]
+    out = [POOL_PASSWORD, DEVICE_TOKEN, ADMIN_TOKEN, PSAP_PASSWORD, STATUS_TOKEN]
     for name, pin, pw, regpw, _ in USERS.values():
         out += [pin, pw, regpw]
     return out
 
 
 class World:
-    def __init__(self, workdir, pbx_up=True, device_profile=None, **hotdesk_opts):
+    def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
+                 **hotdesk_opts):
         self.dir = workdir
+        self.pbx_poll = pbx_poll
+        self.pbx_opts = pbx_opts or {}
         self.device_profile = device_profile or {}
         self.procs = []
         self.pbx_up = pbx_up
@@ -72,6 +77,11 @@ class World:
         self.domain = self.reg.domain
 
         pbx_port = free_port()
+        self.status_port = free_port()
+        self.status_url = "https://127.0.0.1:%d" % self.status_port
+        pki = os.path.join(self.dir, "pki")
+        from harness import make_ca
+        self.ca, self.cert, self.key = make_ca(pki)
         self.pbx = None
         if self.pbx_up:
             profile = {"pool_password": POOL_PASSWORD, "registrar": self.domain,
@@ -81,16 +91,18 @@ class World:
             cfg = {"sip_domain": self.domain, "lockout_after": 3, "lockout_seconds": 300,
                    "admin_token": ADMIN_TOKEN,
                    "devices": {MAC: {"pool_ext": "HD0001", "token": DEVICE_TOKEN,
-                                     "profile": profile}},
+                                     "profile": profile, "status_url": self.status_url,
+                                     "status_token": STATUS_TOKEN, "status_ca": self.ca},
+                               MAC2: {"pool_ext": "HD0002", "token": DEVICE_TOKEN + "2"}},
                    "users": {ext: {"name": n, "pin": pin, "sip_password": pw, "hotdesk": hd,
                                    "mailbox": "*98", "blf": [["101", "*8", "Bob"]]}
                              for ext, (n, pin, pw, _, hd) in USERS.items()}}
-            self.pbx = start_pbx(os.path.join(self.dir, "pbx"), cfg, pbx_port, test_hooks=True)
+            cfg.update(self.pbx_opts)
+            self.pbx = start_pbx(os.path.join(self.dir, "pbx"), cfg, pbx_port, cert=self.cert,
+                                 key=self.key, ca=self.ca, test_hooks=True,
+                                 extra_args=("--poll", str(self.pbx_poll)))
             self.procs.append(self.pbx)
-            ca = self.pbx.ca
-        else:
-            from harness import make_ca
-            ca, _, _ = make_ca(os.path.join(self.dir, "pki"))
+        ca = self.ca
         self.pbx_url = "https://127.0.0.1:%d" % pbx_port
 
         self.psap = start_answering_point(self.dir, self.reg.port, PSAP_PASSWORD,
@@ -111,7 +123,8 @@ class World:
         self.state_dir = os.path.join(hd, "state")
         self.secrets_file = write_secret_file(
             os.path.join(hd, "secrets"),
-            "pool_password %s\npbx_token %s\n" % (POOL_PASSWORD, DEVICE_TOKEN))
+            "pool_password %s\npbx_token %s\nstatus_token %s\n"
+            % (POOL_PASSWORD, DEVICE_TOKEN, STATUS_TOKEN))
         conf = {
             "device_id": MAC, "pool_ext": "HD0001", "registrar": self.domain,
             "register_interval": "600", "register_timeout_ms": "3000",
@@ -123,6 +136,8 @@ class World:
             "key_socket": self.key_socket, "display_log": self.display_log,
             "tty": "off", "inter_digit_ms": "1500", "message_ms": "1500",
             "state_dir": self.state_dir, "pin_throttle_ms": "1000",
+            "status_listen": "127.0.0.1:%d" % self.status_port, "status_cert": self.cert,
+            "status_key": self.key, "status_socket": os.path.join(hd, "status.sock"),
         }
         conf.update(self.opts)
         self.conf_path = os.path.join(hd, "hotdeskd.conf")

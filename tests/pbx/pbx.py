@@ -56,11 +56,20 @@ class State:
             self.devices[norm_mac(mac)] = {
                 "mac": norm_mac(mac), "pool_ext": str(d["pool_ext"]), "token": str(d["token"]),
                 "user": None, "since": now_iso(), "profile": dict(d.get("profile", {})),
-                "override": None}
+                "override": None,
+                # the phone's status endpoint (docs/status-api.yaml), polled and used
+                # for forced logouts; the CA verifies the phone's certificate
+                "status_url": d.get("status_url"), "status_token": d.get("status_token"),
+                "status_ca": d.get("status_ca"), "seq": 0, "reported": None,
+                "polled": None, "reachable": None}
         self.users = {str(ext): dict(u) for ext, u in cfg.get("users", {}).items()}
+        # One person on two phones at once? "refuse" (default) or "move": log the
+        # other phone out through its status endpoint, then accept.
+        self.double_login = str(cfg.get("double_login", "refuse"))
         self.fails = {}          # ext -> consecutive wrong PINs
         self.locked_until = {}   # ext -> monotonic deadline
         self.state_log = state_log
+        self.pending_remote_logouts = []
 
     def _log_state(self, mac, event, ext=None):
         if not self.state_log:
@@ -114,10 +123,12 @@ class State:
                 self.fails[ext] = n
                 raise Refusal(403, "wrong_pin", "Wrong PIN")
             self.fails.pop(ext, None)
-            # the user leaves any other device (move)
-            for other in self.devices.values():
-                if other is not dev and other["user"] == ext:
-                    self._set_idle(other, "moved_away")
+            others = [o for o in self.devices.values() if o is not dev and o["user"] == ext]
+            if others and self.double_login != "move":
+                raise Refusal(403, "in_use_elsewhere", "Already logged in on another phone")
+            for other in others:  # move: the other phone logs out (outside the lock)
+                self._set_idle(other, "moved_away")
+                self.pending_remote_logouts.append(other["mac"])
             # the device's previous user leaves it (roam)
             if dev["user"] is not None and dev["user"] != ext:
                 self._set_idle(dev, "roamed_out")
@@ -146,6 +157,11 @@ class State:
         with self.lock:
             return user_profile_xml(self.users.get(ext, {}))
 
+    def take_remote_logouts(self):
+        with self.lock:
+            out, self.pending_remote_logouts = self.pending_remote_logouts, []
+            return out
+
     def set_override(self, mac, override):
         with self.lock:
             self.devices[norm_mac(mac)]["override"] = override
@@ -161,6 +177,22 @@ class State:
                 raise Refusal(404, "unknown_extension", "Unknown extension")
             self.users[ext]["sip_password"] = pw
 
+    def report(self, dev, status):
+        """A status pushed by the phone. Newest seq wins; the phone is the
+        authority on who sits at it (e.g. after it rolled a login back)."""
+        with self.lock:
+            seq = int(status.get("seq", 0))
+            if seq <= dev["seq"]:
+                return False
+            dev["seq"] = seq
+            dev["reported"] = status
+            user = (status.get("user") or {}).get("ext")
+            if status.get("state") in ("idle", "logged-in") and user != dev["user"]:
+                dev["user"] = user
+                dev["since"] = now_iso()
+                self._log_state(dev["mac"], "reported", user)
+            return True
+
     def view(self):
         with self.lock:
             out = []
@@ -169,9 +201,13 @@ class State:
                 if dev["user"] is not None:
                     user = {"ext": dev["user"],
                             "name": str(self.users.get(dev["user"], {}).get("name", ""))}
+                rep = dev["reported"] or {}
                 out.append({"mac": dev["mac"], "pool_ext": dev["pool_ext"],
                             "state": "logged_in" if user else "idle", "user": user,
-                            "since": dev["since"]})
+                            "since": dev["since"], "seq": dev["seq"],
+                            "phone_state": rep.get("state"),
+                            "registration": rep.get("registration"),
+                            "reachable": dev["reachable"], "polled": dev["polled"]})
             return out
 
 
@@ -249,7 +285,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return h[7:].strip()
         return None
 
-    def _body(self):
+    def _body_obj(self):
+        return self._body(strings_only=False)
+
+    def _body(self, strings_only=True):
         te = self.headers.get("Transfer-Encoding")
         if te:
             self.close_connection = True
@@ -278,6 +317,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not isinstance(obj, dict):
             raise Refusal(400, "bad_request", "body must be a JSON object")
         return obj
+
+    def _raw_json(self):
+        """A JSON object body whose values need not be strings (status reports)."""
+        return self._body_obj()
 
     @staticmethod
     def _field(obj, name):
@@ -318,6 +361,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     and parts[4] == "profile.xml" and method == "GET":
                 self._serve_device_profile(st.device_for(parts[3], self._bearer()))
                 return
+            if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
+                    and parts[4] == "status" and method == "POST":
+                dev = st.device_for(parts[3], self._bearer())
+                body = self._raw_json()
+                st.report(dev, body)
+                self._send(200, {"result": "ok"})
+                return
+            if len(parts) == 6 and parts[:4] == ["api", "v1", "admin", "devices"] \
+                    and parts[5] == "logout" and method == "POST":
+                if not st.admin_ok(self._bearer()):
+                    self._discard_body()
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                self._discard_body()
+                code = remote_logout(st, norm_mac(parts[4]))
+                self._send(200 if code == 202 else 502, {"result": "ok" if code == 202 else "failed",
+                                                          "phone_answered": code})
+                return
             # device API: /api/v1/devices/<mac>/(login|logout)
             if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
                     and parts[4] in ("login", "logout"):
@@ -334,6 +394,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if parts[4] == "login":
                     pin = self._field(body, "pin")
                     user = st.login(dev, ext, pin)
+                    for mac in st.take_remote_logouts():
+                        remote_logout(st, mac)
                     self._send(200, {"result": "ok", "user": user,
                                      "profile": st.user_profile(ext)})
                 else:
@@ -374,6 +436,49 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(500, {"result": "refused", "reason": "internal_error",
                              "message": "internal error"})
+
+
+def phone_request(dev, method, path, timeout=3.0):
+    """A request to a phone's status endpoint; returns (status, json-or-None)."""
+    import urllib.error
+    import urllib.request
+    if not dev.get("status_url"):
+        return 0, None
+    ctx = ssl.create_default_context(cafile=dev.get("status_ca")) \
+        if dev["status_url"].startswith("https") else None
+    req = urllib.request.Request(dev["status_url"] + path, method=method,
+                                 headers={"Authorization": "Bearer %s" % dev["status_token"]},
+                                 data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+    except (OSError, ValueError):
+        return 0, None
+
+
+def remote_logout(state, mac):
+    """Forced logout (3CX's Logout button): POST /logout on the phone's endpoint."""
+    dev = state.devices.get(mac)
+    code, _ = phone_request(dev, "POST", "/logout") if dev else (0, None)
+    state._log_state(mac, "remote_logout", str(code))
+    return code
+
+
+def poll_loop(state, interval, stop):
+    """Polls every known phone's GET /status, so the view is right even when a
+    push was lost; a phone that does not answer is shown unreachable."""
+    while not stop.wait(interval):
+        for mac, dev in list(state.devices.items()):
+            if not dev.get("status_url"):
+                continue
+            code, body = phone_request(dev, "GET", "/status")
+            with state.lock:
+                dev["reachable"] = code == 200
+                dev["polled"] = now_iso()
+            if code == 200 and isinstance(body, dict):
+                state.report(dev, body)
 
 
 def _xml_text(v):
@@ -462,6 +567,7 @@ def main(argv=None):
     ap.add_argument("--key", required=True)
     ap.add_argument("--state-log")
     ap.add_argument("--test-hooks", action="store_true")
+    ap.add_argument("--poll", type=float, default=0, help="poll phones every N s (0: off)")
     args = ap.parse_args(argv)
 
     with open(args.config) as f:
@@ -475,7 +581,12 @@ def main(argv=None):
 
     srv = Server((host, int(port)), ctx, state, args.test_hooks)
 
+    stop = threading.Event()
+    if args.poll > 0:
+        threading.Thread(target=poll_loop, args=(state, args.poll, stop), daemon=True).start()
+
     def on_term(signum, frame):
+        stop.set()
         threading.Thread(target=srv.shutdown, daemon=True).start()
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)

@@ -134,6 +134,7 @@ class QemuPhone:
         self._cond = threading.Condition()
         self._seq = 0
         self.t_start = None
+        self._frames, self._disp_off, self._disp_buf = [], 0, b""
 
     # ---- lifecycle ----
 
@@ -297,13 +298,18 @@ class QemuPhone:
     # ---- keys ----
 
     def key(self, name, hold=0.02):
-        """Press and release one key: a dial character, 'blf1', 'send', ... or a qcode."""
+        """Press and release one key: a dial character, 'blf1', 'send', ... or a qcode.
+        Returns the host's monotonic time at which the key went down."""
         qcode = QCODES.get(name, name)
+        t_down = None
         for down in (True, False):
+            if down:
+                t_down = time.monotonic()
             self.qmp.cmd("input-send-event", events=[
                 {"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": qcode}}}])
             if down:
                 time.sleep(hold)
+        return t_down
 
     def keys(self, text, gap=0.03):
         for ch in text:
@@ -313,19 +319,22 @@ class QemuPhone:
     # ---- display ----
 
     def frames(self):
-        """Every DISPLAY frame so far, as lists of lines."""
+        """Every DISPLAY frame so far, as lists of lines (the file is read incrementally)."""
         try:
             with open(self.display_path, "rb") as f:
-                raw = f.read().decode("utf-8", "replace")
+                f.seek(self._disp_off)
+                chunk = f.read()
         except FileNotFoundError:
-            return []
-        out = []
-        for line in raw.replace("\r", "\n").split("\n"):
+            return list(self._frames)
+        self._disp_off += len(chunk)
+        self._disp_buf += chunk
+        *lines, self._disp_buf = self._disp_buf.replace(b"\r", b"\n").split(b"\n")
+        for raw in lines:
+            line = raw.decode("utf-8", "replace")
             i = line.find("DISPLAY|")
-            if i < 0:
-                continue
-            out.append(_split_display(line[i + len("DISPLAY|"):]))
-        return out
+            if i >= 0:
+                self._frames.append(_split_display(line[i + len("DISPLAY|"):]))
+        return list(self._frames)
 
     def screen(self):
         f = self.frames()

@@ -49,6 +49,7 @@ EXT, PIN, SIP_PW = "100", "73194268", "qsipAlice-61"
 NAME = os.environ.get("HOTDESK_QEMU_USER_NAME", "Alice Example")
 SIP_PORT, PBX_PORT = 5060, 8443   # as the guest sees them at 10.0.2.100
 BOOT_TIMEOUT = 120                # TCG on a busy 2-core machine
+FAILURE_WORDS = ("failed", "Wrong PIN", "unreachable", "No service", "refused", "locked")
 
 
 def status_endpoint_supported():
@@ -146,11 +147,23 @@ class QemuPhoneSession(unittest.TestCase):
     def guest_bindings(self):
         return sorted(u for u, c in self.reg.bindings() if "@%s:" % qp.GUEST_IP in c)
 
-    def wait_registered_as(self, ext, timeout, interval=0.01):
+    def wait_registered_as(self, ext, timeout, interval=0.01, since_frame=None):
+        """Until the guest's only binding is ext; fails at once when the display
+        shows a failure after frame `since_frame`."""
         want = [ext.lower()]
-        wait_until(lambda: self.guest_bindings() == want, timeout,
-                   "registrar binding for %s only (now %r)" % (ext, self.guest_bindings()),
-                   interval=interval)
+
+        def done():
+            if self.guest_bindings() == want:
+                return True
+            if since_frame is not None:
+                for fr in self.phone.frames()[since_frame:]:
+                    text = " | ".join(fr)
+                    if any(w in text for w in FAILURE_WORDS):
+                        raise AssertionError("display shows %r while waiting for %s (bindings %r)"
+                                             % (text, ext, self.guest_bindings()))
+            return False
+        wait_until(done, timeout, "registrar binding for %s only (now %r)"
+                   % (ext, self.guest_bindings()), interval=interval)
         return time.monotonic()
 
     def admin_state(self):
@@ -165,17 +178,15 @@ class QemuPhoneSession(unittest.TestCase):
         self.phone.keys("*77*%s*" % EXT)
         self.phone.wait_screen("PIN for %s" % EXT, 30, since=n)
         self.phone.keys(PIN)
-        self.phone.key("#")
-        t_last = time.monotonic()
-        t_reg = self.wait_registered_as(EXT, 60)
+        t_last = self.phone.key("#")  # the last PIN key (confirms), pressed
+        t_reg = self.wait_registered_as(EXT, 60, since_frame=n)
         self.phone.wait_screen(("%s %s" % (EXT, NAME)).strip(), 30, since=n)
         return t_reg - t_last
 
     def logout(self):
         n = len(self.phone.frames())
-        self.phone.key("blf1")
-        t_last = time.monotonic()
-        t_reg = self.wait_registered_as("HD0001", 60)
+        t_last = self.phone.key("blf1")
+        t_reg = self.wait_registered_as("HD0001", 60, since_frame=n)
         self.phone.wait_screen("HD0001", 30, since=n)
         return t_reg - t_last
 

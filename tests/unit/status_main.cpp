@@ -11,7 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace {
+namespace
+{
 
 struct LibreForTests {
 	LibreForTests()
@@ -23,8 +24,9 @@ struct LibreForTests {
 		// A client that vanishes must not kill the test run.
 		std::signal(SIGPIPE, SIG_IGN);
 		const char *lvl = std::getenv("HOTDESK_TEST_LOG");
-		hotdesk::log_set_level(lvl && std::strcmp(lvl, "debug") == 0 ? hotdesk::LogLevel::Debug
-									   : hotdesk::LogLevel::Error);
+		hotdesk::log_set_level(lvl && std::strcmp(lvl, "debug") == 0
+		                           ? hotdesk::LogLevel::Debug
+		                           : hotdesk::LogLevel::Error);
 	}
 	~LibreForTests() { libre_close(); }
 };

@@ -12,7 +12,8 @@
 #include <string>
 #include <thread>
 
-namespace hotdesk::test {
+namespace hotdesk::test
+{
 
 // Runs re_main until `done()` is true (checked every 2 ms) or `timeout_ms`
 // passes (the watchdog re_cancel()s). Returns false on timeout.
@@ -23,13 +24,14 @@ bool run_loop_until(const std::function<bool()> &done, unsigned timeout_ms);
 bool serve_while(const std::function<void()> &client, unsigned timeout_ms = 10000);
 
 struct Reply {
-	int status = 0; // 0: no (complete) response
+	int status = 0;                             // 0: no (complete) response
 	std::map<std::string, std::string> headers; // lower-case names
 	std::string body;
 };
 
 // A blocking client connection; every wait is bounded (SO_RCVTIMEO).
-class Client {
+class Client
+{
 public:
 	virtual ~Client();
 	bool send(const std::string &bytes);
@@ -71,7 +73,7 @@ std::unique_ptr<Client> connect_tls(uint16_t port, const TlsClientOptions &o);
 
 // "GET /status" with the usual headers; `extra` is raw header lines.
 std::string get_request(const std::string &path, const std::string &token,
-			const std::string &extra = "");
+                        const std::string &extra = "");
 std::string post_request(const std::string &path, const std::string &token);
 
 struct Pki {
@@ -85,7 +87,8 @@ const Pki &test_pki();
 std::string temp_dir();
 void remove_tree(const std::string &dir);
 
-class FakeHandler : public StatusHandler {
+class FakeHandler : public StatusHandler
+{
 public:
 	StatusSnapshot snap;
 	int logouts = 0, resyncs = 0;

@@ -9,7 +9,8 @@ using hotdesk::HttpRequestParser;
 using hotdesk::ParsedRequest;
 using Result = HttpRequestParser::Result;
 
-namespace {
+namespace
+{
 
 // Feeds everything at once; returns the requests, and the error status
 // (0 if none) of the first failure.
@@ -39,7 +40,10 @@ Outcome parse_all(const std::string &bytes, hotdesk::HttpParseLimits limits = {}
 	}
 }
 
-int error_of(const std::string &bytes) { return parse_all(bytes).error; }
+int error_of(const std::string &bytes)
+{
+	return parse_all(bytes).error;
+}
 
 const std::string kGet = "GET /status HTTP/1.1\r\nHost: phone\r\n\r\n";
 
@@ -47,8 +51,9 @@ const std::string kGet = "GET /status HTTP/1.1\r\nHost: phone\r\n\r\n";
 
 TEST_CASE("http parser: a simple GET")
 {
-	const Outcome o = parse_all("GET /status?x=1 HTTP/1.1\r\nHost: phone\r\n"
-				    "Accept:  application/xml \r\nAUTHORIZATION: Bearer abc\r\n\r\n");
+	const Outcome o =
+	    parse_all("GET /status?x=1 HTTP/1.1\r\nHost: phone\r\n"
+	              "Accept:  application/xml \r\nAUTHORIZATION: Bearer abc\r\n\r\n");
 	REQUIRE(o.requests.size() == 1);
 	const ParsedRequest &r = o.requests[0];
 	CHECK(r.method == "GET");
@@ -66,7 +71,8 @@ TEST_CASE("http parser: a simple GET")
 
 TEST_CASE("http parser: byte by byte is the same as all at once")
 {
-	const std::string req = "POST /logout HTTP/1.1\r\nHost: p\r\nContent-Length: 5\r\n\r\nhello";
+	const std::string req =
+	    "POST /logout HTTP/1.1\r\nHost: p\r\nContent-Length: 5\r\n\r\nhello";
 	HttpRequestParser p;
 	ParsedRequest r;
 	for (size_t i = 0; i + 1 < req.size(); ++i) {
@@ -84,9 +90,9 @@ TEST_CASE("http parser: byte by byte is the same as all at once")
 TEST_CASE("http parser: pipelined requests come out in order")
 {
 	const Outcome o = parse_all("GET /a HTTP/1.1\r\nHost: p\r\n\r\n"
-				    "POST /b HTTP/1.1\r\nHost: p\r\nContent-Length: 2\r\n\r\nhi"
-				    "GET /c HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n"
-				    "GET /d HTTP/1.1\r\nHo");
+	                            "POST /b HTTP/1.1\r\nHost: p\r\nContent-Length: 2\r\n\r\nhi"
+	                            "GET /c HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n"
+	                            "GET /d HTTP/1.1\r\nHo");
 	REQUIRE(o.requests.size() == 3);
 	CHECK(o.requests[0].path == "/a");
 	CHECK(o.requests[1].body == "hi");
@@ -99,9 +105,12 @@ TEST_CASE("http parser: keep-alive semantics")
 {
 	CHECK(parse_all(kGet).requests.at(0).keep_alive);
 	CHECK_FALSE(parse_all("GET / HTTP/1.1\r\nHost: p\r\nConnection: Keep-Alive, CLOSE\r\n\r\n")
-			    .requests.at(0).keep_alive);
+	                .requests.at(0)
+	                .keep_alive);
 	CHECK_FALSE(parse_all("GET / HTTP/1.0\r\n\r\n").requests.at(0).keep_alive);
-	CHECK(parse_all("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").requests.at(0).keep_alive);
+	CHECK(parse_all("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+	          .requests.at(0)
+	          .keep_alive);
 }
 
 TEST_CASE("http parser: one leading empty line is tolerated")
@@ -112,19 +121,20 @@ TEST_CASE("http parser: one leading empty line is tolerated")
 
 TEST_CASE("http parser: malformed requests are 400")
 {
-	CHECK(error_of("GET /status\r\n\r\n") == 400);                 // no version
+	CHECK(error_of("GET /status\r\n\r\n") == 400);                      // no version
 	CHECK(error_of("GET  /status HTTP/1.1\r\nHost: p\r\n\r\n") == 400); // double space
 	CHECK(error_of("GET status HTTP/1.1\r\nHost: p\r\n\r\n") == 400);   // not origin-form
 	CHECK(error_of("GET http://x/ HTTP/1.1\r\nHost: p\r\n\r\n") == 400);
-	CHECK(error_of("G(T / HTTP/1.1\r\nHost: p\r\n\r\n") == 400);        // not a token
+	CHECK(error_of("G(T / HTTP/1.1\r\nHost: p\r\n\r\n") == 400); // not a token
 	CHECK(error_of("GET / HTTQ/1.1\r\nHost: p\r\n\r\n") == 400);
-	CHECK(error_of("GET / HTTP/1.1\nHost: p\r\n\r\n") == 400);          // bare LF
+	CHECK(error_of("GET / HTTP/1.1\nHost: p\r\n\r\n") == 400); // bare LF
 	CHECK(error_of("GET / HTTP/1.1\r\nHost: p\n\r\n") == 400);
-	CHECK(error_of("GET / HTTP/1.1\r\nHost : p\r\n\r\n") == 400);       // space before colon
+	CHECK(error_of("GET / HTTP/1.1\r\nHost : p\r\n\r\n") == 400); // space before colon
 	CHECK(error_of("GET / HTTP/1.1\r\nHost: p\r\n folded\r\n\r\n") == 400);
 	CHECK(error_of("GET / HTTP/1.1\r\nNoColon\r\n\r\n") == 400);
-	CHECK(error_of("GET / HTTP/1.1\r\nHost: p\r\nX: a\x01" "b\r\n\r\n") == 400);
-	CHECK(error_of("GET / HTTP/1.1\r\n\r\n") == 400);                   // no Host
+	CHECK(error_of("GET / HTTP/1.1\r\nHost: p\r\nX: a\x01"
+	               "b\r\n\r\n") == 400);
+	CHECK(error_of("GET / HTTP/1.1\r\n\r\n") == 400); // no Host
 	CHECK(error_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400);
 	CHECK(error_of(std::string("GET /\0 HTTP/1.1\r\nHost: p\r\n\r\n", 28)) == 400);
 }
@@ -167,7 +177,8 @@ TEST_CASE("http parser: header limits are 431")
 	for (int i = 0; i < 32; ++i)
 		many += "X-" + std::to_string(i) + ": v\r\n";
 	CHECK(error_of(many + "\r\n") == 431);
-	const std::string big = "GET / HTTP/1.1\r\nHost: p\r\nX: " + std::string(8200, 'v') + "\r\n\r\n";
+	const std::string big =
+	    "GET / HTTP/1.1\r\nHost: p\r\nX: " + std::string(8200, 'v') + "\r\n\r\n";
 	CHECK(error_of(big) == 431);
 	HttpRequestParser p;
 	ParsedRequest r;
@@ -185,15 +196,17 @@ TEST_CASE("http parser: bodies by Content-Length only")
 	CHECK(error_of("POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 4097\r\n\r\n") == 413);
 	CHECK(error_of("POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 99999999999\r\n\r\n") == 400);
 	CHECK(error_of("POST / HTTP/1.1\r\nHost: p\r\nContent-Length: -1\r\n\r\n") == 400);
-	CHECK(error_of("POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") ==
+	CHECK(error_of(
+	          "POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") ==
 	      400);
-	CHECK(parse_all("POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx")
-		      .requests.size() == 1);
+	CHECK(parse_all(
+	          "POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx")
+	          .requests.size() == 1);
 	CHECK(error_of("POST / HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\n\r\n") == 501);
 	CHECK(error_of("POST / HTTP/1.1\r\nHost: p\r\nTransfer-Encoding: chunked\r\n"
-		       "Content-Length: 3\r\n\r\n") == 400);
+	               "Content-Length: 3\r\n\r\n") == 400);
 	const Outcome o = parse_all("POST / HTTP/1.1\r\nHost: p\r\nContent-Length: 4096\r\n\r\n" +
-				    std::string(4096, 'x'));
+	                            std::string(4096, 'x'));
 	REQUIRE(o.requests.size() == 1);
 	CHECK(o.requests[0].body.size() == 4096);
 }

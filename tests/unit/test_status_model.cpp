@@ -11,7 +11,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 StatusSnapshot sample()
 {
@@ -19,7 +20,7 @@ StatusSnapshot sample()
 }
 
 ParsedRequest request(const std::string &method, const std::string &path,
-		      std::vector<std::pair<std::string, std::string>> headers = {})
+                      std::vector<std::pair<std::string, std::string>> headers = {})
 {
 	ParsedRequest r;
 	r.method = method;
@@ -138,7 +139,8 @@ TEST_CASE("router: routes, methods and replies")
 {
 	test::FakeHandler h;
 	CHECK(route_request(request("GET", "/status"), h).status == 200);
-	const HttpReply xml = route_request(request("GET", "/status", {{"accept", "application/xml"}}), h);
+	const HttpReply xml =
+	    route_request(request("GET", "/status", {{"accept", "application/xml"}}), h);
 	CHECK(xml.content_type.rfind("application/xml", 0) == 0);
 	CHECK(route_request(request("POST", "/logout"), h).status == 202);
 	CHECK(h.logouts == 1);

@@ -8,7 +8,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 // Records requests; the test answers them when it wants to.
 struct FakePbx {

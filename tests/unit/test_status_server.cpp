@@ -7,9 +7,9 @@
 #include "status_support.h"
 
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -19,7 +19,8 @@
 using namespace hotdesk;
 using namespace hotdesk::test;
 
-namespace {
+namespace
+{
 
 const std::string kToken = "s3cret-token";
 
@@ -40,7 +41,7 @@ struct Fixture {
 	FakeHandler handler;
 	std::unique_ptr<StatusServer> server;
 
-	explicit Fixture(StatusServerConfig c = quick_config())
+	explicit Fixture(const StatusServerConfig &c = quick_config())
 	{
 		server = std::make_unique<StatusServer>(c, handler);
 		const Status st = server->start();
@@ -130,10 +131,11 @@ TEST_CASE("status server: routes, methods, logout and resync")
 		resync = ask(f.port(), post_request("/resync", kToken));
 		wrong_method = ask(f.port(), get_request("/logout", kToken));
 		unknown_path = ask(f.port(), get_request("/admin", kToken));
-		unknown_method = ask(f.port(), "BREW /status HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " +
-						       kToken + "\r\n\r\n");
+		unknown_method =
+		    ask(f.port(), "BREW /status HTTP/1.1\r\nHost: p\r\nAuthorization: Bearer " +
+		                      kToken + "\r\n\r\n");
 		chunked = ask(f.port(), "POST /logout HTTP/1.1\r\nHost: p\r\n"
-					"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+		                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
 	}));
 	CHECK(logout.status == 202);
 	CHECK(f.handler.logouts == 1);
@@ -155,8 +157,8 @@ TEST_CASE("status server: pipelined requests answered in order")
 	REQUIRE(serve_while([&] {
 		auto c = connect_tcp(f.port());
 		c->send(get_request("/status", kToken) + post_request("/resync", kToken) +
-			get_request("/nope", kToken) +
-			get_request("/status", kToken, "Connection: close\r\n"));
+		        get_request("/nope", kToken) +
+		        get_request("/status", kToken, "Connection: close\r\n"));
 		for (int i = 0; i < 4; ++i)
 			statuses.push_back(c->read_reply().status);
 		closed = c->closed_within(1000);
@@ -176,7 +178,8 @@ TEST_CASE("status server: oversized request line and headers get 414/431 and a c
 		uri = c->read_reply();
 		uri_closed = c->closed_within(1000);
 		auto d = connect_tcp(f.port());
-		d->send("GET /status HTTP/1.1\r\nHost: p\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n");
+		d->send("GET /status HTTP/1.1\r\nHost: p\r\nX-Big: " + std::string(9000, 'b') +
+		        "\r\n\r\n");
 		hdr = d->read_reply();
 		hdr_closed = d->closed_within(1000);
 		std::string lots = "GET /status HTTP/1.1\r\nHost: p\r\n";
@@ -352,7 +355,8 @@ TEST_CASE("status server: UNIX socket, mode 0600, no token, stale socket replace
 	const std::string path = dir + "/status.sock";
 	{ // a stale socket file from a daemon that died
 		const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-		struct sockaddr_un un {};
+		struct sockaddr_un un {
+		};
 		un.sun_family = AF_UNIX;
 		std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
 		REQUIRE(::bind(fd, reinterpret_cast<struct sockaddr *>(&un), sizeof(un)) == 0);
@@ -364,7 +368,8 @@ TEST_CASE("status server: UNIX socket, mode 0600, no token, stale socket replace
 	Reply status, logout;
 	{
 		Fixture f(c);
-		struct stat st {};
+		struct stat st {
+		};
 		REQUIRE(::stat(path.c_str(), &st) == 0);
 		CHECK((st.st_mode & 0777) == 0600);
 		// A second server must not steal a live socket.
@@ -381,7 +386,8 @@ TEST_CASE("status server: UNIX socket, mode 0600, no token, stale socket replace
 	}
 	CHECK(status.status == 200);
 	CHECK(logout.status == 202);
-	struct stat st {};
+	struct stat st {
+	};
 	CHECK(::stat(path.c_str(), &st) != 0); // removed on stop
 	std::ofstream(path) << "not a socket";
 	FakeHandler h3;
