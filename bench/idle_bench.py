@@ -39,7 +39,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=300)
     args = ap.parse_args()
     d = tempfile.mkdtemp(prefix="hotdesk-idle-")
-    w = World(d)
+    w = World(d, pbx_poll=0)  # the PBX's polls would be the phone's only wake-ups
     try:
         w.start()
         time.sleep(2)  # let the device profile fetch and registration settle

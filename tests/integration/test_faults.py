@@ -29,6 +29,12 @@ class FaultTest(unittest.TestCase):
         self.addCleanup(self.w.stop)
         self.w.start()
 
+    def tearDown(self):
+        # after every scenario: no PIN, SIP password or token in any log,
+        # display transcript, or hotdeskd's argv/environment
+        if self.w.procs:
+            self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+
     def live_bindings(self):
         """Users bound to the running baresip (a crashed baresip's bindings expire)."""
         return sorted(u for u, c in self.w.reg.bindings()

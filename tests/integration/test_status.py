@@ -34,6 +34,12 @@ class StatusCase(unittest.TestCase):
         self.addCleanup(self.w.stop)
         self.w.start()
 
+    def tearDown(self):
+        # after every scenario: no PIN, SIP password or token in any log,
+        # display transcript, or hotdeskd's argv/environment
+        if self.w.procs:
+            self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+
     def login(self, ext):
         self.w.keys("*77*%s*" % ext)
         self.w.wait_screen("PIN for %s" % ext)

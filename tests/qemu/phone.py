@@ -192,9 +192,9 @@ class QemuPhone:
         with open(os.path.join(self.dir, "qemu.argv"), "w") as f:
             f.write(" ".join(argv) + "\n")
         self.t_start = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=open(os.path.join(self.dir, "qemu.stderr"), "wb"),
-                                     start_new_session=True)
+        with open(os.path.join(self.dir, "qemu.stderr"), "wb") as err:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=err, start_new_session=True)
         self._reader = threading.Thread(target=self._read_console, daemon=True)
         self._reader.start()
         self.qmp = QMP(self.qmp_path)
@@ -247,6 +247,7 @@ class QemuPhone:
         except OSError:
             pass
         self._reader.join(timeout=5)
+        self.proc.stdout.close()
 
     # ---- console ----
 

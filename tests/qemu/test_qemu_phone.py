@@ -48,23 +48,22 @@ EXT, PIN, SIP_PW = "100", "73194268", "qsipAlice-61"
 # docs/cross-and-qemu.md. HOTDESK_QEMU_USER_NAME= (empty) measures without it.
 NAME = os.environ.get("HOTDESK_QEMU_USER_NAME", "Alice Example")
 SIP_PORT, PBX_PORT = 5060, 8443   # as the guest sees them at 10.0.2.100
+STATUS_PORT = 8444                # the phone's status endpoint (guest side)
+STATUS_TOKEN = "qstatus-tok-7d1e5a0c93"
 BOOT_TIMEOUT = 120                # TCG on a busy 2-core machine
 FAILURE_WORDS = ("failed", "Wrong PIN", "unreachable", "No service", "refused", "locked")
 
 
 def status_endpoint_supported():
-    """The status endpoint (issue 4) is polled only once hotdeskd has it: its
-    sources and a documented config key. Until then the step is a visible TODO."""
+    """The status endpoint (issue 4) is polled once hotdeskd has it: its sources and
+    the documented listen key. Until then the step is a visible TODO, never a pass."""
     if not os.path.isdir(os.path.join(qp.REPO_DIR, "agent", "status")):
-        return None
+        return False
     try:
         with open(os.path.join(qp.REPO_DIR, "docs", "config.md")) as f:
-            text = f.read()
+            return "| `status_listen` |" in f.read()
     except OSError:
-        return None
-    import re
-    m = re.search(r"^\| `(status_listen|status_http_listen|status_port)` \|", text, re.M)
-    return m.group(1) if m else None
+        return False
 
 
 @unittest.skipUnless(ARCH in qp.MACHINES, "HOTDESK_QEMU_ARCH must be armhf or arm64")
@@ -104,16 +103,27 @@ class QemuPhoneSession(unittest.TestCase):
             conf = f.read()
         conf += b"register_timeout_ms     20000\npbx_timeout_ms          20000\n" \
                 b"pbx_connect_timeout_ms  10000\nctrl_timeout_ms         5000\n"
+        secrets = "pool_password %s\npbx_token %s\n" % (POOL_PASSWORD, DEVICE_TOKEN)
         with open(ca, "rb") as f:
             ca_pem = f.read()
-        overlay = {
-            "etc/hotdesk/hotdeskd.conf": (conf, 0o644),
-            "etc/hotdesk/secrets": (("pool_password %s\npbx_token %s\n"
-                                     % (POOL_PASSWORD, DEVICE_TOKEN)).encode(), 0o600),
-            "etc/hotdesk/pbx-ca.pem": (ca_pem, 0o644),
-        }
+        overlay = {"etc/hotdesk/pbx-ca.pem": (ca_pem, 0o644)}
         hostfwd = {}
-        cls.status_key = status_endpoint_supported()
+        cls.status_supported = status_endpoint_supported()
+        if cls.status_supported:
+            # HTTPS (plain HTTP is for 127.0.0.1 only) with a certificate of the test CA
+            # valid for 127.0.0.1, where the host reaches it through hostfwd.
+            cls.status_port = free_port()
+            hostfwd[cls.status_port] = STATUS_PORT
+            conf += ("status_listen           %s:%d\nstatus_cert             /etc/hotdesk/status.crt\n"
+                     "status_key              /etc/hotdesk/status.key\n"
+                     % (qp.GUEST_IP, STATUS_PORT)).encode()
+            secrets += "status_token %s\n" % STATUS_TOKEN
+            with open(cert, "rb") as f:
+                overlay["etc/hotdesk/status.crt"] = (f.read(), 0o644)
+            with open(key, "rb") as f:
+                overlay["etc/hotdesk/status.key"] = (f.read(), 0o600)
+        overlay["etc/hotdesk/hotdeskd.conf"] = (conf, 0o644)
+        overlay["etc/hotdesk/secrets"] = (secrets.encode(), 0o600)
         cls.phone = qp.QemuPhone(ARCH, os.path.join(cls.dir, "qemu"), IMAGE, overlay=overlay,
                                  guestfwd={SIP_PORT: cls.reg.port, PBX_PORT: cls.pbx.port},
                                  hostfwd=hostfwd)
@@ -213,7 +223,8 @@ class QemuPhoneSession(unittest.TestCase):
         f = self.figures
         p = self.phone
         f["arch"] = ARCH
-        manifest = json.load(open(os.path.join(IMAGE, "manifest.json")))
+        with open(os.path.join(IMAGE, "manifest.json")) as mf:
+            manifest = json.load(mf)
         f["hotdeskd_stripped_bytes"] = manifest["hotdeskd_stripped_bytes"]
         f["initrd_bytes"] = manifest["initrd_bytes"]
 
@@ -239,14 +250,22 @@ class QemuPhoneSession(unittest.TestCase):
         self.assertNotIn(PIN, json.dumps(p.frames()), "PIN shown on the display")
 
         # the status endpoint, polled from the host through a forwarded port
-        if self.status_key is None:
-            print("\nTODO(status endpoint, issue 4): hotdeskd has no documented status "
-                  "listen key yet; GET /status through hostfwd is not polled", file=sys.stderr)
+        if self.status_supported:
+            st = wait_until(lambda: self.status_matches("logged-in"), 20,
+                            "GET /status showing the person")
+            self.assertEqual(st["user"]["ext"], EXT)
+            self.assertEqual(st["device"]["mac"], qp.GUEST_MAC)
+            f["status_endpoint"] = "polled"
+        else:
+            print("\nTODO(status endpoint, issue 4): hotdeskd has no documented status_listen "
+                  "yet; GET /status through hostfwd is not polled", file=sys.stderr)
             f["status_endpoint"] = "TODO: not in hotdeskd yet"
 
         # the logout key hands the phone back
         f["logout_key_to_pool_registered_s"] = round(self.logout(), 3)
         wait_until(lambda: self.admin_state()["state"] == "idle", 10, "PBX told of logout")
+        if self.status_supported:
+            wait_until(lambda: self.status_matches("idle"), 20, "GET /status showing idle")
 
         # more cycles for the memory figure
         login_s, logout_s = [], []
@@ -284,11 +303,22 @@ class QemuPhoneSession(unittest.TestCase):
             return None
         return pid if pid != old else None
 
-    def test_status_endpoint(self):
-        if self.status_key is None:
-            self.skipTest("TODO(issue 4): hotdeskd has no status endpoint yet; poll GET /status "
-                          "through hostfwd once docs/config.md documents its listen key")
-        self.skipTest("TODO: status endpoint key %r found; wire its hostfwd poll" % self.status_key)
+    def status(self, token=STATUS_TOKEN):
+        """GET /status on the phone through the hostfwd port: (HTTP status, body)."""
+        return https_json("https://127.0.0.1:%d/status" % self.status_port, token=token,
+                          ca=self.pbx.ca, timeout=10)
+
+    def status_matches(self, state):
+        code, body = self.status()
+        return body if code == 200 and isinstance(body, dict) and body.get("state") == state \
+            else None
+
+    def test_status_endpoint_refuses_a_wrong_token(self):
+        if not self.status_supported:
+            self.skipTest("TODO(issue 4): hotdeskd has no status endpoint yet (no status_listen "
+                          "in docs/config.md); poll GET /status through hostfwd once it has")
+        wait_until(lambda: self.status()[0] in (200, 401), 60, "the status endpoint up")
+        self.assertEqual(self.status(token="not-the-token-000")[0], 401)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ IMAGE = os.environ.get("HOTDESK_QEMU_IMAGE") or os.path.join(qp.REPO_DIR, "build
 class UnitTestsOnDevice(unittest.TestCase):
 
     def test_unity_output_on_the_serial_console(self):
-        manifest = json.load(open(os.path.join(IMAGE, "manifest.json")))
+        with open(os.path.join(IMAGE, "manifest.json")) as mf:
+            manifest = json.load(mf)
         self.assertTrue(manifest["tests"], "the image has no unit test binary with the Unity "
                         "reporter (tests/unit/unity_reporter.cpp)")
         work = tempfile.mkdtemp(prefix="hotdesk-qemu-unity-%s-" % ARCH)
