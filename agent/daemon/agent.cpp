@@ -111,11 +111,16 @@ Status Agent::start()
 // ---- status ----
 
 // seq starts from the wall clock so that it keeps increasing across restarts
-// (the PBX keeps the highest it has seen).
+// (the PBX keeps the highest it has seen; docs/protocol.md).
 Status Agent::start_status()
 {
 	started_ms_ = now_ms();
-	seq_ = static_cast<uint64_t>(std::time(nullptr)) * 1000;
+	// Microseconds since the epoch: a restarted daemon starts above anything
+	// its predecessor sent (one change per microsecond is never reached),
+	// and stays below 2^53, exact in every JSON parser.
+	seq_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+					     std::chrono::system_clock::now().time_since_epoch())
+					     .count());
 	since_ = iso_now();
 	if (cfg_.status_push && !cfg_.pbx_url.empty())
 		status_push_ = std::make_unique<StatusPush>(
@@ -252,7 +257,10 @@ void Agent::restore()
 		log_error("agent: saved user missing or corrupt; starting as the pool");
 		commit_pool();
 	}
-	if (!stale_login_.empty() && (occ_.pool || occ_.ext != stale_login_))
+	// Tell the PBX the interrupted login did not happen. With status pushes
+	// on, the first push says who sits here and a separate logout would
+	// only race with it.
+	if (!stale_login_.empty() && (occ_.pool || occ_.ext != stale_login_) && !cfg_.status_push)
 		pbx_logout(stale_login_);
 }
 
@@ -354,6 +362,7 @@ void Agent::on_ctrl_up() { reconcile(); }
 
 void Agent::on_ctrl_down(const std::string &why)
 {
+	swap_->abort("baresip connection lost");
 	in_baresip_.clear();
 	reconciling_ = false;
 	set_registration("unknown");
@@ -383,8 +392,9 @@ void Agent::reconcile()
 // adding it first and removing strays after, so it is never without one.
 void Agent::reconcile_with(const std::vector<std::string> &present)
 {
-	if (swap_->busy()) { // the swap owns the accounts; it will finish or fail
+	if (swap_->busy()) { // the swap owns the accounts; reconcile after it
 		reconciling_ = false;
+		reconcile_after_swap_ = true;
 		return;
 	}
 	const Identity &want = session_->occupant();
@@ -519,12 +529,18 @@ void Agent::swap_to(const Identity &to, bool force_break)
 	swap_->start(old, account_line(to, account_opts_), aor, force_break,
 		     [this, aor, old, force_break](bool ok, const std::string &why) {
 			     in_baresip_ = ok || force_break ? aor : old;
+			     if (!ctrl_->connected())
+				     in_baresip_.clear();
 			     pin_key_ms_ = 0;
 			     session_->on_swap_result(ok, why);
 			     if (!ok && !force_break)
 				     (void)store_.end_login();
 			     if (ok && ctrl_->connected() && session_->state() == State::Error)
 				     session_->on_service(true);
+			     if (reconcile_after_swap_ && ctrl_->connected()) {
+				     reconcile_after_swap_ = false;
+				     reconcile();
+			     }
 		     },
 		     label);
 }

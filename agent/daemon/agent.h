@@ -114,6 +114,7 @@ private:
 	std::string in_baresip_;
 	bool reconciling_ = false;
 	bool restoring_ = false;
+	bool reconcile_after_swap_ = false;
 	uint64_t pin_key_ms_ = 0; // for the login latency log line
 };
 

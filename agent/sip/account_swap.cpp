@@ -111,6 +111,17 @@ void AccountSwap::failed(const std::string &why)
 	});
 }
 
+void AccountSwap::abort(const std::string &why)
+{
+	if (!busy())
+		return;
+	waiting_register_ = false;
+	tmr_cancel(&tmr_);
+	++generation_; // callbacks of requests still in flight do nothing
+	log_warn("swap to " + new_aor_ + " aborted: " + why);
+	finish(false, why);
+}
+
 void AccountSwap::finish(bool ok, const std::string &why)
 {
 	auto done = std::move(done_);

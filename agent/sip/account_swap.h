@@ -30,6 +30,10 @@ public:
 		   const std::string &new_aor, bool force_break, Done done,
 		   const std::string &label = "swap");
 	bool busy() const { return static_cast<bool>(done_); }
+	// baresip went away: whatever it held is gone, so there is nothing to
+	// roll back; report failure now (the owner re-applies its identity to
+	// the reconnected baresip).
+	void abort(const std::string &why);
 	// Feed REGISTER_OK / REGISTER_FAIL events.
 	void on_register(const std::string &aor, bool ok, const std::string &param);
 

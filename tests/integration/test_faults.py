@@ -68,8 +68,9 @@ class FaultTest(unittest.TestCase):
     def crash_baresip(self):
         # baresip 1.0.0's contact user is "<user>-<heap pointer>", new per process:
         # the killed process's bindings stay at the registrar until they expire.
-        self.stale = set(self.stale) | {c for u, c in self.w.reg.bindings()}
         self.w.phone.proc.stop(signals=())  # SIGKILL
+        time.sleep(0.2)  # a REGISTER it sent just before dying may still land
+        self.stale = set(self.stale) | {c for u, c in self.w.reg.bindings()}
         self.w.phone.start()
 
     def emergency(self):

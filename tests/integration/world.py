@@ -176,8 +176,11 @@ class World:
         out = {}
         for root, _, files in os.walk(self.state_dir):
             for f in files:
-                with open(os.path.join(root, f), "rb") as fh:
-                    out[os.path.join(root, f)] = fh.read().decode("utf-8", "replace")
+                try:
+                    with open(os.path.join(root, f), "rb") as fh:
+                        out[os.path.join(root, f)] = fh.read().decode("utf-8", "replace")
+                except FileNotFoundError:
+                    pass  # a temp file renamed while we looked
         return out
 
     def stop(self):
