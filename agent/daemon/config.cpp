@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "../core/text.h"
 #include "../re/re_cxx.h"
 
 #include <fstream>
@@ -48,22 +49,6 @@ private:
 	const struct conf *c_;
 	std::optional<Error> err_;
 };
-
-std::vector<std::string> split_list(const std::string &s)
-{
-	std::vector<std::string> out;
-	std::string cur;
-	for (char c : s + ",") {
-		if (c == ',' || c == ' ') {
-			if (!cur.empty())
-				out.push_back(cur);
-			cur.clear();
-		} else {
-			cur += c;
-		}
-	}
-	return out;
-}
 
 std::string read_file(const std::string &path, bool &ok)
 {

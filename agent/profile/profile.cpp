@@ -1,5 +1,7 @@
 #include "profile.h"
 
+#include "../core/text.h"
+
 #include "../pbx/pbx_protocol.h"
 
 #include <tinyxml2.h>
@@ -165,22 +167,6 @@ public:
 private:
 	const Parsed &p_;
 };
-
-std::vector<std::string> split_list(const std::string &s)
-{
-	std::vector<std::string> out;
-	std::string cur;
-	for (char c : s + ",") {
-		if (c == ',' || c == ' ') {
-			if (!cur.empty())
-				out.push_back(cur);
-			cur.clear();
-		} else {
-			cur += c;
-		}
-	}
-	return out;
-}
 
 Expected<SipAccount> read_account(const Fields &f)
 {

@@ -12,28 +12,17 @@ import time
 import unittest
 
 from harness import wait_until
-from world import MAC, USERS, World
+from world import WorldTestCase, MAC, USERS, World
 
 
 def pin(ext):
     return USERS[ext][1]
 
 
-class FaultTest(unittest.TestCase):
+class FaultTest(WorldTestCase):
     stale = frozenset()
 
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="hotdesk-faults-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.w = World(self.dir)
-        self.addCleanup(self.w.stop)
-        self.w.start()
-
-    def tearDown(self):
-        # after every scenario: no PIN, SIP password or token in any log,
-        # display transcript, or hotdeskd's argv/environment
-        if self.w.procs:
-            self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+    prefix = "hotdesk-faults-"
 
     def live_bindings(self):
         """Users bound to the running baresip (a crashed baresip's bindings expire)."""

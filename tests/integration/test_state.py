@@ -16,7 +16,7 @@ import time
 import unittest
 
 from harness import make_ca, wait_until
-from world import MAC, USERS, World, secrets
+from world import WorldTestCase, MAC, USERS, World, secrets
 
 LOGIN_POINTS = ["after_pbx", "after_intent", "after_uanew", "after_register_ok", "after_uadel",
                 "after_save_user", "after_commit"]
@@ -31,21 +31,8 @@ def sip_password(ext):
     return USERS[ext][2]
 
 
-class StateCase(unittest.TestCase):
-    world_opts = {}
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="hotdesk-state-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.w = World(self.dir, **self.world_opts)
-        self.addCleanup(self.w.stop)
-        self.w.start()
-
-    def tearDown(self):
-        # after every scenario: no PIN, SIP password or token in any log,
-        # display transcript, or hotdeskd's argv/environment
-        if self.w.procs:
-            self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+class StateCase(WorldTestCase):
+    prefix = "hotdesk-state-"
 
     def login(self, ext):
         self.w.keys("*77*%s*" % ext)

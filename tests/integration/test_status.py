@@ -14,7 +14,7 @@ import time
 import unittest
 
 from harness import https_json, wait_until
-from world import ADMIN_TOKEN, DEVICE_TOKEN, MAC, MAC2, STATUS_TOKEN, USERS, World
+from world import WorldTestCase, ADMIN_TOKEN, DEVICE_TOKEN, MAC, MAC2, STATUS_TOKEN, USERS, World
 
 HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(
     os.environ.get("HOTDESK_SOURCE", "../.."), "build", "host", "tools", "hotdeskctl"))
@@ -24,21 +24,8 @@ def pin(ext):
     return USERS[ext][1]
 
 
-class StatusCase(unittest.TestCase):
-    world_opts = {}
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="hotdesk-status-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.w = World(self.dir, **self.world_opts)
-        self.addCleanup(self.w.stop)
-        self.w.start()
-
-    def tearDown(self):
-        # after every scenario: no PIN, SIP password or token in any log,
-        # display transcript, or hotdeskd's argv/environment
-        if self.w.procs:
-            self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+class StatusCase(WorldTestCase):
+    prefix = "hotdesk-status-"
 
     def login(self, ext):
         self.w.keys("*77*%s*" % ext)

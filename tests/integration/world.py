@@ -280,3 +280,24 @@ class World:
                     with open(p, "rb") as fh:
                         out[p] = fh.read().decode("utf-8", "replace")
         return out
+
+
+class WorldTestCase(__import__("unittest").TestCase):
+    """A fresh World per test (options in world_opts); after every scenario, no PIN,
+    SIP password or token may appear in any log, display transcript, or hotdeskd's
+    argv/environment."""
+    world_opts = {}
+    prefix = "hotdesk-it-"
+
+    def setUp(self):
+        import shutil
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix=self.prefix)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.w = World(self.dir, **self.world_opts)
+        self.addCleanup(self.w.stop)
+        self.w.start()
+
+    def tearDown(self):
+        if self.w.procs:
+            self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")

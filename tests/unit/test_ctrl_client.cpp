@@ -4,6 +4,8 @@
 // and the test fails instead of hanging.
 #include <doctest/doctest.h>
 
+#include "re_loop.h"
+
 #include "agent/core/netstring.h"
 #include "agent/ctrl/ctrl_client.h"
 #include "agent/re/re_cxx.h"
@@ -18,55 +20,10 @@ using namespace hotdesk;
 
 namespace {
 
-constexpr unsigned kWatchdogMs = 3000;
+using hotdesk::test::kWatchdogMs;
 
-// Runs re_main until `done()` holds (checked every millisecond) or the
-// watchdog fires. Returns whether `done()` held.
-bool run_until(const std::function<bool()> &done, unsigned max_ms = kWatchdogMs)
-{
-	struct Ctx {
-		const std::function<bool()> *done;
-		bool met = false;
-		bool expired = false;
-		struct tmr poll {};
-		struct tmr watchdog {};
-	} c;
-	c.done = &done;
-	if (done())
-		return true;
-	tmr_init(&c.poll);
-	tmr_init(&c.watchdog);
-	tmr_start(&c.watchdog, max_ms, [](void *arg) {
-		auto *x = static_cast<Ctx *>(arg);
-		x->expired = true;
-		re_cancel();
-	}, &c);
-	struct Poll {
-		static void h(void *arg)
-		{
-			auto *x = static_cast<Ctx *>(arg);
-			if ((*x->done)()) {
-				x->met = true;
-				re_cancel();
-				return;
-			}
-			tmr_start(&x->poll, 1, h, x);
-		}
-	};
-	tmr_start(&c.poll, 1, Poll::h, &c);
-	const int err = re_main(nullptr);
-	tmr_cancel(&c.poll);
-	tmr_cancel(&c.watchdog);
-	CHECK(err == 0);
-	return c.met;
-}
-
-// Runs the loop for `ms` whatever happens (to see that nothing does).
-void run_for(unsigned ms)
-{
-	const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-	run_until([until] { return std::chrono::steady_clock::now() >= until; }, ms + kWatchdogMs);
-}
+using hotdesk::test::run_for;
+using hotdesk::test::run_until;
 
 // What the client sent: one command.
 struct Command {

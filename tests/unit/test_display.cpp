@@ -4,6 +4,8 @@
 // away; the chardev backend and the transcript.
 #include <doctest/doctest.h>
 
+#include "re_loop.h"
+
 #include "agent/board/board.h"
 #include "agent/re/re_cxx.h"
 #include "platform/display/serial/serial_display.h"
@@ -38,38 +40,8 @@ std::string source_dir()
 	return f.substr(0, f.size() - tail.size());
 }
 
-bool run_until(const std::function<bool()> &done, unsigned max_ms = 3000)
-{
-	struct Ctx {
-		const std::function<bool()> *done;
-		bool met = false;
-		struct tmr poll {};
-		struct tmr watchdog {};
-	} c;
-	c.done = &done;
-	if (done())
-		return true;
-	tmr_init(&c.poll);
-	tmr_init(&c.watchdog);
-	tmr_start(&c.watchdog, max_ms, [](void *) { re_cancel(); }, &c);
-	struct Poll {
-		static void h(void *arg)
-		{
-			auto *x = static_cast<Ctx *>(arg);
-			if ((*x->done)()) {
-				x->met = true;
-				re_cancel();
-				return;
-			}
-			tmr_start(&x->poll, 1, h, x);
-		}
-	};
-	tmr_start(&c.poll, 1, Poll::h, &c);
-	(void)re_main(nullptr);
-	tmr_cancel(&c.poll);
-	tmr_cancel(&c.watchdog);
-	return c.met;
-}
+using hotdesk::test::run_for;
+using hotdesk::test::run_until;
 
 // A pty: the display writes to the slave, the test reads the master.
 class Pty {

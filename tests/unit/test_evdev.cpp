@@ -6,6 +6,8 @@
 // test drives a real kernel input device; elsewhere it says it is skipped.
 #include <doctest/doctest.h>
 
+#include "re_loop.h"
+
 #include "agent/board/board.h"
 #include "agent/re/re_cxx.h"
 #include "platform/factory.h"
@@ -41,44 +43,8 @@ using platform::EvdevOptions;
 
 namespace {
 
-bool run_until(const std::function<bool()> &done, unsigned max_ms = 3000)
-{
-	struct Ctx {
-		const std::function<bool()> *done;
-		bool met = false;
-		struct tmr poll {};
-		struct tmr watchdog {};
-	} c;
-	c.done = &done;
-	if (done())
-		return true;
-	tmr_init(&c.poll);
-	tmr_init(&c.watchdog);
-	tmr_start(&c.watchdog, max_ms, [](void *) { re_cancel(); }, &c);
-	struct Poll {
-		static void h(void *arg)
-		{
-			auto *x = static_cast<Ctx *>(arg);
-			if ((*x->done)()) {
-				x->met = true;
-				re_cancel();
-				return;
-			}
-			tmr_start(&x->poll, 1, h, x);
-		}
-	};
-	tmr_start(&c.poll, 1, Poll::h, &c);
-	(void)re_main(nullptr);
-	tmr_cancel(&c.poll);
-	tmr_cancel(&c.watchdog);
-	return c.met;
-}
-
-void run_for(unsigned ms)
-{
-	const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-	run_until([until] { return std::chrono::steady_clock::now() >= until; }, ms + 3000);
-}
+using hotdesk::test::run_for;
+using hotdesk::test::run_until;
 
 const char *kKeys = "key KEY_0=0\nkey KEY_1=1\nkey KEY_2=2\nkey KEY_3=3\nkey KEY_4=4\n"
 		    "key KEY_5=5\nkey KEY_6=6\nkey KEY_7=7\nkey KEY_8=8\nkey KEY_9=9\n"
