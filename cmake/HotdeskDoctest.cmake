@@ -12,10 +12,11 @@
 #
 #   include(${PROJECT_SOURCE_DIR}/cmake/HotdeskDoctest.cmake)
 #   hotdesk_doctest_add(unit_tests LABELS unit)
+#   hotdesk_doctest_add(status_tests PREFIX "status." LABELS unit)
 #
 # Cross builds add the label qemu-user to every test registered here (they run
-# under the emulator). include_guard: safe to include from several directories.
-include_guard(GLOBAL)
+# under the emulator). Include it in every directory that uses doctest (find_package
+# results are per directory); including it twice is harmless.
 
 find_package(doctest CONFIG QUIET)
 if(doctest_FOUND)
@@ -28,25 +29,28 @@ else()
       "(${CMAKE_FIND_ROOT_PATH}${CMAKE_SYSROOT}): install doctest-dev, put "
       "doctest/doctest.h into the sysroot, or configure with -DHOTDESK_TESTS=OFF")
   endif()
-  add_library(doctest::doctest INTERFACE IMPORTED GLOBAL)
-  set_target_properties(doctest::doctest PROPERTIES
-    INTERFACE_INCLUDE_DIRECTORIES "${HOTDESK_DOCTEST_INCLUDE_DIR}")
+  if(NOT TARGET doctest::doctest)
+    add_library(doctest::doctest INTERFACE IMPORTED GLOBAL)
+    set_target_properties(doctest::doctest PROPERTIES
+      INTERFACE_INCLUDE_DIRECTORIES "${HOTDESK_DOCTEST_INCLUDE_DIR}")
+    message(STATUS "hotdesk: doctest header only (${HOTDESK_DOCTEST_INCLUDE_DIR}): "
+      "one ctest test per test binary")
+  endif()
   set(HOTDESK_DOCTEST_DISCOVERY OFF)
-  message(STATUS "hotdesk: doctest header only (${HOTDESK_DOCTEST_INCLUDE_DIR}): "
-    "one ctest test per test binary")
 endif()
 
-# hotdesk_doctest_add(<target> [LABELS <label>...])
+# hotdesk_doctest_add(<target> [PREFIX <test name prefix>] [LABELS <label>...])
 function(hotdesk_doctest_add target)
-  cmake_parse_arguments(ARG "" "" "LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "PREFIX" "LABELS" ${ARGN})
   set(labels ${ARG_LABELS})
   if(CMAKE_CROSSCOMPILING)
     list(APPEND labels qemu-user)
   endif()
   if(HOTDESK_DOCTEST_DISCOVERY)
-    doctest_discover_tests(${target} ADD_LABELS 1 PROPERTIES LABELS "${labels}")
+    doctest_discover_tests(${target} TEST_PREFIX "${ARG_PREFIX}" ADD_LABELS 1
+      PROPERTIES LABELS "${labels}")
   else()
-    add_test(NAME ${target} COMMAND ${target} --no-colors=true)
-    set_tests_properties(${target} PROPERTIES LABELS "${labels}")
+    add_test(NAME ${ARG_PREFIX}${target} COMMAND ${target} --no-colors=true)
+    set_tests_properties(${ARG_PREFIX}${target} PROPERTIES LABELS "${labels}")
   endif()
 endfunction()

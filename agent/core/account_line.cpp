@@ -8,9 +8,11 @@ std::string account_line(const Identity &id, const AccountOptions &opt)
 	if (!id.name.empty() && !id.pool)
 		line += "\"" + id.name + "\" ";
 	line += "<" + id.aor() + ">;auth_pass=" + id.sip_password;
-	line += ";regint=" + std::to_string(opt.regint);
 	if (!opt.outbound_proxy.empty())
 		line += ";outbound=\"" + opt.outbound_proxy + "\"";
+	// Last, and never a '"': baresip 1.0.0's uanew strips a leading and a
+	// trailing quote, which broke "Name" <...>;outbound="..." lines.
+	line += ";regint=" + std::to_string(opt.regint);
 	return line;
 }
 

@@ -1,5 +1,5 @@
 // The account line baresip's `uanew` takes, e.g.
-//   "Alice Example" <sip:100@pbx:5060>;auth_pass=pw;regint=300;outbound="sip:sbc:5060"
+//   "Alice Example" <sip:100@pbx:5060>;auth_pass=pw;outbound="sip:sbc:5060";regint=300
 // It carries the SIP password: never log it.
 #pragma once
 

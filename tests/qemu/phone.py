@@ -354,6 +354,20 @@ class QemuPhone:
                                      % (text, timeout, since, frames[since:][-10:]))
             time.sleep(0.05)
 
+    def wait_first_line(self, text, timeout, since=0):
+        """Some frame after index `since` has exactly `text` as its first line (the
+        identity line: the pool extension, or "<ext> <name>" once logged in)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frames = self.frames()
+            for i in range(since, len(frames)):
+                if frames[i] and frames[i][0].strip() == text:
+                    return i
+            if time.monotonic() > deadline:
+                raise AssertionError("display: no frame headed %r within %.0fs; frames since %d: %r"
+                                     % (text, timeout, since, frames[since:][-10:]))
+            time.sleep(0.02)
+
     # ---- the guest's processes ----
 
     def memory(self, names=("hotdeskd", "baresip")):

@@ -190,14 +190,15 @@ class QemuPhoneSession(unittest.TestCase):
         self.phone.keys(PIN)
         t_last = self.phone.key("#")  # the last PIN key (confirms), pressed
         t_reg = self.wait_registered_as(EXT, 60, since_frame=n)
-        self.phone.wait_screen(("%s %s" % (EXT, NAME)).strip(), 30, since=n)
+        # logged in for good (not just registered): the identity line shows the person
+        self.phone.wait_first_line(("%s %s" % (EXT, NAME)).strip(), 30, since=n)
         return t_reg - t_last
 
     def logout(self):
         n = len(self.phone.frames())
         t_last = self.phone.key("blf1")
         t_reg = self.wait_registered_as("HD0001", 60, since_frame=n)
-        self.phone.wait_screen("HD0001", 30, since=n)
+        self.phone.wait_first_line("HD0001", 30, since=n)
         return t_reg - t_last
 
     def diagnostics(self):

@@ -148,3 +148,22 @@ TEST_CASE("profile: other identities and unknown elements are ignored")
 	REQUIRE(p.ok());
 	CHECK(p->pool.user == "HD0001");
 }
+
+#include "agent/core/account_line.h"
+
+TEST_CASE("account line: never ends in a quote (baresip 1.0.0 strips it)")
+{
+	Identity id;
+	id.pool = false;
+	id.ext = "100";
+	id.name = "Alice Example";
+	id.sip_user = "100";
+	id.sip_password = "pw";
+	id.domain = "127.0.0.1:5060";
+	AccountOptions o;
+	o.outbound_proxy = "sip:sbc.example.com:5060";
+	const std::string line = account_line(id, o);
+	CHECK(line.front() == '"');
+	CHECK(line.back() != '"');
+	CHECK(line.find(";outbound=\"sip:sbc.example.com:5060\"") != std::string::npos);
+}
