@@ -17,7 +17,7 @@ using Se = Session;
 // logged as one. Keep docs/session-state-machine.dot in step with this.
 const Session::Row Session::kTable[] = {
 	// from           event               guard          to             home   action
-	{S::Idle,       E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
+	{S::Idle,       E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::Idle,       E::EmergencyNumber, nullptr,       S::Idle,       false, &Se::dial_emergency},
 	{S::Idle,       E::NumberEntered,   nullptr,       S::Idle,       false, &Se::dial_number},
 	{S::Idle,       E::LoginCode,       &Se::throttled, S::Idle,      false, &Se::say_throttled},
@@ -30,7 +30,7 @@ const Session::Row Session::kTable[] = {
 	{S::Idle,       E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Idle,       E::ServiceRestored, nullptr,       S::Idle,       false, &Se::noop},
 
-	{S::LoggedIn,   E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
+	{S::LoggedIn,   E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::LoggedIn,   E::EmergencyNumber, nullptr,       S::LoggedIn,   false, &Se::dial_emergency},
 	{S::LoggedIn,   E::NumberEntered,   nullptr,       S::LoggedIn,   false, &Se::dial_number},
 	{S::LoggedIn,   E::LoginCode,       &Se::throttled, S::LoggedIn,  false, &Se::say_throttled},
@@ -43,7 +43,7 @@ const Session::Row Session::kTable[] = {
 	{S::LoggedIn,   E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::LoggedIn,   E::ServiceRestored, nullptr,       S::LoggedIn,   false, &Se::noop},
 
-	{S::Collecting, E::DigitTyped,      nullptr,       S::Collecting, false, &Se::show_digits},
+	{S::Collecting, E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::Collecting, E::EmergencyNumber, nullptr,       S::Idle,       true,  &Se::dial_emergency},
 	{S::Collecting, E::NumberEntered,   nullptr,       S::Idle,       true,  &Se::dial_number},
 	{S::Collecting, E::LoginCode,       &Se::throttled, S::Idle,      true,  &Se::say_throttled},
@@ -412,7 +412,6 @@ void Session::set_occupant(const Identity &id)
 
 // ---- actions ----
 
-void Session::show_digits() {}
 
 void Session::clear_digits() { collector_.clear(); }
 

@@ -153,8 +153,7 @@ private:
 	bool throttled() const { return throttled_; }
 
 	// Actions.
-	void noop() {}
-	void show_digits();
+	void noop() {} // the display is re-rendered after every event anyway
 	void clear_digits();
 	void dial_emergency();
 	void dial_number();

@@ -26,6 +26,26 @@ Expected<std::string> ctrl_encode_command(const std::string &command,
 	return out;
 }
 
+std::string redact_account_secrets(std::string text)
+{
+	static const std::string key = "auth_pass=";
+	for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+		const size_t from = at + key.size();
+		size_t to = from;
+		if (to < text.size() && text[to] == '"') { // a quoted value runs to its quote
+			const size_t q = text.find('"', to + 1);
+			to = q == std::string::npos ? text.size() : q + 1;
+		} else {
+			while (to < text.size() && text[to] != ';' && text[to] != ' ' && text[to] != '>' &&
+			       text[to] != '\n' && text[to] != '\r')
+				++to;
+		}
+		text.replace(from, to - from, "***");
+		at = from + 3;
+	}
+	return text;
+}
+
 Expected<CtrlMessage> ctrl_decode(std::string_view payload)
 {
 	ReRef<struct odict> o;
@@ -38,7 +58,7 @@ Expected<CtrlMessage> ctrl_decode(std::string_view payload)
 		if (!odict_get_boolean(o.get(), &m.ok, "ok"))
 			return make_error("ctrl", "response without boolean 'ok'");
 		m.token = odict_str(o.get(), "token");
-		m.data = odict_str(o.get(), "data");
+		m.data = redact_account_secrets(odict_str(o.get(), "data"));
 		return m;
 	}
 	if (odict_get_boolean(o.get(), &flag, "event") && flag) {

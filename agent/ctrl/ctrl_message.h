@@ -40,6 +40,11 @@ Expected<std::string> ctrl_encode_command(const std::string &command,
 					  const std::string &params,
 					  const std::string &token);
 
+// baresip echoes account lines in what commands print ("Creating UA for
+// <sip:...>;auth_pass=SECRET ...", also when uanew fails), so every text the
+// client hands on has the value of each auth_pass parameter replaced by "***".
+std::string redact_account_secrets(std::string text);
+
 // Decode one frame payload with re's JSON decoder. Anything that is neither
 // a response nor an event is an error naming what is wrong.
 Expected<CtrlMessage> ctrl_decode(std::string_view payload);

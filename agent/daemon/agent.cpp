@@ -63,13 +63,7 @@ Status Agent::start()
 {
 	if (auto s = http_.init(); !s)
 		return s;
-	PbxConfig pc;
-	pc.base_url = cfg_.pbx_url;
-	pc.ca_file = cfg_.pbx_ca;
-	pc.device_id = cfg_.device_id;
-	pc.token = cfg_.pbx_token;
-	pc.connect_timeout_ms = cfg_.pbx_connect_timeout_ms;
-	pc.total_timeout_ms = cfg_.pbx_timeout_ms;
+	const PbxConfig pc = pbx_config();
 	pbx_ = std::make_unique<PbxClient>(http_, pc);
 
 	CtrlClient::Handlers h;
@@ -108,6 +102,18 @@ Status Agent::start()
 	return Ok{};
 }
 
+PbxConfig Agent::pbx_config() const
+{
+	PbxConfig pc;
+	pc.base_url = cfg_.pbx_url;
+	pc.ca_file = cfg_.pbx_ca;
+	pc.device_id = cfg_.device_id;
+	pc.token = cfg_.pbx_token;
+	pc.connect_timeout_ms = cfg_.pbx_connect_timeout_ms;
+	pc.total_timeout_ms = cfg_.pbx_timeout_ms;
+	return pc;
+}
+
 // ---- status ----
 
 // seq starts from the wall clock so that it keeps increasing across restarts
@@ -122,9 +128,11 @@ Status Agent::start_status()
 					     std::chrono::system_clock::now().time_since_epoch())
 					     .count());
 	since_ = iso_now();
-	if (cfg_.status_push && !cfg_.pbx_url.empty())
+	if (cfg_.status_push && !cfg_.pbx_url.empty()) {
+		const PbxConfig pc = pbx_config();
 		status_push_ = std::make_unique<StatusPush>(
-			http_, StatusPushConfig{cfg_.pbx_url, cfg_.device_id, cfg_.pbx_token, cfg_.pbx_ca});
+			http_, StatusPushConfig{pc.base_url, pc.device_id, pc.token, pc.ca_file});
+	}
 	if (!cfg_.status_listen.empty() || !cfg_.status_socket.empty()) {
 		StatusServerConfig sc;
 		sc.listen = cfg_.status_listen;

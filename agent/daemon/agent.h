@@ -82,6 +82,7 @@ private:
 	void status_changed();
 	void set_registration(const std::string &r);
 	Status start_status();
+	PbxConfig pbx_config() const;
 
 	Config cfg_;
 	platform::KeySource &keys_;

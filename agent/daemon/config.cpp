@@ -38,6 +38,15 @@ public:
 		}
 		out = v;
 	}
+	// "on" / "off"
+	void flag(const char *name, bool &out)
+	{
+		std::string v = out ? "on" : "off";
+		str(name, v);
+		if (v != "on" && v != "off")
+			fail(name, "must be on or off, not '" + v + "'");
+		out = v == "on";
+	}
 	void fail(const char *name, const std::string &why)
 	{
 		if (!err_)
@@ -107,11 +116,7 @@ Expected<Config> config_parse(const std::string &text)
 	r.num("pbx_timeout_ms", 100, 120000, cfg.pbx_timeout_ms);
 	r.str("secrets_file", cfg.secrets_file);
 	r.str("state_dir", cfg.state_dir);
-	std::string dp = "on";
-	r.str("device_profile", dp);
-	if (dp != "on" && dp != "off")
-		return make_error("config:device_profile", "must be on or off");
-	cfg.device_profile = dp == "on";
+	r.flag("device_profile", cfg.device_profile);
 	r.str("dial_codes", codes_tmp);
 	cfg.dial_plan.other_codes = split_list(codes_tmp);
 	std::string emergency;
@@ -136,11 +141,7 @@ Expected<Config> config_parse(const std::string &text)
 	r.str("status_key", cfg.status_key);
 	r.str("status_client_ca", cfg.status_client_ca);
 	r.str("status_socket", cfg.status_socket);
-	std::string push = "on";
-	r.str("status_push", push);
-	if (push != "on" && push != "off")
-		return make_error("config:status_push", "must be on or off");
-	cfg.status_push = push == "on";
+	r.flag("status_push", cfg.status_push);
 	if (r.error())
 		return *r.error();
 	if (cfg.tty != "auto" && cfg.tty != "on" && cfg.tty != "off")

@@ -59,6 +59,14 @@ bool safe_account_field(const std::string &s, bool is_secret)
 	return true;
 }
 
+std::string safe_display_name(std::string name)
+{
+	for (auto &c : name)
+		if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+			c = ' ';
+	return name;
+}
+
 LoginResult pbx_parse_login(long status, const std::string &body)
 {
 	ReRef<struct odict> o;
@@ -85,9 +93,7 @@ LoginResult pbx_parse_login(long status, const std::string &body)
 			r.user.wipe();
 			return failed("PBX sent a missing or unusable sip_password");
 		}
-		for (auto &c : r.user.name) // a display name cannot break the quotes
-			if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
-				c = ' ';
+		r.user.name = safe_display_name(std::move(r.user.name));
 		r.profile_xml = odict_str(o.get(), "profile");
 		if (!r.profile_xml.empty()) {
 			auto up = parse_user_profile(r.profile_xml);

@@ -20,4 +20,8 @@ LoginResult pbx_parse_login(long http_status, const std::string &body);
 // Characters we allow in fields that go into a baresip account line.
 bool safe_account_field(const std::string &s, bool is_secret);
 
+// A display name goes into the account line between quotes: quotes,
+// backslashes and control characters become blanks.
+std::string safe_display_name(std::string name);
+
 } // namespace hotdesk

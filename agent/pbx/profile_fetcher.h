@@ -29,7 +29,6 @@ public:
 	void set_validators(const std::string &etag, const std::string &last_modified);
 	void set_recheck(unsigned seconds) { recheck_s_ = seconds; }
 	void fetch_now();
-	unsigned attempts() const { return attempt_; }
 
 private:
 	void done(const Expected<HttpResponse> &r);

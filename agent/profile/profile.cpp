@@ -190,9 +190,7 @@ Expected<SipAccount> read_account(const Fields &f)
 		return f.bad("user_pass#1", "contains characters a SIP account line cannot carry");
 	if (!a.outbound.empty() && (a.outbound.find_first_of("\"<>\\ \t") != std::string::npos))
 		return f.bad("user_outbound#1", "not a usable proxy address");
-	for (char &c : a.realname)
-		if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
-			c = ' ';
+	a.realname = safe_display_name(std::move(a.realname));
 	return a;
 }
 
@@ -253,10 +251,7 @@ Expected<UserProfile> parse_user_profile(std::string_view xml, const ProfileLimi
 		return p.error();
 	Fields f(*p);
 	UserProfile u;
-	u.realname = f.str("user_realname#1");
-	for (char &c : u.realname)
-		if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
-			c = ' ';
+	u.realname = safe_display_name(f.str("user_realname#1"));
 	u.mailbox = f.str("user_mailbox#1");
 	if (u.mailbox.find_first_not_of("0123456789*#") != std::string::npos)
 		return f.bad("user_mailbox#1", "must be digits, * or #");

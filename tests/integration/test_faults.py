@@ -6,13 +6,11 @@ identity by itself.
 """
 
 import random
-import shutil
-import tempfile
 import time
 import unittest
 
 from harness import wait_until
-from world import WorldTestCase, MAC, USERS, World
+from world import MAC, USERS, WorldTestCase
 
 
 def pin(ext):

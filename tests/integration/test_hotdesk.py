@@ -8,12 +8,10 @@ show, not only on hotdeskd's own output.
 """
 
 import os
-import shutil
-import tempfile
 import time
 import unittest
 
-from world import USERS, World, secrets, MAC  # noqa: F401
+from world import MAC, USERS, WorldTestCase
 from harness import wait_until
 
 
@@ -21,19 +19,15 @@ def pin(ext):
     return USERS[ext][1]
 
 
-class WorldCase(unittest.TestCase):
-    """Starts a World per test; after each test, scans for leaked secrets."""
-    pbx_up = True
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="hotdesk-it-")
-        self.w = World(self.dir, pbx_up=self.pbx_up)
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.addCleanup(self.w.stop)
-        self.w.start()
+class WorldCase(WorldTestCase):
+    """WorldTestCase's secret scan, and hotdeskd never writes baresip's accounts."""
 
     def tearDown(self):
-        self.assert_no_secret_leaked()
+        super().tearDown()
+        if self.w.procs:
+            with open(os.path.join(self.w.phone.dir, "accounts")) as f:
+                self.assertEqual(f.read().strip(), "",
+                                 "hotdeskd must not write baresip's accounts")
 
     # ---- helpers ----
 
@@ -52,14 +46,6 @@ class WorldCase(unittest.TestCase):
 
     def registers_of(self, user):
         return [r for r in self.w.reg.register_results() if r[1].lower() == user.lower()]
-
-    def assert_no_secret_leaked(self):
-        if not self.w.procs:
-            return
-        self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
-        accounts = os.path.join(self.w.phone.dir, "accounts")
-        with open(accounts) as f:
-            self.assertEqual(f.read().strip(), "", "hotdeskd must not write baresip's accounts")
 
 
 class HotdeskTest(WorldCase):
@@ -209,7 +195,7 @@ class HotdeskTest(WorldCase):
 
 class PbxDownTest(WorldCase):
     """The PBX is not running at all: login fails clearly, emergency calls work."""
-    pbx_up = False
+    world_opts = {"pbx_up": False}
 
     def test_login_with_pbx_down(self):
         self.login("100")

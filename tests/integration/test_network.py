@@ -4,25 +4,21 @@ TCP stream): login succeeds or fails within a bounded, documented time (pbx_time
 even while a login request hangs (nothing blocks hotdeskd's event loop).
 """
 
-import shutil
-import tempfile
 import time
 import unittest
 
 from harness import wait_until
 from netproxy import NetProxy
-from world import USERS, World
+from world import USERS, WorldTestCase
 
 
-class NetworkTest(unittest.TestCase):
+class NetworkTest(WorldTestCase):
     proxy_opts = {}
+    prefix = "hotdesk-net-"
+    world_opts = {"pbx_poll": 0, "device_profile": {"hd_profile_check_s": "3600"}}
 
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="hotdesk-net-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.w = World(self.dir, pbx_poll=0, device_profile={"hd_profile_check_s": "3600"})
-        self.addCleanup(self.w.stop)
-        self.w.start()
+        super().setUp()
         self.proxy = NetProxy(self.w.pbx.port, **self.proxy_opts)
         self.addCleanup(self.proxy.stop)
         # point hotdeskd at the PBX through the bad network
@@ -32,10 +28,6 @@ class NetworkTest(unittest.TestCase):
             f.write(conf)
         self.w.hotdeskd.stop()
         self.w.start_hotdeskd()
-
-    def tearDown(self):
-        if self.w.procs:
-            self.assertEqual(self.w.leaked_secrets(), [])
 
     def login_timed(self, ext):
         self.w.keys("*77*%s*" % ext)

@@ -16,7 +16,7 @@ import time
 import unittest
 
 from harness import make_ca, wait_until
-from world import WorldTestCase, MAC, USERS, World, secrets
+from world import MAC, USERS, WorldTestCase
 
 LOGIN_POINTS = ["after_pbx", "after_intent", "after_uanew", "after_register_ok", "after_uadel",
                 "after_save_user", "after_commit"]

@@ -5,16 +5,14 @@ the PBX's double-login policy, hotdeskctl, and hostile clients, on real parts
 
 import json
 import os
-import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 import unittest
 
 from harness import https_json, wait_until
-from world import WorldTestCase, ADMIN_TOKEN, DEVICE_TOKEN, MAC, MAC2, STATUS_TOKEN, USERS, World
+from world import ADMIN_TOKEN, DEVICE_TOKEN, MAC, MAC2, STATUS_TOKEN, USERS, WorldTestCase
 
 HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(
     os.environ.get("HOTDESK_SOURCE", "../.."), "build", "host", "tools", "hotdeskctl"))

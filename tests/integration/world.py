@@ -7,7 +7,6 @@ driving it. Every process started here is stopped by World.stop().
 import os
 import socket
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))

@@ -285,10 +285,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return h[7:].strip()
         return None
 
-    def _body_obj(self):
-        return self._body(strings_only=False)
-
-    def _body(self, strings_only=True):
+    def _body(self):
         te = self.headers.get("Transfer-Encoding")
         if te:
             self.close_connection = True
@@ -317,10 +314,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not isinstance(obj, dict):
             raise Refusal(400, "bad_request", "body must be a JSON object")
         return obj
-
-    def _raw_json(self):
-        """A JSON object body whose values need not be strings (status reports)."""
-        return self._body_obj()
 
     @staticmethod
     def _field(obj, name):
@@ -364,7 +357,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
                     and parts[4] == "status" and method == "POST":
                 dev = st.device_for(parts[3], self._bearer())
-                body = self._raw_json()
+                body = self._body()  # a status document: values need not be strings
                 st.report(dev, body)
                 self._send(200, {"result": "ok"})
                 return

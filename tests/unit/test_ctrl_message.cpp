@@ -204,3 +204,19 @@ TEST_CASE("reginfo: no accounts, sips, colour around the marker, CRLF")
 	CHECK(uas[2].aor == "sip:carol@pbx.example.com");
 	CHECK_FALSE(uas[2].registered);
 }
+
+TEST_CASE("ctrl_message: auth_pass values never leave the decoder")
+{
+	// What baresip 1.0.0 answers to a uanew it cannot use (measured).
+	const char *failed = R"({"response":true,"ok":false,"data":"Creating UA for <sip:bad@>;auth_pass=S3cr3t;regint=60 ...\nmenu: create_ua failed: Invalid argument\n","token":"t1"})";
+	auto m = ctrl_decode(failed);
+	REQUIRE(m.ok());
+	CHECK(m->data.find("S3cr3t") == std::string::npos);
+	CHECK(m->data.find("auth_pass=***;regint=60") != std::string::npos);
+	CHECK(m->data.find("create_ua failed") != std::string::npos);
+
+	CHECK(redact_account_secrets("a auth_pass=x1 b auth_pass=\"q;uo ted\">c") == "a auth_pass=*** b auth_pass=***>c");
+	CHECK(redact_account_secrets("auth_pass=") == "auth_pass=***");
+	CHECK(redact_account_secrets("auth_pass=end") == "auth_pass=***");
+	CHECK(redact_account_secrets("no secret here") == "no secret here");
+}
