@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Idle cost (ctest label `bench`): wake-ups and CPU time of an idle, registered
 hotdeskd over a period (default 300 s), beside baresip's in the same run.
 Wake-ups are counted as voluntary context switches (/proc/PID/status); CPU

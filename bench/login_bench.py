@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Login latency benchmark (ctest label `bench`; not part of scripts/test).
 
 Three ways to turn an idle pool phone into user 100, each measured N times

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Soak (ctest label `soak`, not in CI): N login -> roam -> logout cycles on the real
 world, recording hotdeskd's RSS and open file descriptors and the registrar's
 bindings every --every cycles. They must stay flat.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Benchmark of the status endpoint (issue 4), with baresip's httpd as the baseline.
 
     bench/status_bench.py --server build/host/agent/status/status_bench_server

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A fixed snapshot served by the real StatusServer, for bench/status_bench.py.
 //
 //   status_bench_server --listen 127.0.0.1:PORT [--cert F --key F] [--unix PATH]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # doctest for hotdesk's unit tests, found only inside the build's roots
 # (CMAKE_FIND_ROOT_PATH / CMAKE_SYSROOT when cross compiling), so that a
 # Buildroot or Yocto toolchain file works as well as toolchains/*.cmake:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "factory.h"
 
 #include "display/host/host_display.h"
@@ -8,12 +9,15 @@
 
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-namespace {
+namespace
+{
 
 // Several sources feeding one handler (evdev devices + the key socket).
-class CompositeKeySource : public KeySource {
+class CompositeKeySource : public KeySource
+{
 public:
 	void add(std::unique_ptr<KeySource> s) { parts_.push_back(std::move(s)); }
 	Status start(Handler h) override
@@ -34,7 +38,8 @@ Expected<std::unique_ptr<KeySource>> make_key_source(const Board &b, const Platf
 {
 	switch (b.keys) {
 	case KeysBackend::Host:
-		return std::unique_ptr<KeySource>(std::make_unique<HostKeySource>(b, o.key_socket, o.tty));
+		return std::unique_ptr<KeySource>(
+		    std::make_unique<HostKeySource>(b, o.key_socket, o.tty));
 	case KeysBackend::Evdev: {
 		EvdevOptions eo;
 		eo.dev_dir = o.input_dir;
@@ -57,7 +62,7 @@ Expected<std::unique_ptr<Display>> make_display(const Board &b, const PlatformOp
 	switch (b.display) {
 	case DisplayBackend::Host:
 		return std::unique_ptr<Display>(std::make_unique<HostDisplay>(
-			b.display_lines, b.display_columns, o.display_log, o.tty));
+		    b.display_lines, b.display_columns, o.display_log, o.tty));
 	case DisplayBackend::Serial:
 	case DisplayBackend::Chardev: {
 		SerialDisplayOptions so;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Chooses the platform backends for a board. The board's data names them
 // (board.conf `keys`, `display`, `led`); main() only asks this factory.
 #pragma once
@@ -11,7 +12,8 @@
 #include <memory>
 #include <string>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 struct PlatformOptions {
 	std::string key_socket;  // scripted keys (every board; "" for none)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The hotdesk demo: registrar, PBX service, an emergency answering point,
 baresip and hotdeskd, all on 127.0.0.1.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # 64-bit ARM (Debian arm64) with Debian's g++-aarch64-linux-gnu and a sysroot
 # from scripts/sysroot arm64.
 #   cmake --preset arm64        (or -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake)

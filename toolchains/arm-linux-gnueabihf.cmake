@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # 32-bit ARM hard-float (Debian armhf: ARMv7-A, VFPv3-D16, Thumb-2) with
 # Debian's g++-arm-linux-gnueabihf and a sysroot from scripts/sysroot armhf.
 #   cmake --preset armhf        (or -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Shared part of hotdesk's cross toolchain files for Debian's cross compilers
 # (g++-arm-linux-gnueabihf, g++-aarch64-linux-gnu) and a sysroot made by
 # scripts/sysroot from Debian's own packages. Not used on its own: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // hotdeskctl: the technician's view of hotdeskd, over its local UNIX socket
 // (the daemon checks that we run as its user or as root; no token needed).
 //

@@ -1,12 +1,15 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "board.h"
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 struct CodeEntry {
 	const char *name;
@@ -29,7 +32,10 @@ struct Line {
 	std::string value;
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string trim(const std::string &s)
 {
@@ -73,7 +79,8 @@ std::vector<Line> split_lines(const std::string &text)
 	return out;
 }
 
-class Parser {
+class Parser
+{
 public:
 	explicit Parser(std::string origin) : origin_(std::move(origin)) {}
 	Expected<Board> run(const std::string &text);
@@ -102,18 +109,18 @@ private:
 		Key key;
 		std::string text; // the key line's value
 	};
-	std::vector<Mapped> keys_; // every mapped key, in file order
+	std::vector<Mapped> keys_;                              // every mapped key, in file order
 	std::vector<std::pair<unsigned, std::string>> led_blf_; // line, "blfN"
-	std::vector<unsigned> code_lines_, tok_lines_;     // lines with KEY_ codes / terminal inputs
-	std::vector<unsigned> input_lines_;                // input / input_name lines
-	std::map<std::string, unsigned> input_line_;       // "input <path>" -> line
+	std::vector<unsigned> code_lines_, tok_lines_; // lines with KEY_ codes / terminal inputs
+	std::vector<unsigned> input_lines_;            // input / input_name lines
+	std::map<std::string, unsigned> input_line_;   // "input <path>" -> line
 };
 
 Status Parser::number(const Line &l, unsigned lo, unsigned hi, unsigned &out) const
 {
 	const std::string &s = l.value;
-	const std::string range = l.name + " must be a number from " + std::to_string(lo) + " to " +
-				  std::to_string(hi);
+	const std::string range =
+	    l.name + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi);
 	if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
 		return at(l.line, range + ", not '" + s + "'");
 	const unsigned long v = std::stoul(s);
@@ -133,7 +140,10 @@ bool valid_board_name(const std::string &s)
 	});
 }
 
-bool has_space(const std::string &s) { return std::any_of(s.begin(), s.end(), is_space); }
+bool has_space(const std::string &s)
+{
+	return std::any_of(s.begin(), s.end(), is_space);
+}
 
 bool is_code_name(const std::string &s)
 {
@@ -149,16 +159,16 @@ bool valid_terminal_input(const std::string &s)
 
 Status Parser::setting(const Line &l)
 {
-	static const char *const kScalar[] = {"name",      "display_lines", "display_columns",
-					      "blf_keys",  "blf_pages",     "softkeys",
-					      "keys",      "display",       "display_path",
-					      "display_baud", "hook_switch"};
+	static const char *const kScalar[] = {
+	    "name", "display_lines", "display_columns", "blf_keys",     "blf_pages",  "softkeys",
+	    "keys", "display",       "display_path",    "display_baud", "hook_switch"};
 	static const char *const kRepeated[] = {"key", "led", "input", "input_name"};
-	const bool scalar = std::find_if(std::begin(kScalar), std::end(kScalar), [&](const char *n) {
-				    return l.name == n;
-			    }) != std::end(kScalar);
-	const bool repeated = std::find_if(std::begin(kRepeated), std::end(kRepeated),
-					   [&](const char *n) { return l.name == n; }) != std::end(kRepeated);
+	const bool scalar =
+	    std::find_if(std::begin(kScalar), std::end(kScalar),
+	                 [&](const char *n) { return l.name == n; }) != std::end(kScalar);
+	const bool repeated =
+	    std::find_if(std::begin(kRepeated), std::end(kRepeated),
+	                 [&](const char *n) { return l.name == n; }) != std::end(kRepeated);
 	if (!scalar && !repeated)
 		return at(l.line, "unknown setting '" + l.name + "'");
 	if (l.value.empty())
@@ -167,7 +177,7 @@ Status Parser::setting(const Line &l)
 		auto [it, fresh] = seen_.emplace(l.name, l.line);
 		if (!fresh)
 			return at(l.line, "'" + l.name + "' is set twice (first on line " +
-						  std::to_string(it->second) + ")");
+			                      std::to_string(it->second) + ")");
 	}
 
 	if (l.name == "name") {
@@ -192,7 +202,8 @@ Status Parser::setting(const Line &l)
 		else if (l.value == "evdev")
 			b_.keys = KeysBackend::Evdev;
 		else
-			return at(l.line, "unknown keys backend '" + l.value + "' (want host or evdev)");
+			return at(l.line,
+			          "unknown keys backend '" + l.value + "' (want host or evdev)");
 		return Ok{};
 	}
 	if (l.name == "display") {
@@ -204,7 +215,7 @@ Status Parser::setting(const Line &l)
 			b_.display = DisplayBackend::Chardev;
 		else
 			return at(l.line, "unknown display backend '" + l.value +
-						  "' (want host, serial or chardev)");
+			                      "' (want host, serial or chardev)");
 		return Ok{};
 	}
 	if (l.name == "display_path") {
@@ -214,24 +225,24 @@ Status Parser::setting(const Line &l)
 		return Ok{};
 	}
 	if (l.name == "display_baud") {
-		static const unsigned kBauds[] = {1200,  2400,   4800,   9600,   19200,
-						  38400, 57600,  115200, 230400, 460800,
-						  921600};
+		static const unsigned kBauds[] = {1200,  2400,   4800,   9600,   19200, 38400,
+		                                  57600, 115200, 230400, 460800, 921600};
 		unsigned v = 0;
 		if (auto s = number(l, 1200, 921600, v); !s)
 			return s;
 		if (std::find(std::begin(kBauds), std::end(kBauds), v) == std::end(kBauds))
 			return at(l.line, "display_baud " + l.value +
-						  ": want 1200, 2400, 4800, 9600, 19200, 38400, 57600, "
-						  "115200, 230400, 460800 or 921600");
+			                      ": want 1200, 2400, 4800, 9600, 19200, 38400, 57600, "
+			                      "115200, 230400, 460800 or 921600");
 		b_.display_baud = v;
 		return Ok{};
 	}
 	if (l.name == "input" || l.name == "input_name") {
 		auto [it, fresh] = input_line_.emplace(l.name + " " + l.value, l.line);
 		if (!fresh)
-			return at(l.line, "'" + l.name + " " + l.value + "' is listed twice (first on line " +
-						  std::to_string(it->second) + ")");
+			return at(l.line, "'" + l.name + " " + l.value +
+			                      "' is listed twice (first on line " +
+			                      std::to_string(it->second) + ")");
 	}
 	if (l.name == "input") {
 		if (l.value[0] != '/' || has_space(l.value))
@@ -270,23 +281,26 @@ Status Parser::key_line(const Line &l)
 		if (!c)
 			return at(l.line, where + "unknown key name '" + input + "'");
 		if (c->type != InputType::Key)
-			return at(l.line, where + input + " is a switch: only hook_switch takes one");
+			return at(l.line,
+			          where + input + " is a switch: only hook_switch takes one");
 		auto [it, fresh] = code_line_.emplace(c->code, l.line);
 		if (!fresh)
 			return at(l.line, where + "duplicate code: " + input + " (" +
-						  std::to_string(c->code) + ") is already mapped on line " +
-						  std::to_string(it->second));
+			                      std::to_string(c->code) +
+			                      ") is already mapped on line " +
+			                      std::to_string(it->second));
 		b_.key_codes[c->code] = *k;
 		code_lines_.push_back(l.line);
 	} else {
 		if (!valid_terminal_input(input))
 			return at(l.line, where + "unknown input '" + input +
-						  "' (want a KEY_/BTN_ name, one character, enter, esc "
-						  "or backspace)");
+			                      "' (want a KEY_/BTN_ name, one character, enter, esc "
+			                      "or backspace)");
 		auto [it, fresh] = tok_line_.emplace(input, l.line);
 		if (!fresh)
-			return at(l.line, where + "input '" + input + "' mapped twice (first on line " +
-						  std::to_string(it->second) + ")");
+			return at(l.line, where + "input '" + input +
+			                      "' mapped twice (first on line " +
+			                      std::to_string(it->second) + ")");
 		b_.keymap[input] = *k;
 		tok_lines_.push_back(l.line);
 	}
@@ -308,8 +322,9 @@ Status Parser::hook_line(const Line &l)
 	if (c->type == InputType::Key) {
 		auto [it, fresh] = code_line_.emplace(c->code, l.line);
 		if (!fresh)
-			return at(l.line, where + "duplicate code: " + name + " is already mapped on line " +
-						  std::to_string(it->second));
+			return at(l.line, where + "duplicate code: " + name +
+			                      " is already mapped on line " +
+			                      std::to_string(it->second));
 	}
 	b_.hook.input = *c;
 	b_.hook.inverted = flag == "inverted";
@@ -327,7 +342,8 @@ Status Parser::led_line(const Line &l)
 	if (logical != "mwi") {
 		auto k = parse_key_name(logical);
 		if (!k || k->kind != KeyKind::Blf)
-			return at(l.line, where + "unknown lamp '" + logical + "' (want blf1..blf64 or mwi)");
+			return at(l.line, where + "unknown lamp '" + logical +
+			                      "' (want blf1..blf64 or mwi)");
 		led_blf_.emplace_back(l.line, logical);
 	}
 	if (led == "." || led == ".." || led.find('/') != std::string::npos || led.size() > 255)
@@ -335,11 +351,11 @@ Status Parser::led_line(const Line &l)
 	auto [it, fresh] = led_line_.emplace(logical, l.line);
 	if (!fresh)
 		return at(l.line, where + "lamp '" + logical + "' is set twice (first on line " +
-					  std::to_string(it->second) + ")");
+		                      std::to_string(it->second) + ")");
 	auto [nit, nfresh] = led_name_line_.emplace(led, l.line);
 	if (!nfresh)
 		return at(l.line, where + "LED '" + led + "' is already used on line " +
-					  std::to_string(nit->second));
+		                      std::to_string(nit->second));
 	b_.leds[logical] = led;
 	return Ok{};
 }
@@ -352,18 +368,18 @@ Status Parser::finish()
 		const Key &k = m.key;
 		if (k.kind == KeyKind::Blf && k.index > static_cast<int>(b_.blf_keys))
 			return at(m.line, "'key " + m.text + "': " + key_name(k) +
-						  " is beyond blf_keys (the board has " +
-						  std::to_string(b_.blf_keys) + " BLF keys)");
+			                      " is beyond blf_keys (the board has " +
+			                      std::to_string(b_.blf_keys) + " BLF keys)");
 		if (k.kind == KeyKind::Softkey && k.index > static_cast<int>(b_.softkeys))
 			return at(m.line, "'key " + m.text + "': " + key_name(k) +
-						  " is beyond softkeys (the board has " +
-						  std::to_string(b_.softkeys) + " softkeys)");
+			                      " is beyond softkeys (the board has " +
+			                      std::to_string(b_.softkeys) + " softkeys)");
 	}
 	for (const auto &[line, logical] : led_blf_) {
 		auto k = parse_key_name(logical);
 		if (k && k->index > static_cast<int>(b_.blf_keys))
 			return at(line, "lamp " + logical + " is beyond blf_keys (the board has " +
-						std::to_string(b_.blf_keys) + " BLF keys)");
+			                    std::to_string(b_.blf_keys) + " BLF keys)");
 	}
 	if (b_.blf_pages > 1) {
 		const bool page_key = std::any_of(keys_.begin(), keys_.end(), [](const Mapped &m) {
@@ -371,8 +387,8 @@ Status Parser::finish()
 		});
 		if (!page_key && b_.keys == KeysBackend::Evdev) // the host socket has {page}
 			return at(seen_["blf_pages"],
-				  "blf_pages " + std::to_string(b_.blf_pages) +
-					  " needs a key mapped to 'page' to reach the other pages");
+			          "blf_pages " + std::to_string(b_.blf_pages) +
+			              " needs a key mapped to 'page' to reach the other pages");
 		if (b_.blf_keys == 0)
 			return at(seen_["blf_pages"], "blf_pages without blf_keys");
 	}
@@ -380,8 +396,9 @@ Status Parser::finish()
 	const unsigned keys_at = seen_.count("keys") ? seen_["keys"] : 0;
 	if (b_.keys == KeysBackend::Evdev) {
 		if (!tok_lines_.empty())
-			return at(tok_lines_.front(), "terminal inputs are for 'keys host'; 'keys evdev' on line " +
-							      std::to_string(keys_at) + " maps KEY_ codes");
+			return at(tok_lines_.front(),
+			          "terminal inputs are for 'keys host'; 'keys evdev' on line " +
+			              std::to_string(keys_at) + " maps KEY_ codes");
 		if (b_.inputs.empty() && b_.input_names.empty())
 			return at(keys_at, "'keys evdev' needs an 'input' or 'input_name' line");
 		std::string missing;
@@ -396,25 +413,30 @@ Status Parser::finish()
 		want(Key::of(KeyKind::Star));
 		want(Key::of(KeyKind::Hash));
 		if (!missing.empty())
-			return at(keys_at, "missing required key: 'keys evdev' needs 0-9, * and # mapped; "
-					   "no key line maps " +
-						   missing);
+			return at(keys_at,
+			          "missing required key: 'keys evdev' needs 0-9, * and # mapped; "
+			          "no key line maps " +
+			              missing);
 	} else {
 		if (!code_lines_.empty())
-			return at(code_lines_.front(), "KEY_ codes are for 'keys evdev' (this board's keys "
-						       "are host)");
+			return at(code_lines_.front(),
+			          "KEY_ codes are for 'keys evdev' (this board's keys "
+			          "are host)");
 		if (!input_lines_.empty())
-			return at(input_lines_.front(), "input and input_name are for 'keys evdev'");
+			return at(input_lines_.front(),
+			          "input and input_name are for 'keys evdev'");
 		if (b_.hook.present())
 			return at(seen_["hook_switch"], "hook_switch is for 'keys evdev'");
 	}
 
 	if (b_.display == DisplayBackend::Host) {
 		if (!b_.display_path.empty())
-			return at(seen_["display_path"], "display_path is for 'display serial' or 'display chardev'");
+			return at(seen_["display_path"],
+			          "display_path is for 'display serial' or 'display chardev'");
 	} else if (b_.display_path.empty()) {
-		return at(seen_["display"], std::string("'display ") + display_backend_name(b_.display) +
-						    "' needs a display_path");
+		return at(seen_["display"], std::string("'display ") +
+		                                display_backend_name(b_.display) +
+		                                "' needs a display_path");
 	}
 	if (b_.display_baud && b_.display != DisplayBackend::Serial)
 		return at(seen_["display_baud"], "display_baud is for 'display serial'");
@@ -436,8 +458,10 @@ Expected<Board> Parser::run(const std::string &text)
 const char *keys_backend_name(KeysBackend b)
 {
 	switch (b) {
-	case KeysBackend::Host: return "host";
-	case KeysBackend::Evdev: return "evdev";
+	case KeysBackend::Host:
+		return "host";
+	case KeysBackend::Evdev:
+		return "evdev";
 	}
 	return "?";
 }
@@ -445,9 +469,12 @@ const char *keys_backend_name(KeysBackend b)
 const char *display_backend_name(DisplayBackend b)
 {
 	switch (b) {
-	case DisplayBackend::Host: return "host";
-	case DisplayBackend::Serial: return "serial";
-	case DisplayBackend::Chardev: return "chardev";
+	case DisplayBackend::Host:
+		return "host";
+	case DisplayBackend::Serial:
+		return "serial";
+	case DisplayBackend::Chardev:
+		return "chardev";
 	}
 	return "?";
 }

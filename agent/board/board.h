@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A board is data, not code: boards/<name>/board.conf, one "name value"
 // setting a line, '#' starts a comment. Every error names its line.
 // The format, every setting and the errors: docs/boards.md.
@@ -13,7 +14,8 @@
 #include <string_view>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 enum class KeysBackend { Host, Evdev };
 enum class DisplayBackend { Host, Serial, Chardev };
@@ -50,8 +52,8 @@ struct Board {
 	std::vector<std::string> input_names; // evdev: devices found by name (shell glob)
 
 	DisplayBackend display = DisplayBackend::Host;
-	std::string display_path;     // serial, chardev
-	unsigned display_baud = 0;    // serial: 0 leaves the line's speed alone
+	std::string display_path;  // serial, chardev
+	unsigned display_baud = 0; // serial: 0 leaves the line's speed alone
 
 	// host: terminal input ("l", "enter", "esc", "backspace") -> logical key.
 	// Digits, '*' and '#' are keys of their own there without a line.

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "account_line.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 std::string account_line(const Identity &id, const AccountOptions &opt)
 {

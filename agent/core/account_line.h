@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The account line baresip's `uanew` takes, e.g.
 //   "Alice Example" <sip:100@pbx:5060>;auth_pass=pw;outbound="sip:sbc:5060";regint=300
 // It carries the SIP password: never log it.
@@ -7,7 +8,8 @@
 
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct AccountOptions {
 	unsigned regint = 300;      // seconds between REGISTER refreshes

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "blf_layout.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 Expected<LogoutKey> parse_logout_key(std::string_view s)
 {
@@ -16,15 +18,19 @@ Expected<LogoutKey> parse_logout_key(std::string_view s)
 		if (k && k->kind == KeyKind::Softkey)
 			return LogoutKey{LogoutKey::Softkey, k->index};
 	}
-	return make_error("logout_key", "'" + std::string(s) + "': want blf1, soft1..soft16 or none");
+	return make_error("logout_key",
+	                  "'" + std::string(s) + "': want blf1, soft1..soft16 or none");
 }
 
 std::string logout_key_name(const LogoutKey &l)
 {
 	switch (l.kind) {
-	case LogoutKey::Blf1: return "blf1";
-	case LogoutKey::Softkey: return "soft" + std::to_string(l.softkey);
-	case LogoutKey::None: return "none";
+	case LogoutKey::Blf1:
+		return "blf1";
+	case LogoutKey::Softkey:
+		return "soft" + std::to_string(l.softkey);
+	case LogoutKey::None:
+		return "none";
 	}
 	return "?";
 }
@@ -32,9 +38,12 @@ std::string logout_key_name(const LogoutKey &l)
 const char *logout_via_name(LogoutVia v)
 {
 	switch (v) {
-	case LogoutVia::BlfKey: return "blf";
-	case LogoutVia::Softkey: return "softkey";
-	case LogoutVia::Code: return "code";
+	case LogoutVia::BlfKey:
+		return "blf";
+	case LogoutVia::Softkey:
+		return "softkey";
+	case LogoutVia::Code:
+		return "code";
 	}
 	return "?";
 }
@@ -56,7 +65,8 @@ std::pair<unsigned, unsigned> BlfLayout::place_of(int item) const
 	return {0, 0};
 }
 
-BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout, const std::vector<BlfItem> &items)
+BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout,
+                     const std::vector<BlfItem> &items)
 {
 	BlfLayout r;
 	r.geometry = g;
@@ -70,7 +80,8 @@ BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout, const std::v
 			r.logout_via = LogoutVia::BlfKey;
 			r.logout_index = 1;
 		} else {
-			r.notes.push_back("the board has no BLF keys: log out with the logout code");
+			r.notes.push_back(
+			    "the board has no BLF keys: log out with the logout code");
 		}
 		break;
 	case LogoutKey::Softkey:
@@ -79,11 +90,12 @@ BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout, const std::v
 			r.logout_index = logout.softkey;
 		} else {
 			r.notes.push_back(logout_key_name(logout) + " is beyond the board's " +
-					  std::to_string(g.softkeys) +
-					  " softkeys: log out with the logout code");
+			                  std::to_string(g.softkeys) +
+			                  " softkeys: log out with the logout code");
 		}
 		break;
-	case LogoutKey::None: break;
+	case LogoutKey::None:
+		break;
 	}
 
 	if (g.blf_keys == 0) {
@@ -110,11 +122,12 @@ BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout, const std::v
 	const size_t used = std::max<size_t>(1, (next + per_page - 1) / per_page);
 	for (size_t p = 0; p < used; ++p)
 		r.pages.emplace_back(flat.begin() + static_cast<long>(p * per_page),
-				     flat.begin() + static_cast<long>((p + 1) * per_page));
+		                     flat.begin() + static_cast<long>((p + 1) * per_page));
 	if (!r.overflow.empty())
-		r.notes.push_back(std::to_string(r.overflow.size()) + " BLF entries do not fit on " +
-				  std::to_string(r.geometry.blf_pages) + " page(s) of " +
-				  std::to_string(g.blf_keys) + " keys");
+		r.notes.push_back(std::to_string(r.overflow.size()) +
+		                  " BLF entries do not fit on " +
+		                  std::to_string(r.geometry.blf_pages) + " page(s) of " +
+		                  std::to_string(g.blf_keys) + " keys");
 	return r;
 }
 
@@ -122,7 +135,10 @@ KeyLayout::KeyLayout() : l_(blf_layout(KeyGeometry{1, 1, 0}, LogoutKey{}, {})) {
 
 KeyLayout::KeyLayout(BlfLayout l) : l_(std::move(l)) {}
 
-unsigned KeyLayout::page_count() const { return static_cast<unsigned>(l_.pages.size()); }
+unsigned KeyLayout::page_count() const
+{
+	return static_cast<unsigned>(l_.pages.size());
+}
 
 void KeyLayout::set_page(unsigned p)
 {
@@ -161,9 +177,12 @@ KeyAction KeyLayout::action_for(const Key &k) const
 	if (!s)
 		return {};
 	switch (s->role) {
-	case SlotRole::Empty: return {};
-	case SlotRole::Logout: return KeyAction{KeyAction::Logout, {}, -1};
-	case SlotRole::Blf: break;
+	case SlotRole::Empty:
+		return {};
+	case SlotRole::Logout:
+		return KeyAction{KeyAction::Logout, {}, -1};
+	case SlotRole::Blf:
+		break;
 	}
 	const BlfItem &it = l_.items[static_cast<size_t>(s->item)];
 	if (it.ext.empty())
@@ -193,10 +212,13 @@ Lamp KeyLayout::lamp(unsigned key) const
 	if (!s || s->role != SlotRole::Blf)
 		return Lamp::Off;
 	switch (state(l_.items[static_cast<size_t>(s->item)].ext)) {
-	case BlfState::Busy: return Lamp::On;
-	case BlfState::Ringing: return Lamp::Blink;
+	case BlfState::Busy:
+		return Lamp::On;
+	case BlfState::Ringing:
+		return Lamp::Blink;
 	case BlfState::Unknown:
-	case BlfState::Idle: return Lamp::Off;
+	case BlfState::Idle:
+		return Lamp::Off;
 	}
 	return Lamp::Off;
 }
@@ -207,9 +229,12 @@ std::string KeyLayout::label(unsigned key) const
 	if (!s)
 		return {};
 	switch (s->role) {
-	case SlotRole::Empty: return {};
-	case SlotRole::Logout: return "Logout";
-	case SlotRole::Blf: break;
+	case SlotRole::Empty:
+		return {};
+	case SlotRole::Logout:
+		return "Logout";
+	case SlotRole::Blf:
+		break;
 	}
 	const BlfItem &it = l_.items[static_cast<size_t>(s->item)];
 	return it.label.empty() ? it.ext : it.label;

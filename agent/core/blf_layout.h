@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Which physical BLF key or softkey does what. Pure: the board gives the
 // geometry (blf_keys, blf_pages, softkeys), the device profile the logout-key
 // option, the current profile (pool while idle, the person's when logged in)
@@ -21,7 +22,8 @@
 #include <utility>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 // One function key of a profile.
 struct BlfItem {
@@ -60,22 +62,23 @@ const char *logout_via_name(LogoutVia v); // "blf" | "softkey" | "code"
 
 struct BlfLayout {
 	KeyGeometry geometry;
-	LogoutKey requested;             // the option as configured
+	LogoutKey requested; // the option as configured
 	LogoutVia logout_via = LogoutVia::Code;
-	int logout_index = 0;            // BLF key or softkey number; 0 for Code
-	std::vector<BlfItem> items;      // the profile's list, in its order
+	int logout_index = 0;       // BLF key or softkey number; 0 for Code
+	std::vector<BlfItem> items; // the profile's list, in its order
 	// pages[p][k] is BLF key k+1 on page p+1. Only pages that hold something
 	// exist (at least one when the board has BLF keys, none otherwise).
 	std::vector<std::vector<BlfSlot>> pages;
-	std::vector<int> overflow;       // indexes into items that have no key
-	std::vector<std::string> notes;  // why the layout differs from the request
+	std::vector<int> overflow;      // indexes into items that have no key
+	std::vector<std::string> notes; // why the layout differs from the request
 
 	std::vector<BlfItem> overflow_items() const;
 	// Where item i went: page (1-based) and key (1-based); {0, 0} if overflow.
 	std::pair<unsigned, unsigned> place_of(int item) const;
 };
 
-BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout, const std::vector<BlfItem> &items);
+BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout,
+                     const std::vector<BlfItem> &items);
 
 // The monitored extension's state, where baresip provides presence.
 enum class BlfState { Unknown, Idle, Ringing, Busy };
@@ -96,7 +99,8 @@ struct KeyAction {
 
 // What Session asks when a BLF key, a softkey or the page key is pressed.
 // Holds the layout, the BLF page shown and the monitored extensions' states.
-class KeyLayout {
+class KeyLayout
+{
 public:
 	// The 3CX default without a board: BLF 1 logs out, nothing else.
 	KeyLayout();

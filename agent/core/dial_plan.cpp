@@ -1,10 +1,13 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "dial_plan.h"
 
 #include <algorithm>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 bool all_digits(std::string_view s)
 {
@@ -56,8 +59,9 @@ Status check_code(std::string_view name, std::string_view code)
 		return make_error("dial_plan", std::string(name) + " is empty");
 	for (char c : code)
 		if (!(c == '*' || (c >= '0' && c <= '9')))
-			return make_error("dial_plan", std::string(name) + " '" + std::string(code) +
-							       "' may hold only digits and '*'");
+			return make_error("dial_plan", std::string(name) + " '" +
+			                                   std::string(code) +
+			                                   "' may hold only digits and '*'");
 	return Ok{};
 }
 
@@ -77,19 +81,24 @@ Status check_other_codes(const DialPlan &p)
 		if (auto s = check_code("dial code", c); !s)
 			return s;
 		if (share_leading_digit(c, p.login_prefix))
-			return make_error("dial_plan", "dial code '" + c + "' starts like login code '" +
-							       p.login_prefix + "' (logins would be ambiguous)");
+			return make_error("dial_plan",
+			                  "dial code '" + c + "' starts like login code '" +
+			                      p.login_prefix + "' (logins would be ambiguous)");
 		if (is_prefix(c, p.logout_code) || is_prefix(p.logout_code, c))
-			return make_error("dial_plan", "dial code '" + c + "' is ambiguous with logout code '" +
-							       p.logout_code + "'");
+			return make_error("dial_plan", "dial code '" + c +
+			                                   "' is ambiguous with logout code '" +
+			                                   p.logout_code + "'");
 		for (const auto &o : p.other_codes)
 			if (&o != &c && is_prefix(c, o))
-				return make_error("dial_plan", "dial code '" + c + "' is a prefix of dial code '" +
-								       o + "'");
+				return make_error("dial_plan", "dial code '" + c +
+				                                   "' is a prefix of dial code '" +
+				                                   o + "'");
 		for (const auto &e : p.emergency)
 			if (is_prefix(c, e) || is_prefix(e, c))
-				return make_error("dial_plan", "dial code '" + c +
-								       "' is ambiguous with emergency number '" + e + "'");
+				return make_error("dial_plan",
+				                  "dial code '" + c +
+				                      "' is ambiguous with emergency number '" + e +
+				                      "'");
 	}
 	return Ok{};
 }
@@ -106,24 +115,26 @@ Status validate(const DialPlan &p)
 		return make_error("dial_plan", "login code '" + p.login_prefix + "' needs a digit");
 	if (logout_shadows_login(p))
 		return make_error("dial_plan", "logout code '" + p.logout_code +
-						       "' clashes with login code '" + p.login_prefix + "'");
+		                                   "' clashes with login code '" + p.login_prefix +
+		                                   "'");
 	if (p.emergency.empty())
 		return make_error("dial_plan", "no emergency number configured");
 	for (const auto &e : p.emergency) {
 		if (e.empty() || !all_digits(e))
-			return make_error("dial_plan", "emergency number '" + e + "' must be digits");
+			return make_error("dial_plan",
+			                  "emergency number '" + e + "' must be digits");
 		if (is_prefix(e, p.logout_code) || is_prefix(p.logout_code, e))
 			return make_error("dial_plan", "emergency number '" + e +
-							       "' is ambiguous with logout code '" +
-							       p.logout_code + "'");
+			                                   "' is ambiguous with logout code '" +
+			                                   p.logout_code + "'");
 		if (could_be_code(p, e))
 			return make_error("dial_plan", "emergency number '" + e +
-							       "' is ambiguous with login code '" +
-							       p.login_prefix + "'");
+			                                   "' is ambiguous with login code '" +
+			                                   p.login_prefix + "'");
 		for (const auto &o : p.emergency)
 			if (&o != &e && is_prefix(e, o))
 				return make_error("dial_plan", "emergency number '" + e +
-								       "' is a prefix of '" + o + "'");
+				                                   "' is a prefix of '" + o + "'");
 	}
 	return check_other_codes(p);
 }
@@ -134,8 +145,8 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 		return {DialKind::Logout, {}};
 	if (is_prefix(p.login_prefix, buf) && buf.size() > p.login_prefix.size() + 1 &&
 	    buf.back() == '*') {
-		const std::string_view ext = buf.substr(p.login_prefix.size(),
-							 buf.size() - p.login_prefix.size() - 1);
+		const std::string_view ext =
+		    buf.substr(p.login_prefix.size(), buf.size() - p.login_prefix.size() - 1);
 		if (all_digits(ext) && ext.size() <= p.max_ext_len)
 			return {DialKind::Login, std::string(ext)};
 		return {DialKind::Invalid, "Unknown code"};
@@ -151,8 +162,8 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 			return {DialKind::Logout, {}};
 		// "*77*100" + '#' is a login the person meant; "*7" is not a number.
 		const std::string_view ext = is_prefix(p.login_prefix, buf)
-						     ? buf.substr(p.login_prefix.size())
-						     : std::string_view{};
+		                                 ? buf.substr(p.login_prefix.size())
+		                                 : std::string_view{};
 		if (!ext.empty())
 			return {DialKind::Login, std::string(ext)};
 		return {DialKind::Invalid, buf.empty() ? "" : "Unknown code"};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Feature codes and emergency numbers, and how a typed buffer is classified.
 //
 // The agent owns the dial path (baresip 1.0.0 cannot hold an INVITE for an
@@ -11,7 +12,8 @@
 #include <string_view>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct DialPlan {
 	std::string login_prefix = "*77*";  // login is <prefix><ext>*
@@ -47,12 +49,13 @@ struct DialMatch {
 DialMatch classify(const DialPlan &plan, std::string_view buf, bool terminated);
 
 // Collects dial characters and classifies after each one.
-class DigitCollector {
+class DigitCollector
+{
 public:
 	explicit DigitCollector(const DialPlan &plan) : plan_(plan) {}
 
-	DialMatch push(char c);  // '0'..'9' or '*'
-	DialMatch terminate();   // '#', Send or timeout: classify and clear
+	DialMatch push(char c); // '0'..'9' or '*'
+	DialMatch terminate();  // '#', Send or timeout: classify and clear
 	void clear() { buf_.clear(); }
 	const std::string &text() const { return buf_; }
 	bool empty() const { return buf_.empty(); }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // One error type for the whole agent, and an expected-style return.
 // Exceptions are only used at the edges (main); core code returns Expected<T>.
 #pragma once
@@ -6,7 +7,8 @@
 #include <utility>
 #include <variant>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct Error {
 	std::string where; // component or input that failed, e.g. "config:pool_ext"
@@ -15,7 +17,8 @@ struct Error {
 	std::string str() const { return where.empty() ? what : where + ": " + what; }
 };
 
-template <class T> class Expected {
+template <class T> class Expected
+{
 public:
 	Expected(T value) : v_(std::move(value)) {}
 	Expected(Error err) : v_(std::move(err)) {}
@@ -34,7 +37,8 @@ private:
 	std::variant<T, Error> v_;
 };
 
-struct Ok {};
+struct Ok {
+};
 using Status = Expected<Ok>;
 
 inline Error make_error(std::string where, std::string what)

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Who the phone is registered as: the pool extension or a person.
 #pragma once
 
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct Identity {
 	bool pool = true;

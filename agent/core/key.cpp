@@ -1,8 +1,11 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "key.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 Expected<int> parse_index(std::string_view digits, int max)
 {
@@ -37,9 +40,11 @@ Expected<Key> parse_key_name(std::string_view n)
 		const char *name;
 		KeyKind kind;
 	} kNamed[] = {
-		{"hook_off", KeyKind::HookOff}, {"hook_on", KeyKind::HookOn}, {"headset", KeyKind::Headset},
-		{"up", KeyKind::Up},            {"down", KeyKind::Down},      {"left", KeyKind::Left},
-		{"right", KeyKind::Right},      {"ok", KeyKind::Ok},          {"page", KeyKind::Page},
+	    {"hook_off", KeyKind::HookOff}, {"hook_on", KeyKind::HookOn},
+	    {"headset", KeyKind::Headset},  {"up", KeyKind::Up},
+	    {"down", KeyKind::Down},        {"left", KeyKind::Left},
+	    {"right", KeyKind::Right},      {"ok", KeyKind::Ok},
+	    {"page", KeyKind::Page},
 	};
 	for (const auto &e : kNamed)
 		if (n == e.name)
@@ -62,22 +67,38 @@ Expected<Key> parse_key_name(std::string_view n)
 std::string key_name(const Key &k)
 {
 	switch (k.kind) {
-	case KeyKind::Digit: return std::string(1, k.digit);
-	case KeyKind::Star: return "*";
-	case KeyKind::Hash: return "#";
-	case KeyKind::Send: return "send";
-	case KeyKind::Cancel: return "cancel";
-	case KeyKind::Blf: return "blf" + std::to_string(k.index);
-	case KeyKind::Softkey: return "soft" + std::to_string(k.index);
-	case KeyKind::HookOff: return "hook_off";
-	case KeyKind::HookOn: return "hook_on";
-	case KeyKind::Headset: return "headset";
-	case KeyKind::Up: return "up";
-	case KeyKind::Down: return "down";
-	case KeyKind::Left: return "left";
-	case KeyKind::Right: return "right";
-	case KeyKind::Ok: return "ok";
-	case KeyKind::Page: return "page";
+	case KeyKind::Digit:
+		return std::string(1, k.digit);
+	case KeyKind::Star:
+		return "*";
+	case KeyKind::Hash:
+		return "#";
+	case KeyKind::Send:
+		return "send";
+	case KeyKind::Cancel:
+		return "cancel";
+	case KeyKind::Blf:
+		return "blf" + std::to_string(k.index);
+	case KeyKind::Softkey:
+		return "soft" + std::to_string(k.index);
+	case KeyKind::HookOff:
+		return "hook_off";
+	case KeyKind::HookOn:
+		return "hook_on";
+	case KeyKind::Headset:
+		return "headset";
+	case KeyKind::Up:
+		return "up";
+	case KeyKind::Down:
+		return "down";
+	case KeyKind::Left:
+		return "left";
+	case KeyKind::Right:
+		return "right";
+	case KeyKind::Ok:
+		return "ok";
+	case KeyKind::Page:
+		return "page";
 	}
 	return "?";
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Logical keys of a desk phone. Boards map their physical keys (Linux KEY_*
 // codes, terminal characters) onto these; the core only ever sees these.
 #pragma once
@@ -7,7 +8,8 @@
 #include <string>
 #include <string_view>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 enum class KeyKind {
 	Digit,

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "netstring.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 std::string netstring_encode(std::string_view payload)
 {

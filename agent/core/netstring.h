@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Netstring framing (https://cr.yp.to/proto/netstrings.txt) as baresip's
 // ctrl_tcp speaks it: "<decimal length>:<payload>,". The decoder is
 // incremental: feed it whatever the socket gave, take out whole frames.
@@ -9,11 +10,13 @@
 #include <string>
 #include <string_view>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 std::string netstring_encode(std::string_view payload);
 
-class NetstringDecoder {
+class NetstringDecoder
+{
 public:
 	explicit NetstringDecoder(size_t max_payload = 64 * 1024) : max_(max_payload) {}
 

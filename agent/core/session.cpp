@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "session.h"
 
-#include <iterator>
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 using S = State;
 using E = Event;
@@ -124,10 +126,17 @@ const Session::Row Session::kTable[] = {
 };
 // clang-format on
 
-const Session::Row *Session::table_begin() { return std::begin(kTable); }
-const Session::Row *Session::table_end() { return std::end(kTable); }
+const Session::Row *Session::table_begin()
+{
+	return std::begin(kTable);
+}
+const Session::Row *Session::table_end()
+{
+	return std::end(kTable);
+}
 
-namespace {
+namespace
+{
 
 std::string refusal_text(const std::string &reason, const std::string &ext)
 {
@@ -151,13 +160,20 @@ std::string refusal_text(const std::string &reason, const std::string &ext)
 const char *state_name(State s)
 {
 	switch (s) {
-	case State::Idle: return "idle";
-	case State::Collecting: return "collecting";
-	case State::PinEntry: return "pin-entry";
-	case State::LoggingIn: return "logging-in";
-	case State::LoggedIn: return "logged-in";
-	case State::LoggingOut: return "logging-out";
-	case State::Error: return "error";
+	case State::Idle:
+		return "idle";
+	case State::Collecting:
+		return "collecting";
+	case State::PinEntry:
+		return "pin-entry";
+	case State::LoggingIn:
+		return "logging-in";
+	case State::LoggedIn:
+		return "logged-in";
+	case State::LoggingOut:
+		return "logging-out";
+	case State::Error:
+		return "error";
 	}
 	return "?";
 }
@@ -165,32 +181,51 @@ const char *state_name(State s)
 const char *event_name(Event e)
 {
 	switch (e) {
-	case Event::DigitTyped: return "DigitTyped";
-	case Event::NumberEntered: return "NumberEntered";
-	case Event::EmergencyNumber: return "EmergencyNumber";
-	case Event::LoginCode: return "LoginCode";
-	case Event::LogoutCode: return "LogoutCode";
-	case Event::InvalidCode: return "InvalidCode";
-	case Event::Cancel: return "Cancel";
-	case Event::LogoutKey: return "LogoutKey";
-	case Event::PinDigit: return "PinDigit";
-	case Event::PinConfirm: return "PinConfirm";
-	case Event::PinTimeout: return "PinTimeout";
-	case Event::PbxAccepted: return "PbxAccepted";
-	case Event::PbxRefused: return "PbxRefused";
-	case Event::PbxFailed: return "PbxFailed";
-	case Event::SwapDone: return "SwapDone";
-	case Event::SwapFailed: return "SwapFailed";
-	case Event::ServiceLost: return "ServiceLost";
-	case Event::ServiceRestored: return "ServiceRestored";
-	case Event::RemoteLogout: return "RemoteLogout";
+	case Event::DigitTyped:
+		return "DigitTyped";
+	case Event::NumberEntered:
+		return "NumberEntered";
+	case Event::EmergencyNumber:
+		return "EmergencyNumber";
+	case Event::LoginCode:
+		return "LoginCode";
+	case Event::LogoutCode:
+		return "LogoutCode";
+	case Event::InvalidCode:
+		return "InvalidCode";
+	case Event::Cancel:
+		return "Cancel";
+	case Event::LogoutKey:
+		return "LogoutKey";
+	case Event::PinDigit:
+		return "PinDigit";
+	case Event::PinConfirm:
+		return "PinConfirm";
+	case Event::PinTimeout:
+		return "PinTimeout";
+	case Event::PbxAccepted:
+		return "PbxAccepted";
+	case Event::PbxRefused:
+		return "PbxRefused";
+	case Event::PbxFailed:
+		return "PbxFailed";
+	case Event::SwapDone:
+		return "SwapDone";
+	case Event::SwapFailed:
+		return "SwapFailed";
+	case Event::ServiceLost:
+		return "ServiceLost";
+	case Event::ServiceRestored:
+		return "ServiceRestored";
+	case Event::RemoteLogout:
+		return "RemoteLogout";
 	}
 	return "?";
 }
 
 Session::Session(DialPlan plan, Identity pool, SessionPorts &ports, SessionTimings t)
-	: plan_(std::move(plan)), pool_(std::move(pool)), ports_(ports), t_(t),
-	  collector_(plan_), occupant_(pool_)
+    : plan_(std::move(plan)), pool_(std::move(pool)), ports_(ports), t_(t), collector_(plan_),
+      occupant_(pool_)
 {
 	pool_.pool = true;
 	occupant_.pool = true;
@@ -208,27 +243,40 @@ void Session::dispatch(Event e)
 		(this->*r.action)();
 		// Keys typed while busy were collected only to catch an emergency
 		// number; what is left must not prefix the next number dialled.
-		if (state_ != from && (from == State::LoggingIn || from == State::LoggingOut ||
-				       from == State::Error))
+		if (state_ != from &&
+		    (from == State::LoggingIn || from == State::LoggingOut || from == State::Error))
 			collector_.clear();
 		if (state_ != from)
 			ports_.log_info(std::string("session: ") + state_name(from) + " -> " +
-					state_name(state_) + " on " + event_name(e));
+			                state_name(state_) + " on " + event_name(e));
 		render();
 		return;
 	}
 	ports_.log_bug(std::string("session: unhandled event ") + event_name(e) + " in state " +
-		       state_name(state_));
+	               state_name(state_));
 }
 
 void Session::dispatch_match(const DialMatch &m)
 {
 	switch (m.kind) {
-	case DialKind::Incomplete: dispatch(Event::DigitTyped); return;
-	case DialKind::Login: pending_ext_ = m.value; dispatch(Event::LoginCode); return;
-	case DialKind::Logout: dispatch(Event::LogoutCode); return;
-	case DialKind::Emergency: number_ = m.value; dispatch(Event::EmergencyNumber); return;
-	case DialKind::Number: number_ = m.value; dispatch(Event::NumberEntered); return;
+	case DialKind::Incomplete:
+		dispatch(Event::DigitTyped);
+		return;
+	case DialKind::Login:
+		pending_ext_ = m.value;
+		dispatch(Event::LoginCode);
+		return;
+	case DialKind::Logout:
+		dispatch(Event::LogoutCode);
+		return;
+	case DialKind::Emergency:
+		number_ = m.value;
+		dispatch(Event::EmergencyNumber);
+		return;
+	case DialKind::Number:
+		number_ = m.value;
+		dispatch(Event::NumberEntered);
+		return;
 	case DialKind::Invalid:
 		message_ = m.value;
 		dispatch(m.value.empty() ? Event::Cancel : Event::InvalidCode);
@@ -249,15 +297,15 @@ void Session::on_key(const Key &k)
 		if (a.kind == KeyAction::Logout) {
 			dispatch(Event::LogoutKey);
 		} else if ((a.kind == KeyAction::Dial || a.kind == KeyAction::Pickup) &&
-			   state_ != State::PinEntry) {
+		           state_ != State::PinEntry) {
 			// A BLF key is a whole number, under the same dial policy
 			// (an emergency number on one dials at once, in every state).
 			ports_.stop_timer(Timer::InterDigit);
 			collector_.clear();
 			number_ = a.number;
 			dispatch(dial_policy(plan_, logged_in(), number_) == DialDecision::Emergency
-					 ? Event::EmergencyNumber
-					 : Event::NumberEntered);
+			             ? Event::EmergencyNumber
+			             : Event::NumberEntered);
 		}
 		return;
 	}
@@ -330,9 +378,15 @@ void Session::on_login_result(LoginResult r)
 {
 	result_ = std::move(r);
 	switch (result_.kind) {
-	case LoginResult::Accepted: dispatch(Event::PbxAccepted); break;
-	case LoginResult::Refused: dispatch(Event::PbxRefused); break;
-	case LoginResult::Failed: dispatch(Event::PbxFailed); break;
+	case LoginResult::Accepted:
+		dispatch(Event::PbxAccepted);
+		break;
+	case LoginResult::Refused:
+		dispatch(Event::PbxRefused);
+		break;
+	case LoginResult::Failed:
+		dispatch(Event::PbxFailed);
+		break;
 	}
 }
 
@@ -348,7 +402,10 @@ void Session::on_service(bool up)
 	dispatch(up ? Event::ServiceRestored : Event::ServiceLost);
 }
 
-void Session::on_remote_logout() { dispatch(Event::RemoteLogout); }
+void Session::on_remote_logout()
+{
+	dispatch(Event::RemoteLogout);
+}
 
 void Session::resume_as(const Identity &user)
 {
@@ -381,20 +438,37 @@ std::vector<std::string> Session::display_lines() const
 {
 	std::string status;
 	switch (state_) {
-	case State::Idle: status = "Emergency calls only"; break;
-	case State::LoggedIn: status = "Ready"; break;
-	case State::Collecting: status = "Dial: " + collector_.text(); break;
-	case State::PinEntry: status = "PIN for " + pending_ext_ + ": " + std::string(pin_.size(), '*'); break;
-	case State::LoggingIn: status = "Logging in " + pending_ext_ + "..."; break;
-	case State::LoggingOut: status = "Logging out..."; break;
-	case State::Error: status = "No service"; break;
+	case State::Idle:
+		status = "Emergency calls only";
+		break;
+	case State::LoggedIn:
+		status = "Ready";
+		break;
+	case State::Collecting:
+		status = "Dial: " + collector_.text();
+		break;
+	case State::PinEntry:
+		status = "PIN for " + pending_ext_ + ": " + std::string(pin_.size(), '*');
+		break;
+	case State::LoggingIn:
+		status = "Logging in " + pending_ext_ + "...";
+		break;
+	case State::LoggingOut:
+		status = "Logging out...";
+		break;
+	case State::Error:
+		status = "No service";
+		break;
 	}
 	if (!message_.empty())
 		status = message_;
 	return {occupant_.label(), status};
 }
 
-void Session::render() { ports_.show(display_lines()); }
+void Session::render()
+{
+	ports_.show(display_lines());
+}
 
 void Session::say(const std::string &msg)
 {
@@ -412,8 +486,10 @@ void Session::set_occupant(const Identity &id)
 
 // ---- actions ----
 
-
-void Session::clear_digits() { collector_.clear(); }
+void Session::clear_digits()
+{
+	collector_.clear();
+}
 
 void Session::dial_emergency()
 {
@@ -448,7 +524,10 @@ void Session::add_pin()
 	ports_.start_timer(Timer::Pin, t_.pin_ms);
 }
 
-void Session::prompt_pin() { say("Enter PIN, then #"); }
+void Session::prompt_pin()
+{
+	say("Enter PIN, then #");
+}
 
 void Session::send_login()
 {
@@ -503,9 +582,8 @@ void Session::count_failure(bool say_wait)
 	if (++wrong_pins_ < t_.throttle_after)
 		return;
 	const unsigned extra = std::min(wrong_pins_ - t_.throttle_after, 16u);
-	const unsigned long long ms =
-		std::min<unsigned long long>(static_cast<unsigned long long>(t_.throttle_base_ms) << extra,
-					     t_.throttle_max_ms);
+	const unsigned long long ms = std::min<unsigned long long>(
+	    static_cast<unsigned long long>(t_.throttle_base_ms) << extra, t_.throttle_max_ms);
 	throttled_ = true;
 	ports_.start_timer(Timer::Throttle, static_cast<unsigned>(ms));
 	if (say_wait) // "locked" from the PBX says more than the wait
@@ -562,10 +640,25 @@ void Session::drop_user()
 	ports_.swap_to(pool_, true);
 }
 
-void Session::say_not_logged_in() { say("Not logged in"); }
-void Session::say_invalid() { say(message_.empty() ? "Unknown code" : message_); }
-void Session::say_wait() { say("Please wait"); }
-void Session::say_no_service() { say("No service"); }
-void Session::say_restored() { say("Service restored"); }
+void Session::say_not_logged_in()
+{
+	say("Not logged in");
+}
+void Session::say_invalid()
+{
+	say(message_.empty() ? "Unknown code" : message_);
+}
+void Session::say_wait()
+{
+	say("Please wait");
+}
+void Session::say_no_service()
+{
+	say("No service");
+}
+void Session::say_restored()
+{
+	say("Service restored");
+}
 
 } // namespace hotdesk

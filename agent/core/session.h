@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The hot-desking session: one declared transition table (session.cpp) over
 // the states below. Pure logic: it talks to the world only through
 // SessionPorts, so unit tests drive it with a fake and the daemon with
@@ -15,7 +16,8 @@
 #include <utility>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 enum class State { Idle, Collecting, PinEntry, LoggingIn, LoggedIn, LoggingOut, Error };
 
@@ -49,12 +51,13 @@ constexpr int kTimerCount = 4;
 
 struct LoginResult {
 	enum Kind { Accepted, Refused, Failed } kind = Failed;
-	Identity user;      // when Accepted
-	std::string reason; // machine reason from the PBX ("wrong_pin", ...)
+	Identity user;           // when Accepted
+	std::string reason;      // machine reason from the PBX ("wrong_pin", ...)
 	std::string profile_xml; // the user's profile (opaque to the core)
 };
 
-class SessionPorts {
+class SessionPorts
+{
 public:
 	virtual ~SessionPorts() = default;
 	virtual void show(const std::vector<std::string> &lines) = 0;
@@ -89,7 +92,8 @@ struct SessionTimings {
 	unsigned throttle_max_ms = 300000;
 };
 
-class Session {
+class Session
+{
 public:
 	Session(DialPlan plan, Identity pool, SessionPorts &ports, SessionTimings t = {});
 

@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Small text helpers shared by the config and profile readers.
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 // "112, 911,933" -> {"112", "911", "933"}: commas and blanks separate.
 inline std::vector<std::string> split_list(const std::string &s)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "ctrl_client.h"
 
 #include "../../platform/net/socket_opts.h"
@@ -6,15 +7,17 @@
 #include <cstring>
 #include <utility>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 constexpr unsigned kFirstBackoffMs = 100;
 constexpr unsigned kMaxBackoffMs = 3000;
 } // namespace
 
 CtrlClient::CtrlClient(std::string addr, Handlers h, unsigned request_timeout_ms)
-	: addr_(std::move(addr)), h_(std::move(h)), timeout_ms_(request_timeout_ms)
+    : addr_(std::move(addr)), h_(std::move(h)), timeout_ms_(request_timeout_ms)
 {
 	tmr_init(&reconnect_tmr_);
 }
@@ -59,7 +62,7 @@ void CtrlClient::schedule_reconnect(const std::string &why)
 			h_.down(why);
 	} else {
 		log_debug("ctrl_tcp: cannot reach baresip (" + why + "), retry in " +
-			  std::to_string(backoff_ms_) + " ms");
+		          std::to_string(backoff_ms_) + " ms");
 	}
 	tmr_start(&reconnect_tmr_, backoff_ms_, reconnect_h, this);
 }
@@ -93,7 +96,10 @@ void CtrlClient::estab_h(void *arg)
 		self->h_.up();
 }
 
-void CtrlClient::recv_h(struct mbuf *mb, void *arg) { static_cast<CtrlClient *>(arg)->on_recv(mb); }
+void CtrlClient::recv_h(struct mbuf *mb, void *arg)
+{
+	static_cast<CtrlClient *>(arg)->on_recv(mb);
+}
 
 void CtrlClient::close_h(int err, void *arg)
 {
@@ -113,13 +119,13 @@ void CtrlClient::on_recv(struct mbuf *mb)
 	if (dropping_)
 		return;
 	platform::tcp_quickack(tcp_conn_fd(tc_.get()));
-	decoder_.feed(std::string_view(reinterpret_cast<const char *>(mbuf_buf(mb)),
-				       mbuf_get_left(mb)));
+	decoder_.feed(
+	    std::string_view(reinterpret_cast<const char *>(mbuf_buf(mb)), mbuf_get_left(mb)));
 	for (;;) {
 		auto next = decoder_.next();
 		if (!next) {
 			log_error("ctrl_tcp: garbled stream from baresip (" + next.error().str() +
-				  "); reconnecting");
+			          "); reconnecting");
 			drop("garbled stream");
 			return;
 		}
@@ -152,7 +158,7 @@ void CtrlClient::handle(const CtrlMessage &m)
 }
 
 void CtrlClient::request(const std::string &command, const std::string &params,
-			 ResponseHandler done)
+                         ResponseHandler done)
 {
 	if (!connected_ || dropping_) {
 		done(make_error("ctrl_tcp", "baresip not connected"));
@@ -167,7 +173,7 @@ void CtrlClient::request(const std::string &command, const std::string &params,
 	const std::string frame = netstring_encode(*json);
 	ReRef<struct mbuf> mb(mbuf_alloc(frame.size()));
 	if (!mb || mbuf_write_mem(mb.get(), reinterpret_cast<const uint8_t *>(frame.data()),
-				  frame.size())) {
+	                          frame.size())) {
 		done(make_error("ctrl_tcp", "out of memory"));
 		return;
 	}
@@ -189,7 +195,7 @@ void CtrlClient::timeout_h(void *arg)
 {
 	auto *p = static_cast<Pending *>(arg);
 	p->self->finish(p->token, make_error("ctrl_tcp", "no response to '" + p->command +
-							       "' from baresip in time"));
+	                                                     "' from baresip in time"));
 }
 
 void CtrlClient::finish(const std::string &token, Expected<std::string> result)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Client for baresip's ctrl_tcp on libre's event loop.
 //
 // - netstring framing, JSON via re's odict (ctrl_message.h has the wire format)
@@ -19,9 +20,11 @@
 #include <memory>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-class CtrlClient {
+class CtrlClient
+{
 public:
 	struct Handlers {
 		std::function<void()> up;
@@ -71,9 +74,11 @@ private:
 	std::string addr_;
 	Handlers h_;
 	unsigned timeout_ms_;
-	struct sa sa_ {};
+	struct sa sa_ {
+	};
 	ReRef<struct tcp_conn> tc_;
-	struct tmr reconnect_tmr_ {};
+	struct tmr reconnect_tmr_ {
+	};
 	unsigned backoff_ms_ = 0;
 	unsigned reconnects_ = 0;
 	bool connected_ = false;

@@ -1,15 +1,18 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "ctrl_message.h"
 
 #include "../re/re_cxx.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 constexpr unsigned kMaxDepth = 4; // ctrl_tcp objects are flat
 }
 
-Expected<std::string> ctrl_encode_command(const std::string &command,
-					  const std::string &params, const std::string &token)
+Expected<std::string> ctrl_encode_command(const std::string &command, const std::string &params,
+                                          const std::string &token)
 {
 	ReRef<struct odict> o;
 	if (odict_alloc(o.out(), 8))
@@ -36,8 +39,8 @@ std::string redact_account_secrets(std::string text)
 			const size_t q = text.find('"', to + 1);
 			to = q == std::string::npos ? text.size() : q + 1;
 		} else {
-			while (to < text.size() && text[to] != ';' && text[to] != ' ' && text[to] != '>' &&
-			       text[to] != '\n' && text[to] != '\r')
+			while (to < text.size() && text[to] != ';' && text[to] != ' ' &&
+			       text[to] != '>' && text[to] != '\n' && text[to] != '\r')
 				++to;
 		}
 		text.replace(from, to - from, "***");

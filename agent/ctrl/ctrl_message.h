@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // baresip ctrl_tcp messages (modules/ctrl_tcp/ctrl_tcp.c, baresip v1.0.0).
 // Every message is a netstring whose payload is one JSON object:
 //
@@ -17,7 +18,8 @@
 #include <string>
 #include <string_view>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct CtrlMessage {
 	enum Kind { Response, Event } kind = Response;
@@ -36,9 +38,8 @@ struct CtrlMessage {
 };
 
 // JSON payload (without netstring framing), encoded with re's odict encoder.
-Expected<std::string> ctrl_encode_command(const std::string &command,
-					  const std::string &params,
-					  const std::string &token);
+Expected<std::string> ctrl_encode_command(const std::string &command, const std::string &params,
+                                          const std::string &token);
 
 // baresip echoes account lines in what commands print ("Creating UA for
 // <sip:...>;auth_pass=SECRET ...", also when uanew fails), so every text the

@@ -1,10 +1,13 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "reginfo.h"
 
 #include <sstream>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 std::string strip_ansi(const std::string &s)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Parses the text of baresip's `reginfo` command (menu module, v1.0.0):
 //
 //   \n--- User Agents (2) ---\n
@@ -10,7 +11,8 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct UaInfo {
 	std::string aor;

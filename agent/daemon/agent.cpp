@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "agent.h"
 
 #include "../../platform/fault/crash_point.h"
@@ -7,15 +8,17 @@
 #include <chrono>
 #include <ctime>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 uint64_t now_ms()
 {
 	using namespace std::chrono;
 	return static_cast<uint64_t>(
-		duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+	    duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
 std::string iso_now()
@@ -31,9 +34,9 @@ std::string iso_now()
 } // namespace
 
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
-	     platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
-	: cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage), geometry_(geometry),
-	  leds_(leds)
+             platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
+    : cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage), geometry_(geometry),
+      leds_(leds)
 {
 	pool_.pool = true;
 	pool_.ext = cfg_.pool_ext;
@@ -86,7 +89,7 @@ Status Agent::start()
 
 	if (auto s = keys_.start([this](const Key &k) {
 		    if (session_->state() == State::PinEntry &&
-			(k.kind == KeyKind::Hash || k.kind == KeyKind::Send))
+		        (k.kind == KeyKind::Hash || k.kind == KeyKind::Send))
 			    pin_key_ms_ = now_ms();
 		    session_->on_key(k);
 	    });
@@ -125,13 +128,13 @@ Status Agent::start_status()
 	// its predecessor sent (one change per microsecond is never reached),
 	// and stays below 2^53, exact in every JSON parser.
 	seq_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-					     std::chrono::system_clock::now().time_since_epoch())
-					     .count());
+	                                 std::chrono::system_clock::now().time_since_epoch())
+	                                 .count());
 	since_ = iso_now();
 	if (cfg_.status_push && !cfg_.pbx_url.empty()) {
 		const PbxConfig pc = pbx_config();
 		status_push_ = std::make_unique<StatusPush>(
-			http_, StatusPushConfig{pc.base_url, pc.device_id, pc.token, pc.ca_file});
+		    http_, StatusPushConfig{pc.base_url, pc.device_id, pc.token, pc.ca_file});
 	}
 	if (!cfg_.status_listen.empty() || !cfg_.status_socket.empty()) {
 		StatusServerConfig sc;
@@ -142,14 +145,17 @@ Status Agent::start_status()
 		sc.client_ca_file = cfg_.status_client_ca;
 		sc.unix_path = cfg_.status_socket;
 		if (!sc.listen.empty() && sc.token.empty())
-			return make_error("config:status_listen", "needs status_token in the secrets file "
-								  "or hd_status_token in the device profile");
+			return make_error("config:status_listen",
+			                  "needs status_token in the secrets file "
+			                  "or hd_status_token in the device profile");
 		status_server_ = std::make_unique<StatusServer>(sc, *this);
 		if (auto s = status_server_->start(); !s)
 			return s;
 		log_info("agent: status endpoint " +
-			 (sc.listen.empty() ? std::string("off") : sc.listen + (sc.cert_file.empty() ? " (http)" : " (https)")) +
-			 (sc.unix_path.empty() ? "" : ", local socket " + sc.unix_path));
+		         (sc.listen.empty()
+		              ? std::string("off")
+		              : sc.listen + (sc.cert_file.empty() ? " (http)" : " (https)")) +
+		         (sc.unix_path.empty() ? "" : ", local socket " + sc.unix_path));
 	}
 	status_changed();
 	return Ok{};
@@ -163,11 +169,21 @@ StatusSnapshot Agent::snapshot()
 	switch (session_->state()) {
 	case State::Idle:
 	case State::Collecting:
-	case State::PinEntry: s.state = session_->logged_in() ? "logged-in" : "idle"; break;
-	case State::LoggingIn: s.state = "logging-in"; break;
-	case State::LoggedIn: s.state = "logged-in"; break;
-	case State::LoggingOut: s.state = "logging-out"; break;
-	case State::Error: s.state = "error"; break;
+	case State::PinEntry:
+		s.state = session_->logged_in() ? "logged-in" : "idle";
+		break;
+	case State::LoggingIn:
+		s.state = "logging-in";
+		break;
+	case State::LoggedIn:
+		s.state = "logged-in";
+		break;
+	case State::LoggingOut:
+		s.state = "logging-out";
+		break;
+	case State::Error:
+		s.state = "error";
+		break;
 	}
 	if (session_->logged_in()) {
 		s.user_ext = session_->occupant().ext;
@@ -301,7 +317,10 @@ void Agent::commit_pool()
 	pending_profile_xml_.clear();
 }
 
-void Agent::crash(const std::string &point) const { platform::crash_point(point.c_str()); }
+void Agent::crash(const std::string &point) const
+{
+	platform::crash_point(point.c_str());
+}
 
 std::string Agent::swap_label(const Identity &to) const
 {
@@ -330,8 +349,9 @@ Identity Agent::pool_from(const DeviceProfile &p) const
 void Agent::apply_device_profile(const DeviceProfile &p, bool swap_now)
 {
 	const Identity fresh = pool_from(p);
-	const bool account_changed = fresh.aor() != pool_.aor() || fresh.sip_password != pool_.sip_password ||
-				     p.pool.outbound != account_opts_.outbound_proxy;
+	const bool account_changed = fresh.aor() != pool_.aor() ||
+	                             fresh.sip_password != pool_.sip_password ||
+	                             p.pool.outbound != account_opts_.outbound_proxy;
 	if (auto s = session_->set_dial_plan(p.dial_plan); !s)
 		log_error("agent: device profile dial plan refused: " + s.error().str());
 	account_opts_.outbound_proxy = p.pool.outbound;
@@ -349,24 +369,28 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool swap_now)
 	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut)
 		relayout();
 	log_info("agent: device profile applied (pool " + pool_.ext + ")");
-	if (!swap_now || !account_changed || session_->state() != State::Idle || !ctrl_->connected() ||
-	    swap_->busy())
+	if (!swap_now || !account_changed || session_->state() != State::Idle ||
+	    !ctrl_->connected() || swap_->busy())
 		return;
 	const std::string old = in_baresip_;
-	swap_->start(old, account_line(pool_, account_opts_), pool_.aor(), false,
-		     [this, old](bool ok, const std::string &why) {
-			     if (ok)
-				     in_baresip_ = pool_.aor();
-			     else
-				     log_error("agent: new pool account did not register (" + why +
-					       "); keeping " + old);
-		     },
-		     "pool");
+	swap_->start(
+	    old, account_line(pool_, account_opts_), pool_.aor(), false,
+	    [this, old](bool ok, const std::string &why) {
+		    if (ok)
+			    in_baresip_ = pool_.aor();
+		    else
+			    log_error("agent: new pool account did not register (" + why +
+			              "); keeping " + old);
+	    },
+	    "pool");
 }
 
 // ---- baresip ----
 
-void Agent::on_ctrl_up() { reconcile(); }
+void Agent::on_ctrl_up()
+{
+	reconcile();
+}
 
 void Agent::on_ctrl_down(const std::string &why)
 {
@@ -415,7 +439,8 @@ void Agent::reconcile_with(const std::vector<std::string> &present)
 			if (p != aor)
 				ctrl_->request("uadel", p, [p](Expected<std::string> r) {
 					if (!r)
-						log_warn("agent: uadel " + p + ": " + r.error().what);
+						log_warn("agent: uadel " + p + ": " +
+						         r.error().what);
 				});
 		in_baresip_ = aor;
 		reconciling_ = false;
@@ -430,19 +455,22 @@ void Agent::reconcile_with(const std::vector<std::string> &present)
 			remove_strays();
 		});
 	};
-	log_info("agent: baresip has " + std::to_string(present.size()) + " account(s); applying " + aor);
+	log_info("agent: baresip has " + std::to_string(present.size()) + " account(s); applying " +
+	         aor);
 	if (have) {
 		select();
 		return;
 	}
-	ctrl_->request("uanew", account_line(want, account_opts_), [this, select](Expected<std::string> r) {
-		if (!r) {
-			reconciling_ = false;
-			log_error("agent: cannot add our account to baresip: " + r.error().what);
-			return;
-		}
-		select();
-	});
+	ctrl_->request("uanew", account_line(want, account_opts_),
+	               [this, select](Expected<std::string> r) {
+		               if (!r) {
+			               reconciling_ = false;
+			               log_error("agent: cannot add our account to baresip: " +
+			                         r.error().what);
+			               return;
+		               }
+		               select();
+	               });
 }
 
 void Agent::on_ctrl_event(const CtrlMessage &m)
@@ -460,7 +488,7 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 		if (swap_->busy()) {
 			if (ok && pin_key_ms_ && session_->state() == State::LoggingIn)
 				log_info("agent: login latency (last PIN key -> REGISTER_OK) " +
-					 std::to_string(now_ms() - pin_key_ms_) + " ms");
+				         std::to_string(now_ms() - pin_key_ms_) + " ms");
 			swap_->on_register(m.aor, ok, m.param);
 			return;
 		}
@@ -518,8 +546,8 @@ void Agent::pbx_logout(const std::string &ext)
 {
 	pbx_->logout(ext, [ext](Status s) {
 		if (!s)
-			log_warn("agent: telling the PBX about the logout of " + ext + " failed: " +
-				 s.error().str());
+			log_warn("agent: telling the PBX about the logout of " + ext +
+			         " failed: " + s.error().str());
 	});
 }
 
@@ -534,23 +562,24 @@ void Agent::swap_to(const Identity &to, bool force_break)
 	} else {
 		crash(label + ".after_intent");
 	}
-	swap_->start(old, account_line(to, account_opts_), aor, force_break,
-		     [this, aor, old, force_break](bool ok, const std::string &why) {
-			     in_baresip_ = ok || force_break ? aor : old;
-			     if (!ctrl_->connected())
-				     in_baresip_.clear();
-			     pin_key_ms_ = 0;
-			     session_->on_swap_result(ok, why);
-			     if (!ok && !force_break)
-				     (void)store_.end_login();
-			     if (ok && ctrl_->connected() && session_->state() == State::Error)
-				     session_->on_service(true);
-			     if (reconcile_after_swap_ && ctrl_->connected()) {
-				     reconcile_after_swap_ = false;
-				     reconcile();
-			     }
-		     },
-		     label);
+	swap_->start(
+	    old, account_line(to, account_opts_), aor, force_break,
+	    [this, aor, old, force_break](bool ok, const std::string &why) {
+		    in_baresip_ = ok || force_break ? aor : old;
+		    if (!ctrl_->connected())
+			    in_baresip_.clear();
+		    pin_key_ms_ = 0;
+		    session_->on_swap_result(ok, why);
+		    if (!ok && !force_break)
+			    (void)store_.end_login();
+		    if (ok && ctrl_->connected() && session_->state() == State::Error)
+			    session_->on_service(true);
+		    if (reconcile_after_swap_ && ctrl_->connected()) {
+			    reconcile_after_swap_ = false;
+			    reconcile();
+		    }
+	    },
+	    label);
 }
 
 void Agent::start_timer(Timer t, unsigned ms)
@@ -559,7 +588,10 @@ void Agent::start_timer(Timer t, unsigned ms)
 	tmr_start(&slot.tmr, ms, timer_h, &slot);
 }
 
-void Agent::stop_timer(Timer t) { tmr_cancel(&timers_[static_cast<int>(t)].tmr); }
+void Agent::stop_timer(Timer t)
+{
+	tmr_cancel(&timers_[static_cast<int>(t)].tmr);
+}
 
 void Agent::timer_h(void *arg)
 {
@@ -567,8 +599,14 @@ void Agent::timer_h(void *arg)
 	slot->self->session_->on_timer(slot->which);
 }
 
-void Agent::log_info(const std::string &msg) { hotdesk::log_info(msg); }
-void Agent::log_bug(const std::string &msg) { log_error("BUG: " + msg); }
+void Agent::log_info(const std::string &msg)
+{
+	hotdesk::log_info(msg);
+}
+void Agent::log_bug(const std::string &msg)
+{
+	log_error("BUG: " + msg);
+}
 
 void Agent::occupant_changed(const Identity &now)
 {
@@ -605,7 +643,7 @@ void Agent::relayout()
 		log_info("agent: keys: " + n);
 	if (!l.overflow.empty())
 		log_warn("agent: " + std::to_string(l.overflow.size()) +
-			 " BLF entries have no key on this phone (listed in the status)");
+		         " BLF entries have no key on this phone (listed in the status)");
 	session_->set_key_layout(KeyLayout(l));
 	display_.set_softkeys(session_->key_layout().softkey_labels());
 	update_lamps();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The daemon's wiring: keys -> Session -> baresip (ctrl_tcp), PBX (HTTPS),
 // display; baresip's events -> Session. Runs on libre's event loop.
 #pragma once
@@ -9,28 +10,31 @@
 #include "../http/http_client.h"
 #include "../pbx/pbx_client.h"
 #include "../pbx/profile_fetcher.h"
+#include "../sip/account_swap.h"
 #include "../state/state_store.h"
 #include "../status/status_push.h"
 #include "../status/status_router.h"
 #include "../status/status_server.h"
-#include "../sip/account_swap.h"
 #include "config.h"
 
 #include "../../platform/display/display.h"
 #include "../../platform/keys/key_source.h"
 #include "../../platform/leds/led_sink.h"
-#include "../core/blf_layout.h"
 #include "../../platform/storage/storage.h"
+#include "../core/blf_layout.h"
 
 #include <memory>
 #include <optional>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-class Agent : public SessionPorts, public StatusHandler {
+class Agent : public SessionPorts, public StatusHandler
+{
 public:
 	Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
-	      platform::Storage &storage, KeyGeometry geometry = {}, platform::LedSink *leds = nullptr);
+	      platform::Storage &storage, KeyGeometry geometry = {},
+	      platform::LedSink *leds = nullptr);
 	~Agent() override;
 
 	Status start();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "config.h"
 
 #include "../core/text.h"
@@ -5,15 +6,18 @@
 
 #include <fstream>
 #include <optional>
-#include <vector>
 #include <sstream>
 #include <sys/stat.h>
+#include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
-class Reader {
+class Reader
+{
 public:
 	explicit Reader(const struct conf *c) : c_(c) {}
 
@@ -33,7 +37,7 @@ public:
 		if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9 ||
 		    (v = static_cast<uint32_t>(std::stoul(s))) < lo || v > hi) {
 			fail(name, "must be a number from " + std::to_string(lo) + " to " +
-					   std::to_string(hi) + ", not '" + s + "'");
+			               std::to_string(hi) + ", not '" + s + "'");
 			return;
 		}
 		out = v;
@@ -81,9 +85,10 @@ Status check_single_values(const std::string &text)
 			continue;
 		words >> value >> rest;
 		if (!rest.empty() && rest[0] != '#')
-			return make_error("config:" + name, "unexpected text '" + rest +
-							    "' after the value (lists are comma separated, "
-							    "without blanks)");
+			return make_error("config:" + name,
+			                  "unexpected text '" + rest +
+			                      "' after the value (lists are comma separated, "
+			                      "without blanks)");
 	}
 	return Ok{};
 }
@@ -150,7 +155,8 @@ Expected<Config> config_parse(const std::string &text)
 	    cfg.log_level != "error")
 		return make_error("config:log_level", "must be debug, info, warn or error");
 	if (cfg.pbx_url.rfind("https://", 0) != 0)
-		return make_error("config:pbx_url", "must be an https:// URL (the PIN travels in it)");
+		return make_error("config:pbx_url",
+		                  "must be an https:// URL (the PIN travels in it)");
 	if (cfg.pool_ext.empty() || cfg.registrar.empty())
 		return make_error("config", "pool_ext and registrar are required");
 	if (auto s = validate(cfg.dial_plan); !s)
@@ -172,16 +178,19 @@ Expected<Config> config_load(const std::string &path)
 
 Status config_load_secrets(Config &cfg)
 {
-	struct stat st {};
+	struct stat st {
+	};
 	if (::stat(cfg.secrets_file.c_str(), &st) != 0)
 		return make_error(cfg.secrets_file, "cannot open secrets file");
 	if (st.st_mode & (S_IRWXG | S_IRWXO))
-		return make_error(cfg.secrets_file, "secrets file must not be accessible by group or "
-						    "others (chmod 600)");
+		return make_error(cfg.secrets_file,
+		                  "secrets file must not be accessible by group or "
+		                  "others (chmod 600)");
 	bool ok = false;
 	std::string text = read_file(cfg.secrets_file, ok);
 	ReRef<struct conf> c;
-	const int err = conf_alloc_buf(c.out(), reinterpret_cast<const uint8_t *>(text.data()), text.size());
+	const int err =
+	    conf_alloc_buf(c.out(), reinterpret_cast<const uint8_t *>(text.data()), text.size());
 	for (auto &ch : text)
 		ch = '\0';
 	if (!ok || err)

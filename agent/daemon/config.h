@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // hotdeskd's configuration: one file in baresip's "key value" style, read
 // with libre's conf. Every key, its default and its meaning are listed in
 // docs/config.md and in the example hotdeskd.conf. Secrets (the pool's SIP
@@ -11,7 +12,8 @@
 
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct Config {
 	std::string device_id = "02:00:00:00:00:01";
@@ -38,12 +40,12 @@ struct Config {
 	std::string tty = "auto"; // auto | on | off
 	std::string log_level = "info";
 	// Status endpoint (docs/status-api.yaml). Off when status_listen is "".
-	std::string status_listen;    // "0.0.0.0:8088"; plain HTTP only on 127.0.0.1
-	std::string status_cert;      // TLS certificate (PEM) and key from provisioning
+	std::string status_listen; // "0.0.0.0:8088"; plain HTTP only on 127.0.0.1
+	std::string status_cert;   // TLS certificate (PEM) and key from provisioning
 	std::string status_key;
 	std::string status_client_ca; // set: PBX must present a client certificate
 	std::string status_socket = "/run/hotdesk/status.sock"; // hotdeskctl, 0600; "" = off
-	bool status_push = true;      // POST every change to the PBX
+	bool status_push = true;                                // POST every change to the PBX
 
 	// From secrets_file. pool_password is the factory default until a
 	// device profile (cached or fetched) provides the pool account.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // hotdeskd: hot desking for desk phones running baresip. See README.md.
 // Exceptions and process concerns stay here, at the edge.
 
@@ -20,12 +21,13 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 void usage()
 {
 	std::fprintf(stderr, "usage: hotdeskd -c <hotdeskd.conf> [--check]\n"
-			     "       hotdeskd --version\n");
+	                     "       hotdeskd --version\n");
 }
 
 void on_signal(int sig)
@@ -55,7 +57,8 @@ int run(Config cfg)
 	platform::PlatformOptions po;
 	po.key_socket = cfg.key_socket;
 	po.display_log = cfg.display_log;
-	po.tty = cfg.tty == "on" || (cfg.tty == "auto" && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+	po.tty =
+	    cfg.tty == "on" || (cfg.tty == "auto" && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
 	auto keys = platform::make_key_source(*board, po);
 	auto display = platform::make_display(*board, po);
 	if (!keys || !display) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "http_client.h"
 
 #include <curl/curl.h>
@@ -5,7 +6,8 @@
 #include <cctype>
 #include <utility>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct HttpClient::Transfer {
 	HttpRequest req;
@@ -29,7 +31,10 @@ struct HttpClient::Transfer {
 	}
 };
 
-HttpClient::HttpClient() { tmr_init(&tmr_); }
+HttpClient::HttpClient()
+{
+	tmr_init(&tmr_);
+}
 
 HttpClient::~HttpClient()
 {
@@ -80,45 +85,47 @@ void HttpClient::perform(HttpRequest req, Done done)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (!tp->req.ca_file.empty())
 		curl_easy_setopt(e, CURLOPT_CAINFO, tp->req.ca_file.c_str());
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(tp->req.connect_timeout_ms));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	                 static_cast<long>(tp->req.connect_timeout_ms));
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(tp->req.total_timeout_ms));
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tp->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, tp);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION,
-			 +[](char *ptr, size_t size, size_t n, void *userp) -> size_t {
-				 auto *tr = static_cast<Transfer *>(userp);
-				 const size_t len = size * n;
-				 if (tr->body.size() + len > tr->max) {
-					 tr->too_big = true;
-					 return 0; // aborts the transfer
-				 }
-				 tr->body.append(ptr, len);
-				 return len;
-			 });
+	curl_easy_setopt(
+	    e, CURLOPT_WRITEFUNCTION, +[](char *ptr, size_t size, size_t n, void *userp) -> size_t {
+		    auto *tr = static_cast<Transfer *>(userp);
+		    const size_t len = size * n;
+		    if (tr->body.size() + len > tr->max) {
+			    tr->too_big = true;
+			    return 0; // aborts the transfer
+		    }
+		    tr->body.append(ptr, len);
+		    return len;
+	    });
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, tp);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION,
-			 +[](char *ptr, size_t size, size_t n, void *userp) -> size_t {
-				 auto *tr = static_cast<Transfer *>(userp);
-				 const size_t len = size * n;
-				 tr->header_bytes += len;
-				 if (tr->header_bytes > 16 * 1024)
-					 return 0; // header flood: abort
-				 std::string line(ptr, len);
-				 if (line.rfind("HTTP/", 0) == 0)
-					 tr->resp_headers.clear(); // a new response (e.g. after 100)
-				 const size_t colon = line.find(':');
-				 if (colon == std::string::npos)
-					 return len;
-				 std::string name = line.substr(0, colon);
-				 for (auto &c : name)
-					 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-				 std::string value = line.substr(colon + 1);
-				 const size_t b = value.find_first_not_of(" \t");
-				 const size_t e2 = value.find_last_not_of(" \t\r\n");
-				 value = b == std::string::npos ? "" : value.substr(b, e2 - b + 1);
-				 tr->resp_headers[name] = value;
-				 return len;
-			 });
+	curl_easy_setopt(
+	    e, CURLOPT_HEADERFUNCTION,
+	    +[](char *ptr, size_t size, size_t n, void *userp) -> size_t {
+		    auto *tr = static_cast<Transfer *>(userp);
+		    const size_t len = size * n;
+		    tr->header_bytes += len;
+		    if (tr->header_bytes > 16 * 1024)
+			    return 0; // header flood: abort
+		    std::string line(ptr, len);
+		    if (line.rfind("HTTP/", 0) == 0)
+			    tr->resp_headers.clear(); // a new response (e.g. after 100)
+		    const size_t colon = line.find(':');
+		    if (colon == std::string::npos)
+			    return len;
+		    std::string name = line.substr(0, colon);
+		    for (auto &c : name)
+			    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+		    std::string value = line.substr(colon + 1);
+		    const size_t b = value.find_first_not_of(" \t");
+		    const size_t e2 = value.find_last_not_of(" \t\r\n");
+		    value = b == std::string::npos ? "" : value.substr(b, e2 - b + 1);
+		    tr->resp_headers[name] = value;
+		    return len;
+	    });
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, tp);
 	for (const auto &h : tp->req.headers)
 		tp->headers = curl_slist_append(tp->headers, h.c_str());
@@ -183,7 +190,10 @@ void HttpClient::fd_h(int flags, void *arg)
 	w->self->action(w->fd, ev);
 }
 
-void HttpClient::tmr_h(void *arg) { static_cast<HttpClient *>(arg)->action(CURL_SOCKET_TIMEOUT, 0); }
+void HttpClient::tmr_h(void *arg)
+{
+	static_cast<HttpClient *>(arg)->action(CURL_SOCKET_TIMEOUT, 0);
+}
 
 void HttpClient::action(int fd, int ev)
 {
@@ -207,7 +217,8 @@ void HttpClient::reap()
 		auto t = std::move(it->second);
 		transfers_.erase(it);
 		if (t->too_big) {
-			t->done(make_error("http", "response larger than " + std::to_string(t->max) + " bytes"));
+			t->done(make_error("http", "response larger than " +
+			                               std::to_string(t->max) + " bytes"));
 			continue;
 		}
 		if (rc != CURLE_OK) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // HTTPS client: libcurl's multi interface driven by libre's fd watching and
 // timers, so nothing blocks the event loop while a request is in flight.
 // Every request has a connect and a total timeout and a response size cap.
@@ -16,7 +17,8 @@
 
 #include <curl/curl.h>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct HttpRequest {
 	std::string method = "GET";
@@ -41,7 +43,8 @@ struct HttpResponse {
 	}
 };
 
-class HttpClient {
+class HttpClient
+{
 public:
 	using Done = std::function<void(Expected<HttpResponse>)>;
 
@@ -70,7 +73,8 @@ private:
 	};
 
 	CURLM *multi_ = nullptr;
-	struct tmr tmr_ {};
+	struct tmr tmr_ {
+	};
 	std::map<CURL *, std::unique_ptr<Transfer>> transfers_;
 	std::map<int, std::unique_ptr<Watch>> watches_;
 };

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_client.h"
 
 #include "pbx_protocol.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 HttpRequest PbxClient::post(const std::string &what, std::string body) const
 {
@@ -19,7 +21,7 @@ HttpRequest PbxClient::post(const std::string &what, std::string body) const
 }
 
 void PbxClient::login(const std::string &ext, const std::string &pin,
-		      std::function<void(LoginResult)> done)
+                      std::function<void(LoginResult)> done)
 {
 	auto body = pbx_login_body(ext, pin);
 	if (!body) {
@@ -51,7 +53,8 @@ void PbxClient::logout(const std::string &ext, std::function<void(Status)> done)
 		if (!resp)
 			done(resp.error());
 		else if (resp->status != 200)
-			done(make_error("pbx", "logout answered HTTP " + std::to_string(resp->status)));
+			done(make_error("pbx",
+			                "logout answered HTTP " + std::to_string(resp->status)));
 		else
 			done(Ok{});
 	});

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The PBX hot-desking service over HTTPS (docs/protocol.md), on HttpClient.
 #pragma once
 
@@ -7,7 +8,8 @@
 #include <functional>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct PbxConfig {
 	std::string base_url;  // https://pbx.example.com:8443
@@ -18,11 +20,13 @@ struct PbxConfig {
 	unsigned total_timeout_ms = 8000;
 };
 
-class PbxClient {
+class PbxClient
+{
 public:
 	PbxClient(HttpClient &http, PbxConfig cfg) : http_(http), cfg_(std::move(cfg)) {}
 
-	void login(const std::string &ext, const std::string &pin, std::function<void(LoginResult)> done);
+	void login(const std::string &ext, const std::string &pin,
+	           std::function<void(LoginResult)> done);
 	void logout(const std::string &ext, std::function<void(Status)> done);
 
 private:

@@ -1,13 +1,17 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_protocol.h"
 
 #include "../profile/profile.h"
 #include "../re/re_cxx.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
-Expected<std::string> encode_strings(std::initializer_list<std::pair<const char *, const std::string *>> kv)
+Expected<std::string>
+encode_strings(std::initializer_list<std::pair<const char *, const std::string *>> kv)
 {
 	ReRef<struct odict> o;
 	if (odict_alloc(o.out(), 8))
@@ -71,7 +75,8 @@ LoginResult pbx_parse_login(long status, const std::string &body)
 {
 	ReRef<struct odict> o;
 	if (json_decode_odict(o.out(), 16, body.data(), body.size(), 4))
-		return failed("PBX answered HTTP " + std::to_string(status) + " without valid JSON");
+		return failed("PBX answered HTTP " + std::to_string(status) +
+		              " without valid JSON");
 	const std::string result = odict_str(o.get(), "result");
 	if (status == 200 && result == "ok") {
 		const struct odict_entry *u = odict_get_type(o.get(), ODICT_OBJECT, "user");
@@ -86,9 +91,11 @@ LoginResult pbx_parse_login(long status, const std::string &body)
 		r.user.sip_user = odict_str(uo, "sip_user");
 		r.user.sip_password = odict_str(uo, "sip_password");
 		r.user.domain = odict_str(uo, "sip_domain");
-		if (!safe_account_field(r.user.ext, false) || !safe_account_field(r.user.sip_user, false) ||
+		if (!safe_account_field(r.user.ext, false) ||
+		    !safe_account_field(r.user.sip_user, false) ||
 		    !safe_account_field(r.user.domain, false))
-			return failed("PBX sent a user with a missing or unusable ext/sip_user/sip_domain");
+			return failed(
+			    "PBX sent a user with a missing or unusable ext/sip_user/sip_domain");
 		if (!safe_account_field(r.user.sip_password, true)) {
 			r.user.wipe();
 			return failed("PBX sent a missing or unusable sip_password");

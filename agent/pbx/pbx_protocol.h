@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The phone's side of the PBX hot-desking protocol (docs/protocol.md):
 // building request bodies and judging responses. No I/O here.
 #pragma once
@@ -7,7 +8,8 @@
 
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 Expected<std::string> pbx_login_body(const std::string &ext, const std::string &pin);
 Expected<std::string> pbx_logout_body(const std::string &ext);

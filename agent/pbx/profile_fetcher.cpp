@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "profile_fetcher.h"
 
 #include "../re/log.h"
 
 #include <algorithm>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 uint64_t backoff_ms(unsigned attempt, double jitter01)
 {
@@ -14,12 +16,15 @@ uint64_t backoff_ms(unsigned attempt, double jitter01)
 }
 
 ProfileFetcher::ProfileFetcher(HttpClient &http, PbxConfig cfg, Handlers h)
-	: http_(http), cfg_(std::move(cfg)), h_(std::move(h))
+    : http_(http), cfg_(std::move(cfg)), h_(std::move(h))
 {
 	tmr_init(&tmr_);
 }
 
-ProfileFetcher::~ProfileFetcher() { tmr_cancel(&tmr_); }
+ProfileFetcher::~ProfileFetcher()
+{
+	tmr_cancel(&tmr_);
+}
 
 void ProfileFetcher::set_validators(const std::string &etag, const std::string &last_modified)
 {
@@ -60,7 +65,8 @@ void ProfileFetcher::done(const Expected<HttpResponse> &r)
 		log_debug("profile: device profile unchanged");
 		schedule(uint64_t(recheck_s_) * 1000);
 	} else if (r->status != 200) {
-		retry_later("PBX answered HTTP " + std::to_string(r->status) + " for the device profile");
+		retry_later("PBX answered HTTP " + std::to_string(r->status) +
+		            " for the device profile");
 	} else if (auto p = parse_device_profile(r->body); !p) {
 		retry_later("device profile rejected: " + p.error().str());
 	} else {
@@ -80,15 +86,22 @@ void ProfileFetcher::done(const Expected<HttpResponse> &r)
 void ProfileFetcher::retry_later(const std::string &why)
 {
 	++attempt_;
-	const uint64_t ms = backoff_ms(attempt_, std::uniform_real_distribution<double>(0, 1)(rng_));
+	const uint64_t ms =
+	    backoff_ms(attempt_, std::uniform_real_distribution<double>(0, 1)(rng_));
 	log_warn("profile: " + why + "; retry in " + std::to_string(ms) + " ms");
 	if (h_.failed)
 		h_.failed(why);
 	schedule(ms);
 }
 
-void ProfileFetcher::schedule(uint64_t ms) { tmr_start(&tmr_, ms, tmr_h, this); }
+void ProfileFetcher::schedule(uint64_t ms)
+{
+	tmr_start(&tmr_, ms, tmr_h, this);
+}
 
-void ProfileFetcher::tmr_h(void *arg) { static_cast<ProfileFetcher *>(arg)->fetch_now(); }
+void ProfileFetcher::tmr_h(void *arg)
+{
+	static_cast<ProfileFetcher *>(arg)->fetch_now();
+}
 
 } // namespace hotdesk

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Keeps the device profile current: fetches it from the PBX over HTTPS
 // (pinned CA, device token), with If-None-Match / If-Modified-Since so an
 // unchanged profile costs one round trip, retries with jittered exponential
@@ -13,9 +14,11 @@
 #include <functional>
 #include <random>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-class ProfileFetcher {
+class ProfileFetcher
+{
 public:
 	struct Handlers {
 		// A new, valid profile (and what to cache).
@@ -44,7 +47,8 @@ private:
 	unsigned attempt_ = 0;
 	bool in_flight_ = false;
 	bool again_ = false;
-	struct tmr tmr_ {};
+	struct tmr tmr_ {
+	};
 	std::mt19937 rng_{std::random_device{}()};
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "profile.h"
 
 #include "../core/text.h"
@@ -9,9 +10,11 @@
 #include <map>
 #include <set>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 
 using tinyxml2::XMLElement;
 
@@ -29,8 +32,8 @@ struct Parsed {
 Error at(const XMLElement *e, const std::string &what)
 {
 	return make_error(std::string("profile: <") + e->Name() + "> line " +
-				  std::to_string(e->GetLineNum()),
-			  what);
+	                      std::to_string(e->GetLineNum()),
+	                  what);
 }
 
 size_t count_and_depth(const XMLElement *e, int depth, int &max_depth)
@@ -51,7 +54,8 @@ Status read_phone_settings(const XMLElement *ps, const ProfileLimits &l, Parsed 
 		const char *t = e->GetText();
 		const std::string text = t ? t : "";
 		if (text.size() > l.max_text)
-			return at(e, "text longer than " + std::to_string(l.max_text) + " characters");
+			return at(e,
+			          "text longer than " + std::to_string(l.max_text) + " characters");
 		std::string key = e->Name();
 		if (const char *idx = e->Attribute("idx")) {
 			if (std::string(idx) != "1")
@@ -71,7 +75,8 @@ Status read_blf(const XMLElement *fk, const ProfileLimits &l, Parsed &out)
 		if (std::string(e->Name()) != "fkey")
 			return at(e, "unexpected element in <functionKeys>");
 		int idx = -1;
-		if (e->QueryIntAttribute("idx", &idx) != tinyxml2::XML_SUCCESS || idx < 0 || idx > 255)
+		if (e->QueryIntAttribute("idx", &idx) != tinyxml2::XML_SUCCESS || idx < 0 ||
+		    idx > 255)
 			return at(e, "needs a numeric idx from 0 to 255");
 		if (!seen.insert(idx).second)
 			return at(e, "idx " + std::to_string(idx) + " appears twice");
@@ -90,7 +95,8 @@ Status read_blf(const XMLElement *fk, const ProfileLimits &l, Parsed &out)
 		if (b.ext.empty() || b.ext.size() > 32 || b.label.size() > 64 ||
 		    b.ext.find_first_not_of("0123456789*#") != std::string::npos ||
 		    b.pickup.find_first_not_of("0123456789*#") != std::string::npos)
-			return at(e, "BLF value must be 'blf <ext>|<pickup prefix>' with digits, * or #");
+			return at(
+			    e, "BLF value must be 'blf <ext>|<pickup prefix>' with digits, * or #");
 		if (out.blf.size() == l.max_blf)
 			return at(e, "more than " + std::to_string(l.max_blf) + " BLF keys");
 		out.blf.push_back(b);
@@ -101,17 +107,19 @@ Status read_blf(const XMLElement *fk, const ProfileLimits &l, Parsed &out)
 Expected<Parsed> parse(std::string_view xml, const ProfileLimits &l)
 {
 	if (xml.size() > l.max_bytes)
-		return make_error("profile", "larger than " + std::to_string(l.max_bytes) + " bytes");
+		return make_error("profile",
+		                  "larger than " + std::to_string(l.max_bytes) + " bytes");
 	tinyxml2::XMLDocument doc(true, tinyxml2::COLLAPSE_WHITESPACE);
 	if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS)
 		return make_error("profile", std::string("not well-formed XML (line ") +
-						     std::to_string(doc.ErrorLineNum()) + ")");
+		                                 std::to_string(doc.ErrorLineNum()) + ")");
 	const XMLElement *root = doc.RootElement();
 	if (!root || std::string(root->Name()) != "settings")
 		return make_error("profile", "root element must be <settings>");
 	int depth = 0;
 	if (count_and_depth(root, 1, depth) > l.max_elements)
-		return make_error("profile", "more than " + std::to_string(l.max_elements) + " elements");
+		return make_error("profile",
+		                  "more than " + std::to_string(l.max_elements) + " elements");
 	if (depth > l.max_depth)
 		return make_error("profile", "nested deeper than " + std::to_string(l.max_depth));
 	Parsed p;
@@ -134,7 +142,8 @@ Expected<Parsed> parse(std::string_view xml, const ProfileLimits &l)
 	return p;
 }
 
-class Fields {
+class Fields
+{
 public:
 	explicit Fields(const Parsed &p) : p_(p) {}
 
@@ -152,7 +161,8 @@ public:
 	{
 		const Setting *s = get(key);
 		if (!s || s->text.empty())
-			return make_error("profile: <" + name_of(key) + ">", "required but missing or empty");
+			return make_error("profile: <" + name_of(key) + ">",
+			                  "required but missing or empty");
 		return Ok{};
 	}
 	static std::string name_of(const std::string &key) { return key.substr(0, key.find('#')); }
@@ -160,8 +170,8 @@ public:
 	{
 		const Setting *s = get(key);
 		return make_error("profile: <" + name_of(key) + ">" +
-					  (s ? " line " + std::to_string(s->line) : ""),
-				  why);
+		                      (s ? " line " + std::to_string(s->line) : ""),
+		                  why);
 	}
 
 private:
@@ -201,7 +211,8 @@ Status read_unsigned(const Fields &f, const char *key, unsigned lo, unsigned hi,
 		return Ok{};
 	if (v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
 	    std::stoul(v) < lo || std::stoul(v) > hi)
-		return f.bad(key, "must be a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+		return f.bad(key, "must be a number from " + std::to_string(lo) + " to " +
+		                      std::to_string(hi));
 	out = static_cast<unsigned>(std::stoul(v));
 	return Ok{};
 }
@@ -231,10 +242,12 @@ Expected<DeviceProfile> parse_device_profile(std::string_view xml, const Profile
 		return make_error("profile: feature codes", s.error().what);
 	d.logout_key = f.str("hd_logout_key", d.logout_key);
 	if (d.logout_key != "none" && d.logout_key != "blf1" &&
-	    !(d.logout_key.rfind("soft", 0) == 0 && d.logout_key.size() <= 6 && d.logout_key.size() > 4))
+	    !(d.logout_key.rfind("soft", 0) == 0 && d.logout_key.size() <= 6 &&
+	      d.logout_key.size() > 4))
 		return f.bad("hd_logout_key", "must be blf1, soft1..soft16 or none");
 	d.status_token = f.str("hd_status_token");
-	if (!d.status_token.empty() && (d.status_token.size() < 16 || !safe_account_field(d.status_token, true)))
+	if (!d.status_token.empty() &&
+	    (d.status_token.size() < 16 || !safe_account_field(d.status_token, true)))
 		return f.bad("hd_status_token", "must be at least 16 printable characters");
 	d.language = f.str("language", d.language);
 	d.timezone = f.str("timezone", d.timezone);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Device and user profiles in a Snom-style XML settings format
 // (docs/profile.md), parsed with tinyxml2 under explicit limits. A profile
 // that fails any check is rejected as a whole with an error naming the
@@ -11,7 +12,8 @@
 #include <string_view>
 #include <vector>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct ProfileLimits {
 	size_t max_bytes = 64 * 1024;

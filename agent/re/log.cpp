@@ -1,25 +1,35 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "log.h"
 
 #include <chrono>
 #include <cstdio>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 LogLevel g_level = LogLevel::Info;
 const char *tag(LogLevel l)
 {
 	switch (l) {
-	case LogLevel::Debug: return "debug";
-	case LogLevel::Info: return "info";
-	case LogLevel::Warn: return "warn";
-	case LogLevel::Error: return "error";
+	case LogLevel::Debug:
+		return "debug";
+	case LogLevel::Info:
+		return "info";
+	case LogLevel::Warn:
+		return "warn";
+	case LogLevel::Error:
+		return "error";
 	}
 	return "?";
 }
 } // namespace
 
-void log_set_level(LogLevel l) { g_level = l; }
+void log_set_level(LogLevel l)
+{
+	g_level = l;
+}
 
 void log_msg(LogLevel l, const std::string &msg)
 {
@@ -28,7 +38,7 @@ void log_msg(LogLevel l, const std::string &msg)
 	using namespace std::chrono;
 	const auto ms = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 	std::fprintf(stderr, "hotdeskd[%lld.%03lld] %s: %s\n", static_cast<long long>(ms / 1000),
-		     static_cast<long long>(ms % 1000), tag(l), msg.c_str());
+	             static_cast<long long>(ms % 1000), tag(l), msg.c_str());
 	std::fflush(stderr);
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libre from C++: the header needs these defines (its .pc omits them), and
 // a small owner for re's reference-counted memory.
 #pragma once
@@ -17,10 +18,12 @@ extern "C" {
 
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 // Owns one reference of re-allocated memory (mem_deref on destruction).
-template <class T> class ReRef {
+template <class T> class ReRef
+{
 public:
 	ReRef() = default;
 	explicit ReRef(T *p) : p_(p) {}
@@ -38,7 +41,11 @@ public:
 		return *this;
 	}
 	T *get() const { return p_; }
-	T **out() { reset(); return &p_; }
+	T **out()
+	{
+		reset();
+		return &p_;
+	}
 	void reset() { p_ = static_cast<T *>(mem_deref(p_)); }
 	explicit operator bool() const { return p_ != nullptr; }
 

@@ -1,21 +1,26 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "account_swap.h"
 
 #include "../../platform/fault/crash_point.h"
 #include "../re/log.h"
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 AccountSwap::AccountSwap(CtrlClient &ctrl, unsigned register_timeout_ms)
-	: ctrl_(ctrl), timeout_ms_(register_timeout_ms)
+    : ctrl_(ctrl), timeout_ms_(register_timeout_ms)
 {
 	tmr_init(&tmr_);
 }
 
-AccountSwap::~AccountSwap() { tmr_cancel(&tmr_); }
+AccountSwap::~AccountSwap()
+{
+	tmr_cancel(&tmr_);
+}
 
 void AccountSwap::start(const std::string &old_aor, const std::string &new_line,
-			const std::string &new_aor, bool force_break, Done done,
-			const std::string &label)
+                        const std::string &new_aor, bool force_break, Done done,
+                        const std::string &label)
 {
 	label_ = label;
 	if (busy()) {
@@ -30,7 +35,8 @@ void AccountSwap::start(const std::string &old_aor, const std::string &new_line,
 	waiting_register_ = true;
 	done_ = std::move(done);
 	const unsigned gen = ++generation_;
-	log_info("swap: " + (old_aor_.empty() ? std::string("(none)") : old_aor_) + " -> " + new_aor_);
+	log_info("swap: " + (old_aor_.empty() ? std::string("(none)") : old_aor_) + " -> " +
+	         new_aor_);
 	tmr_start(&tmr_, timeout_ms_, timeout_h, this);
 	ctrl_.request("uanew", new_line, [this, gen](Expected<std::string> r) {
 		if (gen != generation_ || !busy())

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Make-before-break swap of baresip's SIP account over ctrl_tcp:
 //
 //   uanew NEW -> uafind NEW -> wait REGISTER_OK(NEW) -> uadel OLD
@@ -14,9 +15,11 @@
 #include <functional>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-class AccountSwap {
+class AccountSwap
+{
 public:
 	using Done = std::function<void(bool ok, const std::string &reason)>;
 
@@ -27,8 +30,8 @@ public:
 	// `label` ("login", "roam", "logout", "pool") names the crash points
 	// "<label>.after_uanew", ".after_register_ok", ".after_uadel".
 	void start(const std::string &old_aor, const std::string &new_line,
-		   const std::string &new_aor, bool force_break, Done done,
-		   const std::string &label = "swap");
+	           const std::string &new_aor, bool force_break, Done done,
+	           const std::string &label = "swap");
 	bool busy() const { return static_cast<bool>(done_); }
 	// baresip went away: whatever it held is gone, so there is nothing to
 	// roll back; report failure now (the owner re-applies its identity to
@@ -52,7 +55,8 @@ private:
 	bool register_seen_ = false;
 	bool selected_ = false;
 	Done done_;
-	struct tmr tmr_ {};
+	struct tmr tmr_ {
+	};
 	unsigned generation_ = 0;
 };
 

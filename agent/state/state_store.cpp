@@ -1,26 +1,39 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "state_store.h"
 
 #include <sstream>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
-namespace {
+namespace
+{
 const char *kOccupancy = "occupancy";
 const std::string kUserPrefix = "user.";
 const std::string kProfilePrefix = "profile.";
-std::string user_file(const std::string &ext) { return kUserPrefix + ext; }
-std::string profile_file(const std::string &ext) { return kProfilePrefix + ext + ".xml"; }
+std::string user_file(const std::string &ext)
+{
+	return kUserPrefix + ext;
+}
+std::string profile_file(const std::string &ext)
+{
+	return kProfilePrefix + ext + ".xml";
+}
 bool safe_ext(const std::string &ext)
 {
 	return !ext.empty() && ext.size() <= 32 &&
-	       ext.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-+") ==
-		       std::string::npos;
+	       ext.find_first_not_of(
+	           "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-+") ==
+	           std::string::npos;
 }
 const char *kIntent = "login-intent";
 const char *kDeviceProfile = "device-profile.xml";
 const char *kDeviceMeta = "device-profile.meta";
 
-bool clean_value(const std::string &v) { return v.find_first_of("\r\n") == std::string::npos; }
+bool clean_value(const std::string &v)
+{
+	return v.find_first_of("\r\n") == std::string::npos;
+}
 } // namespace
 
 std::string encode_kv(const std::vector<std::pair<std::string, std::string>> &kv)
@@ -53,8 +66,8 @@ Expected<Occupancy> StateStore::load_occupancy()
 	const std::string &t = **text;
 	const auto who = kv_get(t, "who");
 	const auto seq = kv_get(t, "seq");
-	if (!who || !seq || seq->empty() || seq->find_first_not_of("0123456789") != std::string::npos ||
-	    seq->size() > 19)
+	if (!who || !seq || seq->empty() ||
+	    seq->find_first_not_of("0123456789") != std::string::npos || seq->size() > 19)
 		return make_error("state: occupancy", "corrupt file");
 	o.pool = *who == "pool";
 	if (!o.pool) {
@@ -72,8 +85,8 @@ Status StateStore::save_occupancy(const Occupancy &o)
 	if (!clean_value(o.ext) || !clean_value(o.since))
 		return make_error("state", "bad occupancy value");
 	return s_.write(kOccupancy, encode_kv({{"who", o.pool ? "pool" : "user " + o.ext},
-					       {"since", o.since},
-					       {"seq", std::to_string(o.seq)}}));
+	                                       {"since", o.since},
+	                                       {"seq", std::to_string(o.seq)}}));
 }
 
 Expected<std::optional<SavedUser>> StateStore::load_user(const std::string &ext)
@@ -93,7 +106,8 @@ Expected<std::optional<SavedUser>> StateStore::load_user(const std::string &ext)
 	u.id.sip_user = kv_get(t, "sip_user").value_or("");
 	u.id.sip_password = kv_get(t, "sip_password").value_or("");
 	u.id.domain = kv_get(t, "domain").value_or("");
-	if (u.id.ext != ext || u.id.sip_user.empty() || u.id.sip_password.empty() || u.id.domain.empty())
+	if (u.id.ext != ext || u.id.sip_user.empty() || u.id.sip_password.empty() ||
+	    u.id.domain.empty())
 		return make_error("state: user", "corrupt file");
 	auto prof = s_.read(profile_file(ext));
 	if (prof && *prof)
@@ -112,10 +126,10 @@ Status StateStore::save_user(const SavedUser &u)
 	if (auto s = s_.write(profile_file(i.ext), u.profile_xml); !s)
 		return s;
 	return s_.write(user_file(i.ext), encode_kv({{"ext", i.ext},
-					  {"name", i.name},
-					  {"sip_user", i.sip_user},
-					  {"sip_password", i.sip_password},
-					  {"domain", i.domain}}));
+	                                             {"name", i.name},
+	                                             {"sip_user", i.sip_user},
+	                                             {"sip_password", i.sip_password},
+	                                             {"domain", i.domain}}));
 }
 
 Status StateStore::forget_users_except(const std::string &keep)
@@ -141,7 +155,10 @@ Status StateStore::begin_login(const std::string &ext)
 	return s_.write(kIntent, encode_kv({{"ext", ext}}));
 }
 
-Status StateStore::end_login() { return s_.remove(kIntent); }
+Status StateStore::end_login()
+{
+	return s_.remove(kIntent);
+}
 
 Expected<std::optional<std::string>> StateStore::pending_login()
 {
@@ -176,7 +193,8 @@ Status StateStore::save_device_profile(const CachedProfile &p)
 		return make_error("state", "bad profile metadata");
 	if (auto s = s_.write(kDeviceProfile, p.xml); !s)
 		return s;
-	return s_.write(kDeviceMeta, encode_kv({{"etag", p.etag}, {"last_modified", p.last_modified}}));
+	return s_.write(kDeviceMeta,
+	                encode_kv({{"etag", p.etag}, {"last_modified", p.last_modified}}));
 }
 
 } // namespace hotdesk

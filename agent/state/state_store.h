@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // What the phone must remember across a power cut, on platform::Storage
 // (atomic, 0600 files in the state directory):
 //
@@ -24,7 +25,8 @@
 #include <optional>
 #include <string>
 
-namespace hotdesk {
+namespace hotdesk
+{
 
 struct Occupancy {
 	bool pool = true;
@@ -44,7 +46,8 @@ struct CachedProfile {
 	std::string last_modified;
 };
 
-class StateStore {
+class StateStore
+{
 public:
 	explicit StateStore(platform::Storage &s) : s_(s) {}
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Failed-authentication throttle per source address.
 //
 // After `max_failures` failures within `window_ms` an address is blocked for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Incremental HTTP/1.1 request parser for the status endpoint.
 //
 // Pure: bytes in, requests or an error status out; no sockets, no libre.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Listening sockets for the status server: non-blocking, close-on-exec,
 // plain POSIX (the Linux-only peer check is in platform/net/peer_cred.h).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // One client connection of the status server, on libre's event loop.
 //
 // Reads (through TLS when configured), parses pipelined requests, asks the

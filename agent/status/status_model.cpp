@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "status_model.h"
 
 #include "../re/re_cxx.h"

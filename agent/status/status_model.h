@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // What the status endpoint reports, and its JSON and XML renderings.
 // Contract: docs/status-api.yaml. Values are always written through an
 // encoder (libre's JSON encoder, tinyxml2's printer) so that a user name

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Pushes the status to the PBX on every change, so its view cannot go stale
 // between polls:
 //   POST <pbx_url>/api/v1/devices/<mac>/status   (body: render_json)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The status endpoint's HTTP semantics, without any I/O: which request gets
 // which reply. The server adds transport concerns (TLS, timers, limits).
 //

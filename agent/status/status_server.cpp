@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "status_server.h"
 
 #include "../../platform/net/peer_cred.h"

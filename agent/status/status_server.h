@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The status endpoint the PBX polls (docs/status-api.yaml), on libre's event
 // loop: no threads, every socket watched with fd_listen, every deadline a
 // tmr.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "status_tls.h"
 
 #include <mbedtls/ctr_drbg.h>

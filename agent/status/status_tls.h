@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // mbedTLS for the status server: one shared configuration (certificate, key,
 // optional client CA for mutual TLS, TLS 1.2+, ECDHE AEAD suites only) and a
 // per-connection session on a non-blocking socket. The session never blocks:

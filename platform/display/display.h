@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The phone's text display. Implementations: host/ (terminal, plus an
 // append-only transcript file for tests and the demo), serial/ (a serial
 // line or character device: front-panel controllers, QEMU's virtio
@@ -7,9 +8,11 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class Display {
+class Display
+{
 public:
 	virtual ~Display() = default;
 	virtual void render(const std::vector<std::string> &lines) = 0;

@@ -1,10 +1,13 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "text_layout.h"
 
 #include <cstdint>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-namespace {
+namespace
+{
 
 constexpr char32_t kBad = 0xFFFFFFFF;
 
@@ -171,8 +174,9 @@ std::string pad(const std::string &s, unsigned columns)
 	return out;
 }
 
-std::vector<std::string> layout_screen(const std::vector<std::string> &session_lines, unsigned lines,
-				       unsigned columns, const std::vector<std::string> &softkeys)
+std::vector<std::string> layout_screen(const std::vector<std::string> &session_lines,
+                                       unsigned lines, unsigned columns,
+                                       const std::vector<std::string> &softkeys)
 {
 	std::vector<std::string> out;
 	if (lines == 0)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Laying text out on a phone display of lines x columns. Pure (no OS), so
 // every board geometry is unit tested. A column is one character cell: one
 // Unicode code point; combining marks and joiners ride on the character
@@ -9,7 +10,8 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // Valid UTF-8 with control characters and broken sequences replaced.
 std::string sanitize_utf8(const std::string &s);
@@ -31,8 +33,8 @@ std::string pad(const std::string &s, unsigned columns);
 // on the bottom line. A one-line display shows the last session line (the
 // status, which says what to do). Always exactly `lines` lines, none longer
 // than `columns` cells, trailing spaces dropped.
-std::vector<std::string> layout_screen(const std::vector<std::string> &session_lines, unsigned lines,
-				       unsigned columns,
-				       const std::vector<std::string> &softkeys = {});
+std::vector<std::string> layout_screen(const std::vector<std::string> &session_lines,
+                                       unsigned lines, unsigned columns,
+                                       const std::vector<std::string> &softkeys = {});
 
 } // namespace hotdesk::platform

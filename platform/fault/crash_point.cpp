@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "crash_point.h"
 
 #ifdef HOTDESK_FAULT_INJECTION
@@ -6,7 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 void crash_point(const char *name)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Where the phone's keys come from. Implementations: host/ (terminal and a
 // UNIX socket for scripts and tests), fake/ (unit tests); evdev/ later.
 #pragma once
@@ -7,9 +8,11 @@
 
 #include <functional>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class KeySource {
+class KeySource
+{
 public:
 	using Handler = std::function<void(const Key &)>;
 	virtual ~KeySource() = default;

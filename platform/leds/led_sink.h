@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The phone's lamps: the BLF keys' lamps ("blf1".."blfN") and the
 // message-waiting lamp ("mwi"), named as in the board's `led` lines.
 // Implementations: sysfs/ (Linux LED class), fake/ (unit tests).
@@ -7,9 +8,11 @@
 
 #include <string>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class LedSink {
+class LedSink
+{
 public:
 	virtual ~LedSink() = default;
 	// Sets a lamp; a lamp the board does not have is ignored.

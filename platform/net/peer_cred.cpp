@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "peer_cred.h"
 
 #include <sys/socket.h>

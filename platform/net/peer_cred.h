@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Who is at the other end of a connected UNIX socket, behind a small
 // interface so that agent/ code includes no Linux header (SO_PEERCRED).
 #pragma once

@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "socket_opts.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 void tcp_quickack(int fd)
 {

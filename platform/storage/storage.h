@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Power-safe files in the agent's state directory. Every write is atomic
 // (temp -> fsync -> rename -> fsync directory) and every file is mode 0600:
 // after a power cut a file holds either its old or its new content.
@@ -9,9 +10,11 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class Storage {
+class Storage
+{
 public:
 	virtual ~Storage() = default;
 	// nullopt when the file does not exist.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: board.conf files (boards are data a vendor writes).
 #include "agent/board/board.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: hotdeskd.conf (read with libre's conf).
 #include "agent/daemon/config.h"
 

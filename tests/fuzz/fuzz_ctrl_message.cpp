@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: ctrl_tcp JSON frames from baresip (decoded with libre's JSON).
 #include "agent/ctrl/ctrl_message.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: the digit collector / feature-code matcher, with keys and a
 // dial plan both taken from the input. Checks: a PIN-like buffer is never
 // classified as a number when it is a code, and nothing crashes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // libFuzzer target for the status endpoint's request parser. The input is
 // split into chunks at arbitrary points (first byte picks the chunk size) so
 // the incremental paths are exercised as well as the one-shot one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: netstring framing of baresip's ctrl_tcp stream, fed in pieces.
 #include "agent/core/netstring.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: device and user profile XML (untrusted: comes from the network).
 #include "agent/profile/profile.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Without libFuzzer (gcc builds): runs every file of the given corpus
 // directories through the fuzz target once, so the seeds stay valid inputs
 // and any crash they reproduce fails the test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // fuzz-smoke without libFuzzer (gcc builds): every corpus file goes through
 // the target as is, then HOTDESK_FUZZ_MUTATIONS (default 20000) deterministic
 // mutations of them: bit flips, truncations, byte insertions and splices.
@@ -13,7 +14,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-namespace {
+namespace
+{
 
 void run(const std::string &s)
 {
@@ -33,11 +35,23 @@ std::string mutate(const std::vector<std::string> &seeds, uint64_t &x)
 	for (int e = 0; e < edits; ++e) {
 		const size_t at = s.empty() ? 0 : next() % s.size();
 		switch (next() % 5) {
-		case 0: if (!s.empty()) s[at] = static_cast<char>(s[at] ^ (1 << (next() % 8))); break;
-		case 1: s.resize(at); break;
-		case 2: s.insert(at, 1, static_cast<char>(next())); break;
-		case 3: s.insert(at, seeds[next() % seeds.size()]); break;
-		case 4: if (!s.empty()) s.erase(at, 1 + next() % 8); break;
+		case 0:
+			if (!s.empty())
+				s[at] = static_cast<char>(s[at] ^ (1 << (next() % 8)));
+			break;
+		case 1:
+			s.resize(at);
+			break;
+		case 2:
+			s.insert(at, 1, static_cast<char>(next()));
+			break;
+		case 3:
+			s.insert(at, seeds[next() % seeds.size()]);
+			break;
+		case 4:
+			if (!s.empty())
+				s.erase(at, 1 + next() % 8);
+			break;
 		}
 	}
 	return s;
@@ -53,7 +67,8 @@ int main(int argc, char **argv)
 			if (!e.is_regular_file())
 				continue;
 			std::ifstream f(e.path(), std::ios::binary);
-			seeds.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+			seeds.emplace_back(std::istreambuf_iterator<char>(f),
+			                   std::istreambuf_iterator<char>());
 		}
 	if (seeds.empty()) {
 		std::fprintf(stderr, "no seed corpus\n");

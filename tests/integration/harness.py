@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Integration-test harness for hotdesk: processes, ports, a test CA, the reference PBX,
 headless baresip peers and a ctrl_tcp client.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A TCP proxy on 127.0.0.1 that makes a bad network between the phone and the PBX:
 added latency per chunk, a share of connections silently black-holed, or all of them.
 (tc netem is not available on these machines; this shapes the same TCP stream.)"""

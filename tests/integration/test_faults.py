@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Faults on real parts: baresip killed in idle, mid-login and logged in; hotdeskd killed
 at random moments during repeated logins. After each, once things settle, the display,
 the registrar and the PBX agree, and emergency calls work. baresip is restarted by the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """hotdeskd end to end on real parts: kamailio, baresip and tests/pbx on 127.0.0.1.
 
 Assertions are on what the registrar (kamailio's location table and request

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A bad network between the phone and the PBX (tests/integration/netproxy.py shapes the
 TCP stream): login succeeds or fails within a bounded, documented time (pbx_timeout_ms,
 4 s in the test world) with a clear message, and emergency calls go out throughout,

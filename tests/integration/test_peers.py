@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Proves the test peers: kamailio registrar, baresip peers driven over ctrl_tcp, the PBX.
 
     python3 -m unittest -v tests/integration/test_peers.py

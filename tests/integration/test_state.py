@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Power-safe state and provisioning on real parts (kamailio, baresip, tests/pbx).
 
 - A reboot comes back as the same person, without the PBX.

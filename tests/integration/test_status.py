@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The status endpoint the PBX polls, pushes to the PBX, forced remote logout, resync,
 the PBX's double-login policy, hotdeskctl, and hostile clients, on real parts
 (hotdeskd's mbedTLS endpoint, kamailio, baresip, tests/pbx with polling on).

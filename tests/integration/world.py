@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A whole hot-desking world on 127.0.0.1 for integration tests and the demo:
 kamailio (registrar), tests/pbx (PBX hot-desking service over HTTPS), a baresip
 emergency answering point registered as 112, the phone's baresip and hotdeskd

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Reference PBX hot-desking service (protocol v1, see docs/protocol.md).
 
     python3 tests/pbx/pbx.py --config CONFIG.json --listen 127.0.0.1:PORT \

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """guestfwd helper for the emulated phone's restricted user networking.
 
 QEMU (libslirp) runs `fwd.py HOST PORT [LOG]` for each TCP connection the guest

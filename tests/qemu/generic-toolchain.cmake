@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # A toolchain file the way Buildroot's (output/host/share/buildroot/toolchainfile.cmake)
 # or Yocto's (OEToolchainConfig.cmake) are written: a sysroot, CMAKE_FIND_ROOT_PATH
 # and a pkg-config wrapper -- nothing of toolchains/*.cmake. test_generic_toolchain.py

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The emulated phone: boots scripts/qemu-image's kernel + initramfs under
 qemu-system-arm / qemu-system-aarch64 `-M virt` (TCG), and drives it from the host.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """hotdesk configures with a toolchain file that is not ours (label cross).
 
 A vendor's Buildroot or Yocto build passes its own toolchain file: a sysroot,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A person's session on the emulated phone (label qemu-system).
 
 Boots scripts/qemu-image's image of one architecture under qemu-system-arm /

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The unit test binaries inside the emulated phone (label qemu-system).
 
 Boots scripts/qemu-image's image with `hotdesk.unittest=1` on the kernel command

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The Unity reporter's output for known outcomes (label qemu-user, cross builds):
 tests/qemu/unity_selftest.cpp run under the emulator with --reporters=unity, and
 tests/qemu/unity.py's verdict on it.

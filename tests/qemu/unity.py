@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Parses Unity-format test output (tests/unit/unity_reporter.cpp) from a console log.
 
     file:line:test_name:PASS

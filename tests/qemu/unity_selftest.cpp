@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Known outcomes for checking tests/unit/unity_reporter.cpp's output
 // (test_unity_reporter.py). Several of these fail on purpose.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Test SIP registrar: kamailio 5.6 + SQLite on 127.0.0.1 (see kamailio.cfg).
 
 Importable:

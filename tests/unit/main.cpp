@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The unit test binary: doctest's main, with libre initialised once around it
 // (the ctrl_tcp tests run re's event loop).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
@@ -9,7 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace {
+namespace
+{
 
 // Constructed before doctest's main runs, destroyed after it returns.
 struct LibreForTests {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The real libre event loop for async unit tests, under a watchdog: a test
 // that waits for something that never happens fails instead of hanging
 // (libre 1.1.0 has no re_main_timeout).
@@ -8,7 +9,8 @@
 #include <chrono>
 #include <functional>
 
-namespace hotdesk::test {
+namespace hotdesk::test
+{
 
 constexpr unsigned kWatchdogMs = 3000;
 
@@ -19,8 +21,10 @@ inline bool run_until(const std::function<bool()> &done, unsigned max_ms = kWatc
 	struct Ctx {
 		const std::function<bool()> *done;
 		bool met = false;
-		struct tmr poll {};
-		struct tmr watchdog {};
+		struct tmr poll {
+		};
+		struct tmr watchdog {
+		};
 		static void poll_h(void *arg)
 		{
 			auto *x = static_cast<Ctx *>(arg);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // status_tests: doctest's main with libre initialised around it (the server
 // tests run re's event loop). HOTDESK_TEST_LOG=debug shows the server's log.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "status_support.h"
 
 #include "agent/re/re_cxx.h"

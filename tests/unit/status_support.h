@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Helpers for the status server tests: the real libre loop under a
 // watchdog, blocking HTTP clients (plain, TLS, UNIX) that run on a thread
 // while the loop serves them, and a throwaway PKI made with openssl.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // BLF layout: the reserved logout key (3CX: BLF 1), logout on a softkey or
 // by code, overflow, pages, what a pressed key does (dial, pickup while it
 // rings), lamps and labels; and Session using the layout.
@@ -11,19 +12,30 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 std::vector<BlfItem> items(int n, const std::string &pickup = "")
 {
 	std::vector<BlfItem> out;
 	for (int i = 0; i < n; ++i)
-		out.push_back(BlfItem{std::to_string(201 + i), pickup, "User " + std::to_string(201 + i)});
+		out.push_back(
+		    BlfItem{std::to_string(201 + i), pickup, "User " + std::to_string(201 + i)});
 	return out;
 }
 
-LogoutKey blf1() { return LogoutKey{}; }
-LogoutKey soft(int n) { return LogoutKey{LogoutKey::Softkey, n}; }
-LogoutKey none() { return LogoutKey{LogoutKey::None, 0}; }
+LogoutKey blf1()
+{
+	return LogoutKey{};
+}
+LogoutKey soft(int n)
+{
+	return LogoutKey{LogoutKey::Softkey, n};
+}
+LogoutKey none()
+{
+	return LogoutKey{LogoutKey::None, 0};
+}
 
 // "L" logout, "-" empty, "<item index>" a BLF, per key; pages split by "|".
 std::string picture(const BlfLayout &l)
@@ -37,18 +49,33 @@ std::string picture(const BlfLayout &l)
 				s += " ";
 			const BlfSlot &slot = l.pages[p][k];
 			switch (slot.role) {
-			case SlotRole::Empty: s += "-"; break;
-			case SlotRole::Logout: s += "L"; break;
-			case SlotRole::Blf: s += std::to_string(slot.item); break;
+			case SlotRole::Empty:
+				s += "-";
+				break;
+			case SlotRole::Logout:
+				s += "L";
+				break;
+			case SlotRole::Blf:
+				s += std::to_string(slot.item);
+				break;
 			}
 		}
 	}
 	return s;
 }
 
-Key blf(int i) { return Key::of(KeyKind::Blf, i); }
-Key softkey(int i) { return Key::of(KeyKind::Softkey, i); }
-Key page() { return Key::of(KeyKind::Page); }
+Key blf(int i)
+{
+	return Key::of(KeyKind::Blf, i);
+}
+Key softkey(int i)
+{
+	return Key::of(KeyKind::Softkey, i);
+}
+Key page()
+{
+	return Key::of(KeyKind::Page);
+}
 
 } // namespace
 
@@ -58,7 +85,8 @@ TEST_CASE("blf: the logout key option")
 	CHECK(parse_logout_key("none").value() == none());
 	CHECK(parse_logout_key("soft1").value() == soft(1));
 	CHECK(parse_logout_key("soft16").value() == soft(16));
-	for (const char *bad : {"", "blf2", "soft0", "soft17", "softx", "BLF1", "blf1 ", "logout"}) {
+	for (const char *bad :
+	     {"", "blf2", "soft0", "soft17", "softx", "BLF1", "blf1 ", "logout"}) {
 		INFO(bad);
 		auto r = parse_logout_key(bad);
 		REQUIRE_FALSE(r.ok());
@@ -232,7 +260,8 @@ TEST_CASE("blf: a key dials its extension, or picks up with the prefix while it 
 
 	// An entry without a label shows its extension; one without an
 	// extension does nothing.
-	KeyLayout bare(blf_layout(KeyGeometry{3, 1, 0}, none(), {BlfItem{"300", "", ""}, BlfItem{"", "", "x"}}));
+	KeyLayout bare(blf_layout(KeyGeometry{3, 1, 0}, none(),
+	                          {BlfItem{"300", "", ""}, BlfItem{"", "", "x"}}));
 	CHECK(bare.label(1) == "300");
 	CHECK(bare.action_for(blf(2)).kind == KeyAction::None);
 	CHECK(bare.label(3).empty());
@@ -250,9 +279,11 @@ TEST_CASE("blf: the default key layout is 3CX's: BLF 1 logs out, nothing else")
 
 // ---- Session with a key layout ----
 
-namespace {
+namespace
+{
 
-class Ports : public SessionPorts {
+class Ports : public SessionPorts
+{
 public:
 	std::vector<std::string> dials, logouts, swaps, bugs, texts;
 	void show(const std::vector<std::string> &lines) override
@@ -291,8 +322,8 @@ void type(Session &s, const std::string &keys)
 {
 	for (char c : keys)
 		s.on_key(c == '*'   ? Key::of(KeyKind::Star)
-			 : c == '#' ? Key::of(KeyKind::Hash)
-				    : Key::dig(c));
+		         : c == '#' ? Key::of(KeyKind::Hash)
+		                    : Key::dig(c));
 }
 
 void login(Session &s)
@@ -334,7 +365,8 @@ TEST_CASE("blf: Session asks the layout; logout on a softkey frees BLF 1")
 	CHECK(p.bugs.empty());
 }
 
-TEST_CASE("blf: Session: a BLF key replaces half-typed digits, is ignored during PIN entry, and obeys the dial policy")
+TEST_CASE("blf: Session: a BLF key replaces half-typed digits, is ignored during PIN entry, and "
+          "obeys the dial policy")
 {
 	Ports p;
 	Session s(DialPlan{}, pool(), p);
@@ -372,7 +404,8 @@ TEST_CASE("blf: Session: an emergency number on a BLF key dials at once, even wh
 {
 	Ports p;
 	Session s(DialPlan{}, pool(), p);
-	s.set_key_layout(KeyLayout(blf_layout(KeyGeometry{2, 1, 0}, none(), {BlfItem{"112", "", "Emergency"}})));
+	s.set_key_layout(
+	    KeyLayout(blf_layout(KeyGeometry{2, 1, 0}, none(), {BlfItem{"112", "", "Emergency"}})));
 	s.on_key(blf(1)); // idle, pool identity
 	CHECK(p.dials == std::vector<std::string>{"112"});
 	type(s, "*77*100*1234#");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // hotdeskd's configuration and secrets file, board files (the format, every
 // error with its line, the key maps of boards/*), the host key socket's line
 // format and the host display's UTF-8 cutting.
@@ -10,8 +11,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <dirent.h>
 #include <cstdlib>
+#include <dirent.h>
 #include <fstream>
 #include <string>
 #include <sys/stat.h>
@@ -20,9 +21,13 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
-bool has(const std::string &hay, const std::string &needle) { return hay.find(needle) != std::string::npos; }
+bool has(const std::string &hay, const std::string &needle)
+{
+	return hay.find(needle) != std::string::npos;
+}
 
 // The source tree, from this file's path (tests/unit/<this file>).
 std::string source_dir()
@@ -35,12 +40,14 @@ std::string source_dir()
 }
 
 // A private temporary directory, removed with its files.
-class TempDir {
+class TempDir
+{
 public:
 	TempDir()
 	{
 		const char *base = std::getenv("TMPDIR");
-		std::string tmpl = std::string(base && *base ? base : "/tmp") + "/hotdesk-unit-XXXXXX";
+		std::string tmpl =
+		    std::string(base && *base ? base : "/tmp") + "/hotdesk-unit-XXXXXX";
 		std::vector<char> buf(tmpl.begin(), tmpl.end());
 		buf.push_back('\0');
 		REQUIRE(::mkdtemp(buf.data()) != nullptr);
@@ -115,30 +122,30 @@ TEST_CASE("config: defaults")
 TEST_CASE("config: every key")
 {
 	const std::string text = "device_id 02:00:00:00:00:2a\n"
-				 "pool_ext HD0042\n"
-				 "pool_sip_user hd42\n"
-				 "registrar pbx.example.com:5070\n"
-				 "outbound_proxy sip:sbc.example.com:5060\n"
-				 "register_interval 600\n"
-				 "register_timeout_ms 5000\n"
-				 "ctrl_tcp 127.0.0.1:5555\n"
-				 "ctrl_timeout_ms 1500\n"
-				 "pbx_url https://pbx.example.com:9443\n"
-				 "pbx_ca /etc/ssl/pbx.pem\n"
-				 "pbx_connect_timeout_ms 2000\n"
-				 "pbx_timeout_ms 9000\n"
-				 "secrets_file /tmp/s\n"
-				 "emergency_numbers 112,999,911\n"
-				 "login_code *5*\n"
-				 "logout_code *6*\n"
-				 "inter_digit_ms 2500\n"
-				 "pin_timeout_ms 20000\n"
-				 "message_ms 1000\n"
-				 "board /opt/boards/t46\n"
-				 "key_socket /tmp/keys.sock\n"
-				 "display_log /tmp/display.log\n"
-				 "tty off\n"
-				 "log_level debug\n";
+	                         "pool_ext HD0042\n"
+	                         "pool_sip_user hd42\n"
+	                         "registrar pbx.example.com:5070\n"
+	                         "outbound_proxy sip:sbc.example.com:5060\n"
+	                         "register_interval 600\n"
+	                         "register_timeout_ms 5000\n"
+	                         "ctrl_tcp 127.0.0.1:5555\n"
+	                         "ctrl_timeout_ms 1500\n"
+	                         "pbx_url https://pbx.example.com:9443\n"
+	                         "pbx_ca /etc/ssl/pbx.pem\n"
+	                         "pbx_connect_timeout_ms 2000\n"
+	                         "pbx_timeout_ms 9000\n"
+	                         "secrets_file /tmp/s\n"
+	                         "emergency_numbers 112,999,911\n"
+	                         "login_code *5*\n"
+	                         "logout_code *6*\n"
+	                         "inter_digit_ms 2500\n"
+	                         "pin_timeout_ms 20000\n"
+	                         "message_ms 1000\n"
+	                         "board /opt/boards/t46\n"
+	                         "key_socket /tmp/keys.sock\n"
+	                         "display_log /tmp/display.log\n"
+	                         "tty off\n"
+	                         "log_level debug\n";
 	auto c = config_parse(text);
 	REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().str()));
 	CHECK(c->device_id == "02:00:00:00:00:2a");
@@ -170,11 +177,12 @@ TEST_CASE("config: every key")
 
 TEST_CASE("config: a bad number names its key")
 {
-	const char *keys[] = {"register_interval", "register_timeout_ms", "ctrl_timeout_ms",
-			      "pbx_connect_timeout_ms", "pbx_timeout_ms", "inter_digit_ms",
-			      "pin_timeout_ms", "message_ms"};
+	const char *keys[] = {"register_interval",      "register_timeout_ms", "ctrl_timeout_ms",
+	                      "pbx_connect_timeout_ms", "pbx_timeout_ms",      "inter_digit_ms",
+	                      "pin_timeout_ms",         "message_ms"};
 	for (const char *k : keys)
-		for (const char *v : {"abc", "-5", "12x", "0", "99999999999", "4294967297", "1.5"}) {
+		for (const char *v :
+		     {"abc", "-5", "12x", "0", "99999999999", "4294967297", "1.5"}) {
 			const std::string text = std::string(k) + " " + v + "\n";
 			INFO(text);
 			auto c = config_parse(text);
@@ -191,7 +199,8 @@ TEST_CASE("config: a bad number names its key")
 
 TEST_CASE("config: pbx_url must be https; tty and log_level are checked")
 {
-	for (const char *url : {"http://pbx.example.com", "ftp://x", "pbx.example.com", "HTTPS://x"}) {
+	for (const char *url :
+	     {"http://pbx.example.com", "ftp://x", "pbx.example.com", "HTTPS://x"}) {
 		INFO(std::string(url));
 		auto c = config_parse(std::string("pbx_url ") + url + "\n");
 		REQUIRE_FALSE(c.ok());
@@ -213,13 +222,13 @@ TEST_CASE("config: clashing feature codes are rejected, naming both")
 		std::vector<const char *> named;
 	};
 	const std::vector<Case> cases = {
-		{"emergency_numbers 11,112\n", {"'11'", "'112'"}},
-		{"login_code *7\nlogout_code *7*5*\n", {}}, // login prefix fine, logout unrelated
-		{"logout_code *7\n", {"'*7'", "'*77*'"}},
-		{"logout_code *77*\n", {"'*77*'", "logout code"}},
-		{"login_code 11\nemergency_numbers 112\n", {"'112'", "'11'"}},
-		{"login_code *77#\n", {"'*77#'"}},
-		{"emergency_numbers 11a\n", {"'11a'"}},
+	    {"emergency_numbers 11,112\n", {"'11'", "'112'"}},
+	    {"login_code *7\nlogout_code *7*5*\n", {}}, // login prefix fine, logout unrelated
+	    {"logout_code *7\n", {"'*7'", "'*77*'"}},
+	    {"logout_code *77*\n", {"'*77*'", "logout code"}},
+	    {"login_code 11\nemergency_numbers 112\n", {"'112'", "'11'"}},
+	    {"login_code *77#\n", {"'*77#'"}},
+	    {"emergency_numbers 11a\n", {"'11a'"}},
 	};
 	for (const auto &c : cases) {
 		INFO(std::string(c.text));
@@ -245,7 +254,8 @@ TEST_CASE("config: secrets file must be private")
 	const std::string open_file = dir.write("secrets-open", text, 0644);
 	const std::string group_file = dir.write("secrets-group", text, 0640);
 	const std::string private_file = dir.write("secrets", text, 0600);
-	const std::string partial = dir.write("secrets-partial", "pool_password " + kLonely + "\n", 0600);
+	const std::string partial =
+	    dir.write("secrets-partial", "pool_password " + kLonely + "\n", 0600);
 
 	auto cfg = config_parse("");
 	REQUIRE(cfg.ok());
@@ -283,7 +293,8 @@ TEST_CASE("config: secrets file must be private")
 
 // ---- boards ----
 
-namespace {
+namespace
+{
 
 int code(const char *name)
 {
@@ -357,9 +368,9 @@ TEST_CASE("board: qemu-virt maps the virtio keyboard and writes to the virtio co
 	CHECK_FALSE(b.hook.present());
 
 	const char *row[] = {"KEY_0", "KEY_1", "KEY_2", "KEY_3", "KEY_4",
-			     "KEY_5", "KEY_6", "KEY_7", "KEY_8", "KEY_9"};
+	                     "KEY_5", "KEY_6", "KEY_7", "KEY_8", "KEY_9"};
 	const char *pad[] = {"KEY_KP0", "KEY_KP1", "KEY_KP2", "KEY_KP3", "KEY_KP4",
-			     "KEY_KP5", "KEY_KP6", "KEY_KP7", "KEY_KP8", "KEY_KP9"};
+	                     "KEY_KP5", "KEY_KP6", "KEY_KP7", "KEY_KP8", "KEY_KP9"};
 	for (int i = 0; i < 10; ++i) {
 		CHECK(key_at(b, row[i]) == Key::dig(static_cast<char>('0' + i)));
 		CHECK(key_at(b, pad[i]) == Key::dig(static_cast<char>('0' + i)));
@@ -442,7 +453,8 @@ TEST_CASE("board: every board in boards/ parses, and evdev boards map every key 
 	std::vector<std::string> boards;
 	if (DIR *d = ::opendir((source_dir() + "boards").c_str())) {
 		while (const struct dirent *e = ::readdir(d)) {
-			const std::string conf = source_dir() + "boards/" + e->d_name + "/board.conf";
+			const std::string conf =
+			    source_dir() + "boards/" + e->d_name + "/board.conf";
 			if (e->d_name[0] != '.' && ::access(conf.c_str(), R_OK) == 0)
 				boards.push_back(e->d_name);
 		}
@@ -496,11 +508,15 @@ TEST_CASE("board: defaults and limits")
 		const char *where;
 	};
 	const Case cases[] = {
-		{"name t\ndisplay_lines 0\n", "board:2"},      {"name t\ndisplay_lines 17\n", "board:2"},
-		{"name t\ndisplay_columns 7\n", "board:2"},    {"name t\n\nblf_keys 65\n", "board:3"},
-		{"name t\nblf_keys many\n", "board:2"},        {"name t\nsoftkeys 17\n", "board:2"},
-		{"name t\nblf_pages 0\n", "board:2"},          {"name t\nblf_keys -1\n", "board:2"},
-		{"name t\ndisplay_lines 99999999999\n", "board:2"},
+	    {"name t\ndisplay_lines 0\n", "board:2"},
+	    {"name t\ndisplay_lines 17\n", "board:2"},
+	    {"name t\ndisplay_columns 7\n", "board:2"},
+	    {"name t\n\nblf_keys 65\n", "board:3"},
+	    {"name t\nblf_keys many\n", "board:2"},
+	    {"name t\nsoftkeys 17\n", "board:2"},
+	    {"name t\nblf_pages 0\n", "board:2"},
+	    {"name t\nblf_keys -1\n", "board:2"},
+	    {"name t\ndisplay_lines 99999999999\n", "board:2"},
 	};
 	for (const auto &c : cases) {
 		INFO(std::string(c.text));
@@ -510,7 +526,8 @@ TEST_CASE("board: defaults and limits")
 		CHECK(has(e.error().what, "must be a number from"));
 	}
 	// The limits are inclusive.
-	CHECK(board_parse("name t\ndisplay_lines 1\ndisplay_columns 80\nblf_keys 64\nsoftkeys 16\n").ok());
+	CHECK(board_parse("name t\ndisplay_lines 1\ndisplay_columns 80\nblf_keys 64\nsoftkeys 16\n")
+	          .ok());
 }
 
 TEST_CASE("board: every error names its line and the problem")
@@ -520,67 +537,94 @@ TEST_CASE("board: every error names its line and the problem")
 		unsigned line;
 		std::vector<const char *> named;
 	};
-	const std::string evdev_ok = "keys evdev\ninput /dev/input/event0\n"
-				     "key KEY_0=0\nkey KEY_1=1\nkey KEY_2=2\nkey KEY_3=3\nkey KEY_4=4\n"
-				     "key KEY_5=5\nkey KEY_6=6\nkey KEY_7=7\nkey KEY_8=8\nkey KEY_9=9\n"
-				     "key KEY_KPASTERISK=*\nkey KEY_3=#\n"; // the last line clashes
+	const std::string evdev_ok =
+	    "keys evdev\ninput /dev/input/event0\n"
+	    "key KEY_0=0\nkey KEY_1=1\nkey KEY_2=2\nkey KEY_3=3\nkey KEY_4=4\n"
+	    "key KEY_5=5\nkey KEY_6=6\nkey KEY_7=7\nkey KEY_8=8\nkey KEY_9=9\n"
+	    "key KEY_KPASTERISK=*\nkey KEY_3=#\n"; // the last line clashes
 	const std::vector<Case> cases = {
-		// unknown names
-		{"name t\nkey q=frobnicate\n", 2, {"key q=frobnicate", "unknown key name 'frobnicate'"}},
-		{"name t\nkey q=blf0\n", 2, {"key q=blf0", "blf0"}},
-		{"name t\nkey q=soft17\n", 2, {"key q=soft17"}},
-		{"name t\nkeys evdev\n# c\nkey KEY_FOO=1\n", 4, {"key KEY_FOO=1", "unknown key name 'KEY_FOO'"}},
-		{"name t\nkeys evdev\nkey BTN_NOPE=1\n", 3, {"unknown key name 'BTN_NOPE'"}},
-		{"name t\nkeys evdev\nkey SW_LID=1\n", 3, {"SW_LID is a switch"}},
-		{"name t\nkey foo=send\n", 2, {"unknown input 'foo'"}},
-		{"name t\nfrobnicate 1\n", 2, {"unknown setting 'frobnicate'"}},
-		{"name t\nkeys serial\n", 2, {"unknown keys backend 'serial'"}},
-		{"name t\ndisplay lcd\n", 2, {"unknown display backend 'lcd'"}},
-		{"name t\nled blf1x=foo\n", 2, {"unknown lamp 'blf1x'"}},
-		// duplicates
-		{"name t\nkey x=cancel\nkey x=send\n", 3, {"key x=send", "input 'x' mapped twice", "line 2"}},
-		{"name t\n" + evdev_ok, 15, {"duplicate code", "KEY_3", "line 7"}},
-		{"name t\nkeys evdev\nkey KEY_HANGEUL=1\nkey KEY_HANGUEL=2\n", 4, {"duplicate code", "line 3"}},
-		{"name t\nkeys evdev\nkey KEY_PHONE=1\nhook_switch KEY_PHONE\n", 4, {"duplicate code", "line 3"}},
-		{"name t\nblf_keys 2\nblf_keys 3\n", 3, {"'blf_keys' is set twice", "first on line 2"}},
-		{"name t\nname u\n", 2, {"'name' is set twice"}},
-		{"name t\nblf_keys 2\nled blf1=a\nled blf1=b\n", 4, {"lamp 'blf1' is set twice"}},
-		{"name t\nblf_keys 2\nled blf1=a\nled blf2=a\n", 4, {"LED 'a' is already used on line 3"}},
-		// beyond the board
-		{"name t\nblf_keys 2\nkey z=blf3\n", 3, {"'key z=blf3'", "blf3", "beyond blf_keys", "2 BLF keys"}},
-		{"name t\nkey z=blf1\n", 2, {"'key z=blf1'", "0 BLF keys"}},
-		{"name t\nkey z=soft1\nsoftkeys 0\n", 2, {"soft1", "beyond softkeys"}},
-		{"name t\nled blf1=x\n", 2, {"lamp blf1 is beyond blf_keys"}},
-		// shapes
-		{"name t\nkey q\n", 2, {"key q", "want 'key <input>=<logical key>'"}},
-		{"name t\nkey =send\n", 2, {"key =send"}},
-		{"name t\nkey q=\n", 2, {"key q="}},
-		{"name t\nkey q = send\n", 2, {"want 'key <input>=<logical key>'"}},
-		{"name t\nblf_keys\n", 2, {"'blf_keys' needs a value"}},
-		{"name t\nled blf1\n", 2, {"want 'led <blfN|mwi>=<LED class name>'"}},
-		{"name t\nled mwi=../../x\n", 2, {"not an LED class name"}},
-		{"name t\nname bad/name\n", 2, {"'name' is set twice"}},
-		{"name bad/name\n", 1, {"want 1-63"}},
-		{"name t\nkeys evdev\nhook_switch KEY_PHONE upside-down\n", 3, {"want 'hook_switch"}},
-		{"name t\nkeys evdev\nhook_switch PHONE\n", 3, {"unknown key name 'PHONE'"}},
-		{"name t\ndisplay serial\ndisplay_path dev/ttyS0\n", 3, {"want an absolute path"}},
-		{"name t\ndisplay serial\ndisplay_path /dev/ttyS0\ndisplay_baud 12345\n", 4, {"display_baud 12345"}},
-		{"name t\nkeys evdev\ninput event0\n", 3, {"want an absolute device path"}},
-		{"name t\nkeys evdev\ninput /dev/a\ninput_name k\ninput /dev/a\n", 5,
-		 {"'input /dev/a' is listed twice (first on line 3)"}},
-		{"name t\nkeys evdev\ninput_name k b\ninput_name k b\n", 4, {"'input_name k b' is listed twice"}},
-		// what a backend needs
-		{"name t\n\nkeys evdev\ninput /dev/input/event0\nkey KEY_1=1\n", 3,
-		 {"missing required key", "0, 2, 3, 4, 5, 6, 7, 8, 9, *, #"}},
-		{"name t\nkeys evdev\n", 2, {"needs an 'input' or 'input_name' line"}},
-		{"name t\nkeys evdev\ninput /dev/x\nkey enter=send\n", 4, {"terminal inputs are for 'keys host'"}},
-		{"name t\nkey KEY_1=1\n", 2, {"KEY_ codes are for 'keys evdev'"}},
-		{"name t\ninput_name foo\n", 2, {"input and input_name are for 'keys evdev'"}},
-		{"name t\nhook_switch KEY_PHONE\n", 2, {"hook_switch is for 'keys evdev'"}},
-		{"name t\ndisplay serial\n", 2, {"'display serial' needs a display_path"}},
-		{"name t\ndisplay_path /dev/ttyS0\n", 2, {"display_path is for"}},
-		{"name t\ndisplay chardev\ndisplay_path /dev/x\ndisplay_baud 9600\n", 4, {"display_baud is for 'display serial'"}},
-		{"name t\nblf_keys 2\nblf_pages 2\nkeys evdev\ninput /dev/x\n", 3, {"needs a key mapped to 'page'"}},
+	    // unknown names
+	    {"name t\nkey q=frobnicate\n",
+	     2,
+	     {"key q=frobnicate", "unknown key name 'frobnicate'"}},
+	    {"name t\nkey q=blf0\n", 2, {"key q=blf0", "blf0"}},
+	    {"name t\nkey q=soft17\n", 2, {"key q=soft17"}},
+	    {"name t\nkeys evdev\n# c\nkey KEY_FOO=1\n",
+	     4,
+	     {"key KEY_FOO=1", "unknown key name 'KEY_FOO'"}},
+	    {"name t\nkeys evdev\nkey BTN_NOPE=1\n", 3, {"unknown key name 'BTN_NOPE'"}},
+	    {"name t\nkeys evdev\nkey SW_LID=1\n", 3, {"SW_LID is a switch"}},
+	    {"name t\nkey foo=send\n", 2, {"unknown input 'foo'"}},
+	    {"name t\nfrobnicate 1\n", 2, {"unknown setting 'frobnicate'"}},
+	    {"name t\nkeys serial\n", 2, {"unknown keys backend 'serial'"}},
+	    {"name t\ndisplay lcd\n", 2, {"unknown display backend 'lcd'"}},
+	    {"name t\nled blf1x=foo\n", 2, {"unknown lamp 'blf1x'"}},
+	    // duplicates
+	    {"name t\nkey x=cancel\nkey x=send\n",
+	     3,
+	     {"key x=send", "input 'x' mapped twice", "line 2"}},
+	    {"name t\n" + evdev_ok, 15, {"duplicate code", "KEY_3", "line 7"}},
+	    {"name t\nkeys evdev\nkey KEY_HANGEUL=1\nkey KEY_HANGUEL=2\n",
+	     4,
+	     {"duplicate code", "line 3"}},
+	    {"name t\nkeys evdev\nkey KEY_PHONE=1\nhook_switch KEY_PHONE\n",
+	     4,
+	     {"duplicate code", "line 3"}},
+	    {"name t\nblf_keys 2\nblf_keys 3\n", 3, {"'blf_keys' is set twice", "first on line 2"}},
+	    {"name t\nname u\n", 2, {"'name' is set twice"}},
+	    {"name t\nblf_keys 2\nled blf1=a\nled blf1=b\n", 4, {"lamp 'blf1' is set twice"}},
+	    {"name t\nblf_keys 2\nled blf1=a\nled blf2=a\n",
+	     4,
+	     {"LED 'a' is already used on line 3"}},
+	    // beyond the board
+	    {"name t\nblf_keys 2\nkey z=blf3\n",
+	     3,
+	     {"'key z=blf3'", "blf3", "beyond blf_keys", "2 BLF keys"}},
+	    {"name t\nkey z=blf1\n", 2, {"'key z=blf1'", "0 BLF keys"}},
+	    {"name t\nkey z=soft1\nsoftkeys 0\n", 2, {"soft1", "beyond softkeys"}},
+	    {"name t\nled blf1=x\n", 2, {"lamp blf1 is beyond blf_keys"}},
+	    // shapes
+	    {"name t\nkey q\n", 2, {"key q", "want 'key <input>=<logical key>'"}},
+	    {"name t\nkey =send\n", 2, {"key =send"}},
+	    {"name t\nkey q=\n", 2, {"key q="}},
+	    {"name t\nkey q = send\n", 2, {"want 'key <input>=<logical key>'"}},
+	    {"name t\nblf_keys\n", 2, {"'blf_keys' needs a value"}},
+	    {"name t\nled blf1\n", 2, {"want 'led <blfN|mwi>=<LED class name>'"}},
+	    {"name t\nled mwi=../../x\n", 2, {"not an LED class name"}},
+	    {"name t\nname bad/name\n", 2, {"'name' is set twice"}},
+	    {"name bad/name\n", 1, {"want 1-63"}},
+	    {"name t\nkeys evdev\nhook_switch KEY_PHONE upside-down\n", 3, {"want 'hook_switch"}},
+	    {"name t\nkeys evdev\nhook_switch PHONE\n", 3, {"unknown key name 'PHONE'"}},
+	    {"name t\ndisplay serial\ndisplay_path dev/ttyS0\n", 3, {"want an absolute path"}},
+	    {"name t\ndisplay serial\ndisplay_path /dev/ttyS0\ndisplay_baud 12345\n",
+	     4,
+	     {"display_baud 12345"}},
+	    {"name t\nkeys evdev\ninput event0\n", 3, {"want an absolute device path"}},
+	    {"name t\nkeys evdev\ninput /dev/a\ninput_name k\ninput /dev/a\n",
+	     5,
+	     {"'input /dev/a' is listed twice (first on line 3)"}},
+	    {"name t\nkeys evdev\ninput_name k b\ninput_name k b\n",
+	     4,
+	     {"'input_name k b' is listed twice"}},
+	    // what a backend needs
+	    {"name t\n\nkeys evdev\ninput /dev/input/event0\nkey KEY_1=1\n",
+	     3,
+	     {"missing required key", "0, 2, 3, 4, 5, 6, 7, 8, 9, *, #"}},
+	    {"name t\nkeys evdev\n", 2, {"needs an 'input' or 'input_name' line"}},
+	    {"name t\nkeys evdev\ninput /dev/x\nkey enter=send\n",
+	     4,
+	     {"terminal inputs are for 'keys host'"}},
+	    {"name t\nkey KEY_1=1\n", 2, {"KEY_ codes are for 'keys evdev'"}},
+	    {"name t\ninput_name foo\n", 2, {"input and input_name are for 'keys evdev'"}},
+	    {"name t\nhook_switch KEY_PHONE\n", 2, {"hook_switch is for 'keys evdev'"}},
+	    {"name t\ndisplay serial\n", 2, {"'display serial' needs a display_path"}},
+	    {"name t\ndisplay_path /dev/ttyS0\n", 2, {"display_path is for"}},
+	    {"name t\ndisplay chardev\ndisplay_path /dev/x\ndisplay_baud 9600\n",
+	     4,
+	     {"display_baud is for 'display serial'"}},
+	    {"name t\nblf_keys 2\nblf_pages 2\nkeys evdev\ninput /dev/x\n",
+	     3,
+	     {"needs a key mapped to 'page'"}},
 	};
 	for (const auto &c : cases) {
 		INFO(c.text);
@@ -604,8 +648,9 @@ TEST_CASE("board: every error names its line and the problem")
 	REQUIRE_FALSE(loaded.ok());
 	CHECK(loaded.error().str().rfind(dir.path() + "/board.conf:3: 'key l=blf2'", 0) == 0);
 
-	auto fine = board_parse("name t\nblf_keys 2\nsoftkeys 16\nkey a=blf2\nkey b=soft16\nkey c=#\nkey d=0\n"
-				"key ==send\nkey p=page\nkey h=hook_off\n");
+	auto fine = board_parse(
+	    "name t\nblf_keys 2\nsoftkeys 16\nkey a=blf2\nkey b=soft16\nkey c=#\nkey d=0\n"
+	    "key ==send\nkey p=page\nkey h=hook_off\n");
 	REQUIRE_MESSAGE(fine.ok(), (fine.ok() ? "" : fine.error().str()));
 	CHECK(fine->keymap.at("a") == Key::of(KeyKind::Blf, 2));
 	CHECK(fine->keymap.at("b") == Key::of(KeyKind::Softkey, 16));
@@ -619,19 +664,19 @@ TEST_CASE("board: every error names its line and the problem")
 TEST_CASE("board: comments, blank lines, spaces in values, CRLF")
 {
 	const std::string text = "# a board\r\n"
-				 "  name   t   # trailing comment\r\n"
-				 "\r\n"
-				 "keys evdev\r\n"
-				 "input_name   Some Vendor Keypad   \r\n"
-				 "input_name gpio-keys*\r\n"
-				 "input /dev/input/by-path/platform-keys-event\r\n"
-				 "key KEY_NUMERIC_0=0\nkey KEY_NUMERIC_1=1\nkey KEY_NUMERIC_2=2\n"
-				 "key KEY_NUMERIC_3=3\nkey KEY_NUMERIC_4=4\nkey KEY_NUMERIC_5=5\n"
-				 "key KEY_NUMERIC_6=6\nkey KEY_NUMERIC_7=7\nkey KEY_NUMERIC_8=8\n"
-				 "key KEY_NUMERIC_9=9\nkey KEY_NUMERIC_STAR=*\n"
-				 "key KEY_NUMERIC_POUND=#    # '#' after '=' is the hash key\n"
-				 "hook_switch SW_LID\n"
-				 "display chardev\ndisplay_path /dev/ttyGS0\n";
+	                         "  name   t   # trailing comment\r\n"
+	                         "\r\n"
+	                         "keys evdev\r\n"
+	                         "input_name   Some Vendor Keypad   \r\n"
+	                         "input_name gpio-keys*\r\n"
+	                         "input /dev/input/by-path/platform-keys-event\r\n"
+	                         "key KEY_NUMERIC_0=0\nkey KEY_NUMERIC_1=1\nkey KEY_NUMERIC_2=2\n"
+	                         "key KEY_NUMERIC_3=3\nkey KEY_NUMERIC_4=4\nkey KEY_NUMERIC_5=5\n"
+	                         "key KEY_NUMERIC_6=6\nkey KEY_NUMERIC_7=7\nkey KEY_NUMERIC_8=8\n"
+	                         "key KEY_NUMERIC_9=9\nkey KEY_NUMERIC_STAR=*\n"
+	                         "key KEY_NUMERIC_POUND=#    # '#' after '=' is the hash key\n"
+	                         "hook_switch SW_LID\n"
+	                         "display chardev\ndisplay_path /dev/ttyGS0\n";
 	auto b = board_parse(text);
 	REQUIRE_MESSAGE(b.ok(), (b.ok() ? "" : b.error().str()));
 	CHECK(b->name == "t");
@@ -679,9 +724,15 @@ TEST_CASE("keys: parse_key_line")
 
 	auto named = platform::parse_key_line("{blf1}{send} 1 2\t#\r{soft3}{cancel}{*}{9}");
 	REQUIRE(named.ok());
-	const std::vector<Key> want = {Key::of(KeyKind::Blf, 1), Key::of(KeyKind::Send), Key::dig('1'),
-				       Key::dig('2'), Key::of(KeyKind::Hash), Key::of(KeyKind::Softkey, 3),
-				       Key::of(KeyKind::Cancel), Key::of(KeyKind::Star), Key::dig('9')};
+	const std::vector<Key> want = {Key::of(KeyKind::Blf, 1),
+	                               Key::of(KeyKind::Send),
+	                               Key::dig('1'),
+	                               Key::dig('2'),
+	                               Key::of(KeyKind::Hash),
+	                               Key::of(KeyKind::Softkey, 3),
+	                               Key::of(KeyKind::Cancel),
+	                               Key::of(KeyKind::Star),
+	                               Key::dig('9')};
 	CHECK((*named == want));
 
 	auto empty = platform::parse_key_line("");
@@ -693,16 +744,16 @@ TEST_CASE("keys: parse_key_line")
 		const char *why;
 	};
 	const Bad bad[] = {
-		{"12a", "no key for character 'a'"},
-		{"{blf1", "'{' without '}'"},
-		{"{}", "unknown key name ''"},
-		{"{nope}", "unknown key name 'nope'"},
-		{"{blf65}", "unknown key name 'blf65'"},
-		{"{blf0}", "unknown key name 'blf0'"},
-		{"{soft17}", "unknown key name 'soft17'"},
-		{"{blfx}", "unknown key name 'blfx'"},
-		{"1}", "no key for character '}'"},
-		{"\n", "no key for character"},
+	    {"12a", "no key for character 'a'"},
+	    {"{blf1", "'{' without '}'"},
+	    {"{}", "unknown key name ''"},
+	    {"{nope}", "unknown key name 'nope'"},
+	    {"{blf65}", "unknown key name 'blf65'"},
+	    {"{blf0}", "unknown key name 'blf0'"},
+	    {"{soft17}", "unknown key name 'soft17'"},
+	    {"{blfx}", "unknown key name 'blfx'"},
+	    {"1}", "no key for character '}'"},
+	    {"\n", "no key for character"},
 	};
 	for (const auto &b : bad) {
 		INFO(std::string(b.line));
@@ -723,8 +774,8 @@ TEST_CASE("keys: every key name round-trips")
 		all.push_back(Key::of(KeyKind::Blf, i));
 	for (int i = 1; i <= 16; ++i)
 		all.push_back(Key::of(KeyKind::Softkey, i));
-	for (KeyKind k : {KeyKind::HookOff, KeyKind::HookOn, KeyKind::Headset, KeyKind::Up, KeyKind::Down,
-			  KeyKind::Left, KeyKind::Right, KeyKind::Ok, KeyKind::Page})
+	for (KeyKind k : {KeyKind::HookOff, KeyKind::HookOn, KeyKind::Headset, KeyKind::Up,
+	                  KeyKind::Down, KeyKind::Left, KeyKind::Right, KeyKind::Ok, KeyKind::Page})
 		all.push_back(Key::of(k));
 	for (const Key &k : all) {
 		INFO(key_name(k));

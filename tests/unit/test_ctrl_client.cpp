@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // CtrlClient against a FAKE baresip peer over a real TCP socket on
 // 127.0.0.1, both on re's event loop in this thread. Every loop run has a
 // watchdog: libre 1.1.0 has no re_main_timeout, so a tmr calls re_cancel
@@ -18,7 +19,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 using hotdesk::test::kWatchdogMs;
 
@@ -41,7 +43,8 @@ struct PeerConn {
 };
 
 // Listens on 127.0.0.1:<ephemeral>, speaks ctrl_tcp's framing.
-class FakeBaresip {
+class FakeBaresip
+{
 public:
 	std::vector<Command> commands;
 	bool garbled_input = false;
@@ -74,7 +77,7 @@ public:
 		ReRef<struct mbuf> mb(mbuf_alloc(bytes.size() + 1));
 		REQUIRE(mb);
 		REQUIRE(mbuf_write_mem(mb.get(), reinterpret_cast<const uint8_t *>(bytes.data()),
-				       bytes.size()) == 0);
+		                       bytes.size()) == 0);
 		mb.get()->pos = 0;
 		REQUIRE(tcp_send(current()->tc.get(), mb.get()) == 0);
 	}
@@ -85,8 +88,8 @@ public:
 	}
 	static std::string event_json(const std::string &type, const std::string &aor)
 	{
-		return R"({"event":true,"type":")" + type + R"(","class":"register","accountaor":")" +
-		       aor + R"(","param":"200 OK"})";
+		return R"({"event":true,"type":")" + type +
+		       R"(","class":"register","accountaor":")" + aor + R"(","param":"200 OK"})";
 	}
 	void respond(const std::string &token, bool ok, const std::string &data)
 	{
@@ -103,7 +106,10 @@ public:
 		current()->tc.reset();
 		current()->closed = true;
 	}
-	PeerConn *current() { return conns_.empty() || conns_.back()->closed ? nullptr : conns_.back().get(); }
+	PeerConn *current()
+	{
+		return conns_.empty() || conns_.back()->closed ? nullptr : conns_.back().get();
+	}
 
 private:
 	static void conn_h(const struct sa *, void *arg)
@@ -111,7 +117,8 @@ private:
 		auto *self = static_cast<FakeBaresip *>(arg);
 		auto c = std::make_unique<PeerConn>();
 		c->peer = self;
-		if (tcp_accept(c->tc.out(), self->ts_.get(), estab_h, recv_h, close_h, c.get()) != 0)
+		if (tcp_accept(c->tc.out(), self->ts_.get(), estab_h, recv_h, close_h, c.get()) !=
+		    0)
 			return;
 		self->conns_.push_back(std::move(c));
 	}
@@ -131,7 +138,8 @@ private:
 	static void recv_h(struct mbuf *mb, void *arg)
 	{
 		auto *c = static_cast<PeerConn *>(arg);
-		c->decoder.feed(std::string_view(reinterpret_cast<const char *>(mbuf_buf(mb)), mbuf_get_left(mb)));
+		c->decoder.feed(std::string_view(reinterpret_cast<const char *>(mbuf_buf(mb)),
+		                                 mbuf_get_left(mb)));
 		for (;;) {
 			auto n = c->decoder.next();
 			if (!n) {
@@ -240,7 +248,7 @@ TEST_CASE("ctrl_client: responses are matched by token, even out of order")
 	peer.respond(cmds[2].token, false, "uadel failed");
 	peer.respond("no-such-token", true, "stray");
 	peer.send_raw(netstring_encode(FakeBaresip::response_json(cmds[0].token, true, "found")) +
-		      netstring_encode(FakeBaresip::response_json(cmds[1].token, true, "ua list")));
+	              netstring_encode(FakeBaresip::response_json(cmds[1].token, true, "ua list")));
 	REQUIRE(run_until([&] { return a.done && b.done && c.done; }));
 	CHECK(a.ok);
 	CHECK(a.text == "found");
@@ -265,11 +273,13 @@ TEST_CASE("ctrl_client: events reach the event handler, between responses")
 	peer.on_command = [&](const Command &cmd) {
 		// An event, a nested-object event and the response in one write.
 		const std::string rtcp =
-			R"({"event":true,"type":"CALL_RTCP","class":"call","accountaor":"sip:HD0001@127.0.0.1:5070",)"
-			R"("param":"audio","rtcp_stats":{"tx":{"sent":1,"lost":0,"jit":2},"rx":{"sent":1,"lost":0,"jit":0.5},"rtt":1}})";
-		peer.send_raw(netstring_encode(FakeBaresip::event_json("REGISTERING", "sip:100@127.0.0.1:5070")) +
-			      netstring_encode(rtcp) +
-			      netstring_encode(FakeBaresip::response_json(cmd.token, true, "done")));
+		    R"({"event":true,"type":"CALL_RTCP","class":"call","accountaor":"sip:HD0001@127.0.0.1:5070",)"
+		    R"("param":"audio","rtcp_stats":{"tx":{"sent":1,"lost":0,"jit":2},"rx":{"sent":1,"lost":0,"jit":0.5},"rtt":1}})";
+		peer.send_raw(
+		    netstring_encode(
+		        FakeBaresip::event_json("REGISTERING", "sip:100@127.0.0.1:5070")) +
+		    netstring_encode(rtcp) +
+		    netstring_encode(FakeBaresip::response_json(cmd.token, true, "done")));
 	};
 	Seen seen;
 	CtrlClient client(peer.addr(), seen.handlers(), 2000);
@@ -306,8 +316,8 @@ TEST_CASE("ctrl_client: a request without a response times out with an error")
 	client.request("reginfo", "", into(r));
 	REQUIRE(run_until([&] { return r.done; }));
 	const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-				std::chrono::steady_clock::now() - t0)
-				.count();
+	                    std::chrono::steady_clock::now() - t0)
+	                    .count();
 	CHECK_FALSE(r.ok);
 	CHECK(r.text.find("no response to 'reginfo'") != std::string::npos);
 	CHECK(ms >= 90);
@@ -365,8 +375,9 @@ TEST_CASE("ctrl_client: a frame that is not JSON is skipped, the stream stays up
 {
 	FakeBaresip peer;
 	peer.on_command = [&](const Command &cmd) {
-		peer.send_raw(netstring_encode("this is not json") + netstring_encode(R"({"neither":1})") +
-			      netstring_encode(FakeBaresip::response_json(cmd.token, true, "fine")));
+		peer.send_raw(
+		    netstring_encode("this is not json") + netstring_encode(R"({"neither":1})") +
+		    netstring_encode(FakeBaresip::response_json(cmd.token, true, "fine")));
 	};
 	Seen seen;
 	CtrlClient client(peer.addr(), seen.handlers(), 2000);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // baresip ctrl_tcp messages: decoding responses and events, encoding
 // commands (string fields only), and the text of `reginfo`.
 #include <doctest/doctest.h>
@@ -13,14 +14,16 @@ using namespace hotdesk;
 
 TEST_CASE("ctrl_message: decode a response, ok and not ok")
 {
-	auto ok = ctrl_decode(R"({"response":true,"ok":true,"data":"--- User Agents (1) ---\n","token":"hd7"})");
+	auto ok = ctrl_decode(
+	    R"({"response":true,"ok":true,"data":"--- User Agents (1) ---\n","token":"hd7"})");
 	REQUIRE(ok.ok());
 	CHECK(ok->kind == CtrlMessage::Response);
 	CHECK(ok->ok);
 	CHECK(ok->token == "hd7");
 	CHECK(ok->data == "--- User Agents (1) ---\n");
 
-	auto bad = ctrl_decode(R"({"response":true,"ok":false,"data":"No such file or directory","token":"hd8"})");
+	auto bad = ctrl_decode(
+	    R"({"response":true,"ok":false,"data":"No such file or directory","token":"hd8"})");
 	REQUIRE(bad.ok());
 	CHECK(bad->kind == CtrlMessage::Response);
 	CHECK_FALSE(bad->ok);
@@ -37,7 +40,7 @@ TEST_CASE("ctrl_message: decode a response, ok and not ok")
 TEST_CASE("ctrl_message: decode an event with its fields")
 {
 	auto reg = ctrl_decode(R"({"event":true,"type":"REGISTER_OK","class":"register",)"
-			       R"("accountaor":"sip:100@127.0.0.1:5070","param":"200 OK"})");
+	                       R"("accountaor":"sip:100@127.0.0.1:5070","param":"200 OK"})");
 	REQUIRE(reg.ok());
 	CHECK(reg->kind == CtrlMessage::Event);
 	CHECK(reg->type == "REGISTER_OK");
@@ -45,10 +48,11 @@ TEST_CASE("ctrl_message: decode an event with its fields")
 	CHECK(reg->aor == "sip:100@127.0.0.1:5070");
 	CHECK(reg->param == "200 OK");
 
-	auto call = ctrl_decode(R"({"event":true,"type":"CALL_INCOMING","class":"call",)"
-				R"("accountaor":"sip:HD0001@127.0.0.1:5070","direction":"incoming",)"
-				R"("peeruri":"sip:200@127.0.0.1:5070","peerdisplayname":"Bob \"B\"",)"
-				R"("id":"4f1a-77@127.0.0.1","param":"sip:200@127.0.0.1:5070"})");
+	auto call =
+	    ctrl_decode(R"({"event":true,"type":"CALL_INCOMING","class":"call",)"
+	                R"("accountaor":"sip:HD0001@127.0.0.1:5070","direction":"incoming",)"
+	                R"("peeruri":"sip:200@127.0.0.1:5070","peerdisplayname":"Bob \"B\"",)"
+	                R"("id":"4f1a-77@127.0.0.1","param":"sip:200@127.0.0.1:5070"})");
 	REQUIRE(call.ok());
 	CHECK(call->type == "CALL_INCOMING");
 	CHECK(call->klass == "call");
@@ -62,10 +66,10 @@ TEST_CASE("ctrl_message: decode an event with a nested object (CALL_RTCP)")
 {
 	// baresip's event.c puts the RTCP statistics in a nested object.
 	const std::string rtcp =
-		R"({"event":true,"type":"CALL_RTCP","class":"call","accountaor":"sip:100@127.0.0.1:5070",)"
-		R"("direction":"outgoing","peeruri":"sip:200@127.0.0.1:5070","id":"abc@host",)"
-		R"("param":"audio","rtcp_stats":{"tx":{"sent":250,"lost":0,"jit":1200},)"
-		R"("rx":{"sent":249,"lost":-1,"jit":0.75},"rtt":3.5}})";
+	    R"({"event":true,"type":"CALL_RTCP","class":"call","accountaor":"sip:100@127.0.0.1:5070",)"
+	    R"("direction":"outgoing","peeruri":"sip:200@127.0.0.1:5070","id":"abc@host",)"
+	    R"("param":"audio","rtcp_stats":{"tx":{"sent":250,"lost":0,"jit":1200},)"
+	    R"("rx":{"sent":249,"lost":-1,"jit":0.75},"rtt":3.5}})";
 	auto m = ctrl_decode(rtcp);
 	REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().str()));
 	CHECK(m->kind == CtrlMessage::Event);
@@ -82,23 +86,23 @@ TEST_CASE("ctrl_message: what is not a response or an event is an error")
 		const char *why;
 	};
 	const Case cases[] = {
-		// re's decoder takes "" and bare words for an empty object, so
-		// these are "neither"; either way they are errors.
-		{"", ""},
-		{"{", "not valid JSON"},
-		{"not json at all", ""},
-		{"[1,2]", "neither"},
-		{"null", ""},
-		{R"({"response":true,"ok":true,"data":"x")", "not valid JSON"},
-		{R"({"command":"reginfo","params":"","token":"t1"})", "neither"},
-		{R"({"response":false,"ok":true})", "neither"},
-		{R"({"event":false,"type":"REGISTER_OK"})", "neither"},
-		{R"({"response":"true","ok":true})", "neither"},
-		{R"({})", "neither"},
-		{R"({"response":true,"data":"x","token":"t1"})", "without boolean 'ok'"},
-		{R"({"response":true,"ok":"true","token":"t1"})", "without boolean 'ok'"},
-		{R"({"event":true,"class":"register"})", "event without 'type'"},
-		{R"({"event":true,"type":7})", "event without 'type'"},
+	    // re's decoder takes "" and bare words for an empty object, so
+	    // these are "neither"; either way they are errors.
+	    {"", ""},
+	    {"{", "not valid JSON"},
+	    {"not json at all", ""},
+	    {"[1,2]", "neither"},
+	    {"null", ""},
+	    {R"({"response":true,"ok":true,"data":"x")", "not valid JSON"},
+	    {R"({"command":"reginfo","params":"","token":"t1"})", "neither"},
+	    {R"({"response":false,"ok":true})", "neither"},
+	    {R"({"event":false,"type":"REGISTER_OK"})", "neither"},
+	    {R"({"response":"true","ok":true})", "neither"},
+	    {R"({})", "neither"},
+	    {R"({"response":true,"data":"x","token":"t1"})", "without boolean 'ok'"},
+	    {R"({"response":true,"ok":"true","token":"t1"})", "without boolean 'ok'"},
+	    {R"({"event":true,"class":"register"})", "event without 'type'"},
+	    {R"({"event":true,"type":7})", "event without 'type'"},
 	};
 	for (const auto &c : cases) {
 		INFO("payload: " << std::string(c.payload));
@@ -109,7 +113,8 @@ TEST_CASE("ctrl_message: what is not a response or an event is an error")
 	}
 }
 
-namespace {
+namespace
+{
 
 struct Decoded {
 	bool ok = false;
@@ -145,13 +150,13 @@ TEST_CASE("ctrl_message: encode gives string fields only and round-trips through
 		std::string command, params, token;
 	};
 	const std::vector<Case> cases = {
-		{"reginfo", "", "hd1"},
-		{"uafind", "sip:100@127.0.0.1:5070", "hd2"},
-		{"dial", "12345", "42"}, // digits stay a string, never a number
-		{"uanew", "\"Alice \\\"A\\\" Example\" <sip:100@127.0.0.1:5070>;regint=300", "hd3"},
-		{"dial", "tab\there, newline\nthere, cr\r, bell\x07", "hd4"},
-		{"dial", "Zoë 日本 😀 / back\\slash", "hd5"},
-		{"x", "{\"not\":\"an object\"}", "t\"k"},
+	    {"reginfo", "", "hd1"},
+	    {"uafind", "sip:100@127.0.0.1:5070", "hd2"},
+	    {"dial", "12345", "42"}, // digits stay a string, never a number
+	    {"uanew", "\"Alice \\\"A\\\" Example\" <sip:100@127.0.0.1:5070>;regint=300", "hd3"},
+	    {"dial", "tab\there, newline\nthere, cr\r, bell\x07", "hd4"},
+	    {"dial", "Zoë 日本 😀 / back\\slash", "hd5"},
+	    {"x", "{\"not\":\"an object\"}", "t\"k"},
 	};
 	for (const auto &c : cases) {
 		INFO("command " << c.command << " token " << c.token);
@@ -172,9 +177,10 @@ TEST_CASE("ctrl_message: encode gives string fields only and round-trips through
 TEST_CASE("reginfo: parse baresip's text with ANSI colour codes")
 {
 	// As agent/ctrl/reginfo.h shows it.
-	const std::string text = "\n--- User Agents (2) ---\n"
-				 "> sip:HD0001@127.0.0.1:5070      \x1b[32mOK \x1b[;m kamailio ... Expires 300s\n"
-				 "  sip:100@127.0.0.1:5070         \x1b[33mzzz\x1b[;m  Expires 0s\n";
+	const std::string text =
+	    "\n--- User Agents (2) ---\n"
+	    "> sip:HD0001@127.0.0.1:5070      \x1b[32mOK \x1b[;m kamailio ... Expires 300s\n"
+	    "  sip:100@127.0.0.1:5070         \x1b[33mzzz\x1b[;m  Expires 0s\n";
 	const auto uas = parse_reginfo(text);
 	REQUIRE(uas.size() == 2);
 	CHECK(uas[0].aor == "sip:HD0001@127.0.0.1:5070");
@@ -191,9 +197,9 @@ TEST_CASE("reginfo: no accounts, sips, colour around the marker, CRLF")
 	CHECK(parse_reginfo("").empty());
 
 	const std::string text = "--- User Agents (3) ---\r\n"
-				 "\x1b[1m>\x1b[;m sips:alice@pbx.example.com \x1b[32mOK\x1b[;m\r\n"
-				 "  sip:bob@pbx.example.com \x1b[31mERR\x1b[;m 401\r\n"
-				 "  sip:carol@pbx.example.com\r\n";
+	                         "\x1b[1m>\x1b[;m sips:alice@pbx.example.com \x1b[32mOK\x1b[;m\r\n"
+	                         "  sip:bob@pbx.example.com \x1b[31mERR\x1b[;m 401\r\n"
+	                         "  sip:carol@pbx.example.com\r\n";
 	const auto uas = parse_reginfo(text);
 	REQUIRE(uas.size() == 3);
 	CHECK(uas[0].aor == "sips:alice@pbx.example.com");
@@ -208,14 +214,16 @@ TEST_CASE("reginfo: no accounts, sips, colour around the marker, CRLF")
 TEST_CASE("ctrl_message: auth_pass values never leave the decoder")
 {
 	// What baresip 1.0.0 answers to a uanew it cannot use (measured).
-	const char *failed = R"({"response":true,"ok":false,"data":"Creating UA for <sip:bad@>;auth_pass=S3cr3t;regint=60 ...\nmenu: create_ua failed: Invalid argument\n","token":"t1"})";
+	const char *failed =
+	    R"({"response":true,"ok":false,"data":"Creating UA for <sip:bad@>;auth_pass=S3cr3t;regint=60 ...\nmenu: create_ua failed: Invalid argument\n","token":"t1"})";
 	auto m = ctrl_decode(failed);
 	REQUIRE(m.ok());
 	CHECK(m->data.find("S3cr3t") == std::string::npos);
 	CHECK(m->data.find("auth_pass=***;regint=60") != std::string::npos);
 	CHECK(m->data.find("create_ua failed") != std::string::npos);
 
-	CHECK(redact_account_secrets("a auth_pass=x1 b auth_pass=\"q;uo ted\">c") == "a auth_pass=*** b auth_pass=***>c");
+	CHECK(redact_account_secrets("a auth_pass=x1 b auth_pass=\"q;uo ted\">c") ==
+	      "a auth_pass=*** b auth_pass=***>c");
 	CHECK(redact_account_secrets("auth_pass=") == "auth_pass=***");
 	CHECK(redact_account_secrets("auth_pass=end") == "auth_pass=***");
 	CHECK(redact_account_secrets("no secret here") == "no secret here");

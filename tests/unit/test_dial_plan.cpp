@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Dial plan: feature codes, emergency numbers, the digit collector, the
 // dial policy and validate().
 #include <doctest/doctest.h>
@@ -9,17 +10,24 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 const char *kind_name(DialKind k)
 {
 	switch (k) {
-	case DialKind::Incomplete: return "Incomplete";
-	case DialKind::Login: return "Login";
-	case DialKind::Logout: return "Logout";
-	case DialKind::Emergency: return "Emergency";
-	case DialKind::Number: return "Number";
-	case DialKind::Invalid: return "Invalid";
+	case DialKind::Incomplete:
+		return "Incomplete";
+	case DialKind::Login:
+		return "Login";
+	case DialKind::Logout:
+		return "Logout";
+	case DialKind::Emergency:
+		return "Emergency";
+	case DialKind::Number:
+		return "Number";
+	case DialKind::Invalid:
+		return "Invalid";
 	}
 	return "?";
 }
@@ -42,7 +50,10 @@ std::vector<std::string> type_all(DigitCollector &c, const std::string &typed)
 	return out;
 }
 
-std::vector<std::string> incomplete(size_t n) { return std::vector<std::string>(n, "Incomplete"); }
+std::vector<std::string> incomplete(size_t n)
+{
+	return std::vector<std::string>(n, "Incomplete");
+}
 
 } // namespace
 
@@ -105,9 +116,11 @@ TEST_CASE("dial plan: an emergency number matches at once, terminated or not")
 {
 	const DialPlan p;
 	DigitCollector c(p);
-	CHECK(type_all(c, "112") == std::vector<std::string>{"Incomplete", "Incomplete", "Emergency:112"});
+	CHECK(type_all(c, "112") ==
+	      std::vector<std::string>{"Incomplete", "Incomplete", "Emergency:112"});
 	CHECK(c.empty());
-	CHECK(type_all(c, "911") == std::vector<std::string>{"Incomplete", "Incomplete", "Emergency:911"});
+	CHECK(type_all(c, "911") ==
+	      std::vector<std::string>{"Incomplete", "Incomplete", "Emergency:911"});
 	CHECK(show(classify(p, "112", true)) == "Emergency:112");
 	CHECK(show(classify(p, "911", false)) == "Emergency:911");
 	// Not a suffix match: 5112 is an ordinary number.
@@ -187,25 +200,49 @@ TEST_CASE("dial plan: validate() names both codes that clash")
 		return p;
 	};
 	const std::vector<Case> cases = {
-		{"emergency number prefix of another", plan("*77*", "*77*5*", {"11", "112"}), {"'11'", "'112'"}},
-		{"same emergency number twice", plan("*77*", "*77*5*", {"112", "112"}), {"'112'", "prefix"}},
-		{"emergency number ambiguous with a digit login code", plan("11", "*9*", {"112"}), {"'112'", "'11'", "login code"}},
-		{"emergency number a prefix of the login code", plan("1122*", "*9*", {"112"}), {"'112'", "'1122*'", "login code"}},
-		{"emergency number a prefix of the logout code", plan("*77*", "9*", {"9"}), {"'9'", "'9*'", "logout code"}},
-		{"logout code a prefix of an emergency number", plan("*77*", "1", {"12"}), {"'12'", "'1'", "logout code"}},
-		{"logout code a prefix of the login code", plan("*77*", "*7", {"112"}), {"'*7'", "'*77*'"}},
-		{"logout code equal to the login code", plan("*77*", "*77*", {"112"}), {"'*77*'", "logout"}},
-		{"logout code swallows longer extensions", plan("*77*", "*77*5", {"112"}), {"'*77*5'", "'*77*'"}},
-		{"logout code behind a whole login code", plan("*77*", "*77*5*9", {"112"}), {"'*77*5*9'", "'*77*'"}},
-		{"empty login code", plan("", "*77*5*", {"112"}), {"login code is empty"}},
-		{"empty logout code", plan("*77*", "", {"112"}), {"logout code is empty"}},
-		{"empty emergency number", plan("*77*", "*77*5*", {""}), {"emergency number ''"}},
-		{"no emergency number", plan("*77*", "*77*5*", {}), {"no emergency number"}},
-		{"bad character in login code", plan("*77#", "*77*5*", {"112"}), {"'*77#'", "only digits"}},
-		{"bad character in logout code", plan("*77*", "*77*5#", {"112"}), {"'*77*5#'", "only digits"}},
-		{"letter in emergency number", plan("*77*", "*77*5*", {"11a"}), {"'11a'", "digits"}},
-		{"star in emergency number", plan("*77*", "*77*5*", {"1*2"}), {"'1*2'", "digits"}},
-		{"login code without a digit", plan("***", "*77*5*", {"112"}), {"'***'", "digit"}},
+	    {"emergency number prefix of another",
+	     plan("*77*", "*77*5*", {"11", "112"}),
+	     {"'11'", "'112'"}},
+	    {"same emergency number twice",
+	     plan("*77*", "*77*5*", {"112", "112"}),
+	     {"'112'", "prefix"}},
+	    {"emergency number ambiguous with a digit login code",
+	     plan("11", "*9*", {"112"}),
+	     {"'112'", "'11'", "login code"}},
+	    {"emergency number a prefix of the login code",
+	     plan("1122*", "*9*", {"112"}),
+	     {"'112'", "'1122*'", "login code"}},
+	    {"emergency number a prefix of the logout code",
+	     plan("*77*", "9*", {"9"}),
+	     {"'9'", "'9*'", "logout code"}},
+	    {"logout code a prefix of an emergency number",
+	     plan("*77*", "1", {"12"}),
+	     {"'12'", "'1'", "logout code"}},
+	    {"logout code a prefix of the login code",
+	     plan("*77*", "*7", {"112"}),
+	     {"'*7'", "'*77*'"}},
+	    {"logout code equal to the login code",
+	     plan("*77*", "*77*", {"112"}),
+	     {"'*77*'", "logout"}},
+	    {"logout code swallows longer extensions",
+	     plan("*77*", "*77*5", {"112"}),
+	     {"'*77*5'", "'*77*'"}},
+	    {"logout code behind a whole login code",
+	     plan("*77*", "*77*5*9", {"112"}),
+	     {"'*77*5*9'", "'*77*'"}},
+	    {"empty login code", plan("", "*77*5*", {"112"}), {"login code is empty"}},
+	    {"empty logout code", plan("*77*", "", {"112"}), {"logout code is empty"}},
+	    {"empty emergency number", plan("*77*", "*77*5*", {""}), {"emergency number ''"}},
+	    {"no emergency number", plan("*77*", "*77*5*", {}), {"no emergency number"}},
+	    {"bad character in login code",
+	     plan("*77#", "*77*5*", {"112"}),
+	     {"'*77#'", "only digits"}},
+	    {"bad character in logout code",
+	     plan("*77*", "*77*5#", {"112"}),
+	     {"'*77*5#'", "only digits"}},
+	    {"letter in emergency number", plan("*77*", "*77*5*", {"11a"}), {"'11a'", "digits"}},
+	    {"star in emergency number", plan("*77*", "*77*5*", {"1*2"}), {"'1*2'", "digits"}},
+	    {"login code without a digit", plan("***", "*77*5*", {"112"}), {"'***'", "digit"}},
 	};
 	for (const auto &c : cases) {
 		INFO(std::string(c.what));

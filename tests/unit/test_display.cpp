@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Display layout on every board geometry (shortening, UTF-8, softkey row),
 // and the serial display against a real pty (posix_openpt): raw mode, the
 // frames read back and parsed, a device that stops reading, one that goes
@@ -28,7 +29,8 @@
 using namespace hotdesk;
 using namespace hotdesk::platform;
 
-namespace {
+namespace
+{
 
 const std::string kEllipsis = "\xE2\x80\xA6";
 
@@ -44,7 +46,8 @@ using hotdesk::test::run_for;
 using hotdesk::test::run_until;
 
 // A pty: the display writes to the slave, the test reads the master.
-class Pty {
+class Pty
+{
 public:
 	Pty()
 	{
@@ -65,7 +68,9 @@ public:
 	std::string read_some(int ms = 200)
 	{
 		std::string out;
-		struct pollfd p {master, POLLIN, 0};
+		struct pollfd p {
+			master, POLLIN, 0
+		};
 		while (::poll(&p, 1, out.empty() ? ms : 20) > 0) {
 			char buf[4096];
 			const ssize_t n = ::read(master, buf, sizeof(buf));
@@ -95,8 +100,8 @@ std::vector<std::vector<std::string>> frames_in(const std::string &log)
 std::string tmp_path(const std::string &name)
 {
 	const char *base = std::getenv("TMPDIR");
-	return std::string(base && *base ? base : "/tmp") + "/hotdesk-display-" + std::to_string(::getpid()) +
-	       "-" + name;
+	return std::string(base && *base ? base : "/tmp") + "/hotdesk-display-" +
+	       std::to_string(::getpid()) + "-" + name;
 }
 
 std::string slurp(const std::string &path)
@@ -116,7 +121,8 @@ TEST_CASE("display: shorten fits, cuts on characters and marks the cut")
 	CHECK(shorten("Ready", 24) == "Ready");
 	CHECK(shorten("exactly8", 8) == "exactly8");
 	CHECK(shorten("exactly9!", 8) == "exactly" + kEllipsis);
-	CHECK(shorten("100 Alexandra Featherstonehaugh", 24) == "100 Alexandra Featherst" + kEllipsis);
+	CHECK(shorten("100 Alexandra Featherstonehaugh", 24) ==
+	      "100 Alexandra Featherst" + kEllipsis);
 	CHECK(text_width(shorten("100 Alexandra Featherstonehaugh", 24)) == 24);
 	// No space before the ellipsis.
 	CHECK(shorten("Logged in as Bob Smith", 14) == "Logged in as" + kEllipsis);
@@ -147,12 +153,14 @@ TEST_CASE("display: control characters, broken UTF-8 and bidi overrides cannot r
 	CHECK(sanitize_utf8("a\x1b[2Jb") == "a [2Jb");
 	CHECK(sanitize_utf8("tab\there\r\n") == "tab here  ");
 	CHECK(sanitize_utf8("ok\x7f") == "ok ");
-	CHECK(sanitize_utf8("\xC2\x9B" "31m") == " 31m"); // C1 CSI
+	CHECK(sanitize_utf8("\xC2\x9B"
+	                    "31m") == " 31m"); // C1 CSI
 	CHECK(sanitize_utf8("ab\xE6\x97") == "ab??");
-	CHECK(sanitize_utf8("\xC0\xAF") == "??");          // overlong '/'
-	CHECK(sanitize_utf8("\xED\xA0\x80") == "???");     // a surrogate
+	CHECK(sanitize_utf8("\xC0\xAF") == "??");           // overlong '/'
+	CHECK(sanitize_utf8("\xED\xA0\x80") == "???");      // a surrogate
 	CHECK(sanitize_utf8("\xF4\x90\x80\x80") == "????"); // beyond U+10FFFF
-	CHECK(sanitize_utf8("abc\xE2\x80\xAE" "fdp.exe") == "abcfdp.exe"); // RIGHT-TO-LEFT OVERRIDE
+	CHECK(sanitize_utf8("abc\xE2\x80\xAE"
+	                    "fdp.exe") == "abcfdp.exe"); // RIGHT-TO-LEFT OVERRIDE
 	CHECK(sanitize_utf8("Zoë 日本") == "Zoë 日本");
 	CHECK(pad("ab", 4) == "ab  ");
 	CHECK(pad("abcdef", 4) == "abc" + kEllipsis);
@@ -160,12 +168,14 @@ TEST_CASE("display: control characters, broken UTF-8 and bidi overrides cannot r
 
 TEST_CASE("display: the screen on each board's geometry")
 {
-	const std::vector<std::string> session = {"100 Alexandra Featherstonehaugh", "PIN for 100: ****"};
+	const std::vector<std::string> session = {"100 Alexandra Featherstonehaugh",
+	                                          "PIN for 100: ****"};
 	struct Geo {
 		const char *board;
 		unsigned lines, columns, softkeys;
 	};
-	for (const Geo &g : {Geo{"host", 2, 32, 0}, Geo{"qemu-virt", 2, 32, 4}, Geo{"deskphone-4x6", 4, 24, 4}}) {
+	for (const Geo &g :
+	     {Geo{"host", 2, 32, 0}, Geo{"qemu-virt", 2, 32, 4}, Geo{"deskphone-4x6", 4, 24, 4}}) {
 		INFO(g.board);
 		auto b = board_load(source_dir() + "boards/" + g.board);
 		REQUIRE(b.ok());
@@ -188,10 +198,12 @@ TEST_CASE("display: the screen on each board's geometry")
 	// deskphone-4x6 with logout on softkey 4: labels in 4 cells of 6.
 	const auto four = layout_screen({"100 Ann", "Ready"}, 4, 24, {"", "", "Page", "Logout"});
 	CHECK(four == std::vector<std::string>{"100 Ann", "Ready", "", "            Page  Logout"});
-	const auto longlabel = layout_screen({"100 Ann", "Ready"}, 4, 24, {"Directory", "", "", ""});
+	const auto longlabel =
+	    layout_screen({"100 Ann", "Ready"}, 4, 24, {"Directory", "", "", ""});
 	CHECK(longlabel[3] == "Direc" + kEllipsis);
 	// No labels: no softkey row; two lines have no room for one.
-	CHECK(layout_screen({"a", "b"}, 4, 24, {"", "", "", ""}) == std::vector<std::string>{"a", "b", "", ""});
+	CHECK(layout_screen({"a", "b"}, 4, 24, {"", "", "", ""}) ==
+	      std::vector<std::string>{"a", "b", "", ""});
 	CHECK(layout_screen({"a", "b"}, 2, 32, {"Logout"}) == std::vector<std::string>{"a", "b"});
 	// A one-line display shows the status, which says what to do.
 	CHECK(layout_screen({"HD0001", "Emergency calls only"}, 1, 16) ==
@@ -217,7 +229,8 @@ TEST_CASE("display: serial on a real pty: raw mode, the baud rate, ANSI screen a
 	// The line is raw at 115200 now.
 	const int s = ::open(pty.slave.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	REQUIRE(s >= 0);
-	struct termios t {};
+	struct termios t {
+	};
 	REQUIRE(::tcgetattr(s, &t) == 0);
 	CHECK((t.c_lflag & (ICANON | ECHO | ISIG)) == 0);
 	CHECK((t.c_oflag & OPOST) == 0);
@@ -229,11 +242,14 @@ TEST_CASE("display: serial on a real pty: raw mode, the baud rate, ANSI screen a
 	d.render({"100 Alexandra Featherstonehaugh", "Ready"});
 	const std::string out = pty.read_some();
 	CHECK(out.rfind("\x1b[2J\x1b[H", 0) == 0);
-	CHECK(out.find("100 Alexandra Featherst" + kEllipsis + "\r\nReady\r\n\r\n\r\n") != std::string::npos);
+	CHECK(out.find("100 Alexandra Featherst" + kEllipsis + "\r\nReady\r\n\r\n\r\n") !=
+	      std::string::npos);
 	const auto f = frames_in(out);
 	REQUIRE(f.size() == 1);
-	CHECK(f[0] == std::vector<std::string>{"100 Alexandra Featherst" + kEllipsis, "Ready", "", ""});
-	CHECK(out.find("DISPLAY|100 Alexandra Featherst" + kEllipsis + "|Ready||\r\n") != std::string::npos);
+	CHECK(f[0] ==
+	      std::vector<std::string>{"100 Alexandra Featherst" + kEllipsis, "Ready", "", ""});
+	CHECK(out.find("DISPLAY|100 Alexandra Featherst" + kEllipsis + "|Ready||\r\n") !=
+	      std::string::npos);
 
 	// The same screen again: nothing written.
 	d.render({"100 Alexandra Featherstonehaugh", "Ready"});
@@ -332,8 +348,9 @@ TEST_CASE("display: a missing device is opened when it appears; a vanished one i
 
 TEST_CASE("display: the factory picks the board's display backend")
 {
-	auto b = board_parse("name t\ndisplay_lines 4\ndisplay_columns 20\ndisplay chardev\ndisplay_path " +
-			     tmp_path("factory") + "\n");
+	auto b = board_parse(
+	    "name t\ndisplay_lines 4\ndisplay_columns 20\ndisplay chardev\ndisplay_path " +
+	    tmp_path("factory") + "\n");
 	REQUIRE(b.ok());
 	{
 		std::ofstream create(tmp_path("factory"));

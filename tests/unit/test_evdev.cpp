@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The evdev key backend: the input code table against the kernel's header,
 // decoding (press, release, repeat, hook switch, SYN_DROPPED), and the
 // reader on libre's loop fed REAL kernel-format struct input_event records
@@ -41,19 +42,21 @@ using platform::EvdevOptions;
 #undef X
 #undef S
 
-namespace {
+namespace
+{
 
 using hotdesk::test::run_for;
 using hotdesk::test::run_until;
 
 const char *kKeys = "key KEY_0=0\nkey KEY_1=1\nkey KEY_2=2\nkey KEY_3=3\nkey KEY_4=4\n"
-		    "key KEY_5=5\nkey KEY_6=6\nkey KEY_7=7\nkey KEY_8=8\nkey KEY_9=9\n"
-		    "key KEY_KPASTERISK=*\nkey KEY_BACKSLASH=#\nkey KEY_ENTER=send\n"
-		    "key KEY_F1=blf1\nkey KEY_F5=soft1\nkey KEY_UP=up\nkey KEY_F9=headset\n";
+                    "key KEY_5=5\nkey KEY_6=6\nkey KEY_7=7\nkey KEY_8=8\nkey KEY_9=9\n"
+                    "key KEY_KPASTERISK=*\nkey KEY_BACKSLASH=#\nkey KEY_ENTER=send\n"
+                    "key KEY_F1=blf1\nkey KEY_F5=soft1\nkey KEY_UP=up\nkey KEY_F9=headset\n";
 
 Board board(const std::string &extra)
 {
-	const std::string text = std::string("name t\nblf_keys 2\nsoftkeys 2\nkeys evdev\n") + kKeys + extra;
+	const std::string text =
+	    std::string("name t\nblf_keys 2\nsoftkeys 2\nkeys evdev\n") + kKeys + extra;
 	auto b = board_parse(text);
 	REQUIRE_MESSAGE(b.ok(), (b.ok() ? "" : b.error().str()));
 	return *b;
@@ -70,7 +73,8 @@ std::string names(const std::vector<Key> &ks)
 // One kernel-format record.
 struct input_event ev(unsigned type, unsigned code, int value)
 {
-	struct input_event e {};
+	struct input_event e {
+	};
 	e.input_event_sec = 1700000000;
 	e.input_event_usec = 123456;
 	e.type = static_cast<__u16>(type);
@@ -101,15 +105,17 @@ void write_all(int fd, const std::string &b)
 std::vector<struct input_event> tap(unsigned code)
 {
 	return {ev(EV_MSC, MSC_SCAN, 0x70000 + static_cast<int>(code)), ev(EV_KEY, code, 1),
-		ev(EV_SYN, SYN_REPORT, 0), ev(EV_KEY, code, 0), ev(EV_SYN, SYN_REPORT, 0)};
+	        ev(EV_SYN, SYN_REPORT, 0), ev(EV_KEY, code, 0), ev(EV_SYN, SYN_REPORT, 0)};
 }
 
-class TempTree {
+class TempTree
+{
 public:
 	TempTree()
 	{
 		const char *base = std::getenv("TMPDIR");
-		std::string tmpl = std::string(base && *base ? base : "/tmp") + "/hotdesk-evdev-XXXXXX";
+		std::string tmpl =
+		    std::string(base && *base ? base : "/tmp") + "/hotdesk-evdev-XXXXXX";
 		std::vector<char> buf(tmpl.begin(), tmpl.end());
 		buf.push_back('\0');
 		REQUIRE(::mkdtemp(buf.data()) != nullptr);
@@ -220,7 +226,8 @@ TEST_CASE("evdev: the hook switch, plain and inverted, as a key or a switch")
 	}
 }
 
-TEST_CASE("evdev: after SYN_DROPPED events are ignored up to SYN_REPORT, then the state is read again")
+TEST_CASE(
+    "evdev: after SYN_DROPPED events are ignored up to SYN_REPORT, then the state is read again")
 {
 	const Board b = board("input /dev/null\nhook_switch KEY_PHONE\n");
 	EvdevDecoder d(b);
@@ -235,7 +242,8 @@ TEST_CASE("evdev: after SYN_DROPPED events are ignored up to SYN_REPORT, then th
 	CHECK(d.feed(EV_KEY, KEY_3, 1).has_value());
 }
 
-TEST_CASE("evdev: the reader takes real input_event records from a device found by name, and survives it vanishing")
+TEST_CASE("evdev: the reader takes real input_event records from a device found by name, and "
+          "survives it vanishing")
 {
 	TempTree t;
 	const Board b = board("input_name Test*Keypad\n");
@@ -253,7 +261,8 @@ TEST_CASE("evdev: the reader takes real input_event records from a device found 
 	REQUIRE(src.open_devices() == std::vector<std::string>{t.root + "/dev/event4"});
 
 	std::vector<struct input_event> evs;
-	for (unsigned c : {KEY_KPASTERISK, KEY_7, KEY_7, KEY_KPASTERISK, KEY_1, KEY_0, KEY_0, KEY_KPASTERISK})
+	for (unsigned c :
+	     {KEY_KPASTERISK, KEY_7, KEY_7, KEY_KPASTERISK, KEY_1, KEY_0, KEY_0, KEY_KPASTERISK})
 		for (const auto &e : tap(c))
 			evs.push_back(e);
 	evs.push_back(ev(EV_KEY, KEY_BACKSLASH, 1));
@@ -300,7 +309,8 @@ TEST_CASE("evdev: devices by path, two at once, through the factory")
 	TempTree t;
 	const int a = t.add_device(0, "keypad");
 	const int h = t.add_device(1, "gpio-keys");
-	const Board b = board("input " + t.root + "/dev/event0\ninput_name gpio-keys\nhook_switch KEY_PHONE\n");
+	const Board b =
+	    board("input " + t.root + "/dev/event0\ninput_name gpio-keys\nhook_switch KEY_PHONE\n");
 	platform::PlatformOptions po;
 	po.input_dir = t.root + "/dev";
 	po.input_sys_dir = t.root + "/sys";
@@ -329,17 +339,20 @@ TEST_CASE("evdev: a real kernel input device through /dev/uinput (skipped where 
 {
 	const int ui = ::open("/dev/uinput", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (ui < 0) {
-		MESSAGE("SKIPPED: /dev/uinput is not available here (" << std::string(std::strerror(errno))
-			<< "); this test runs inside the QEMU phone");
+		MESSAGE("SKIPPED: /dev/uinput is not available here ("
+		        << std::string(std::strerror(errno))
+		        << "); this test runs inside the QEMU phone");
 		return;
 	}
 	const std::string name = "hotdesk-test-" + std::to_string(::getpid());
 	auto create = [&]() {
 		REQUIRE(::ioctl(ui, UI_SET_EVBIT, EV_KEY) == 0);
-		for (unsigned c : {KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9,
-				   KEY_KPASTERISK, KEY_BACKSLASH, KEY_ENTER, KEY_F1, KEY_UP, KEY_PHONE})
+		for (unsigned c :
+		     {KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9,
+		      KEY_KPASTERISK, KEY_BACKSLASH, KEY_ENTER, KEY_F1, KEY_UP, KEY_PHONE})
 			REQUIRE(::ioctl(ui, UI_SET_KEYBIT, c) == 0);
-		struct uinput_setup us {};
+		struct uinput_setup us {
+		};
 		us.id.bustype = BUS_VIRTUAL;
 		us.id.vendor = 0x1d6b;
 		us.id.product = 0x0104;
@@ -371,7 +384,8 @@ TEST_CASE("evdev: a real kernel input device through /dev/uinput (skipped where 
 	CHECK(got[0] == Key::of(KeyKind::HookOn));
 	got.clear();
 
-	for (unsigned c : {KEY_KPASTERISK, KEY_7, KEY_7, KEY_KPASTERISK, KEY_1, KEY_KPASTERISK, KEY_F1})
+	for (unsigned c :
+	     {KEY_KPASTERISK, KEY_7, KEY_7, KEY_KPASTERISK, KEY_1, KEY_KPASTERISK, KEY_F1})
 		press(c);
 	emit(EV_KEY, KEY_PHONE, 1);
 	emit(EV_SYN, SYN_REPORT, 0);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamps through the Linux LED class, against a temporary directory laid out
 // like /sys/class/leds; the BLF lamps from a key layout.
 #include <doctest/doctest.h>
@@ -19,15 +20,18 @@
 using namespace hotdesk;
 using namespace hotdesk::platform;
 
-namespace {
+namespace
+{
 
 // <root>/<led>/{brightness,max_brightness,trigger}, as the kernel has them.
-class LedTree {
+class LedTree
+{
 public:
 	LedTree()
 	{
 		const char *base = std::getenv("TMPDIR");
-		std::string tmpl = std::string(base && *base ? base : "/tmp") + "/hotdesk-leds-XXXXXX";
+		std::string tmpl =
+		    std::string(base && *base ? base : "/tmp") + "/hotdesk-leds-XXXXXX";
 		std::vector<char> buf(tmpl.begin(), tmpl.end());
 		buf.push_back('\0');
 		REQUIRE(::mkdtemp(buf.data()) != nullptr);
@@ -112,8 +116,9 @@ TEST_CASE("leds: the factory uses the board's led lines; the BLF lamps follow th
 	LedTree t;
 	for (int i = 1; i <= 4; ++i)
 		t.add("blf" + std::to_string(i) + "-led");
-	auto b = board_parse("name t\nblf_keys 4\nled blf1=blf1-led\nled blf2=blf2-led\nled blf3=blf3-led\n"
-			     "led blf4=blf4-led\n");
+	auto b = board_parse(
+	    "name t\nblf_keys 4\nled blf1=blf1-led\nled blf2=blf2-led\nled blf3=blf3-led\n"
+	    "led blf4=blf4-led\n");
 	REQUIRE(b.ok());
 	PlatformOptions po;
 	po.led_dir = t.root;
@@ -122,7 +127,8 @@ TEST_CASE("leds: the factory uses the board's led lines; the BLF lamps follow th
 	CHECK((*leds)->has("blf4"));
 	CHECK_FALSE((*leds)->has("mwi"));
 
-	KeyLayout k(blf_layout(b->key_geometry(), LogoutKey{}, {{"201", "", ""}, {"202", "*20*", ""}, {"203", "", ""}}));
+	KeyLayout k(blf_layout(b->key_geometry(), LogoutKey{},
+	                       {{"201", "", ""}, {"202", "*20*", ""}, {"203", "", ""}}));
 	k.set_state("201", BlfState::Busy);
 	k.set_state("202", BlfState::Ringing);
 	show_blf_lamps(k, b->blf_keys, **leds);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Netstring framing as baresip's ctrl_tcp speaks it.
 #include <doctest/doctest.h>
 
@@ -8,7 +9,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 // Every complete frame now in the decoder; stops at "need more" or an error.
 struct Drained {
@@ -68,7 +70,7 @@ TEST_CASE("netstring: several frames in one feed, and a split tail")
 {
 	NetstringDecoder d;
 	const std::string wire = netstring_encode("one") + netstring_encode("") +
-				 netstring_encode("three:3,") + netstring_encode("four");
+	                         netstring_encode("three:3,") + netstring_encode("four");
 	d.feed(wire.substr(0, wire.size() - 3));
 	auto r = drain(d);
 	REQUIRE_FALSE(r.error);
@@ -124,16 +126,10 @@ TEST_CASE("netstring: garbage is an error naming what is wrong")
 		const char *why;
 	};
 	const Case cases[] = {
-		{"x:abc,", "non-digit"},
-		{"1x:a,", "non-digit"},
-		{"-1:a,", "non-digit"},
-		{" 3:abc,", "non-digit"},
-		{"01:a,", "leading zero"},
-		{"00:,", "leading zero"},
-		{"3:abcX", "missing ','"},
-		{"0:X", "missing ','"},
-		{":abc,", "empty length"},
-		{"{\"event\":true}", "non-digit"},
+	    {"x:abc,", "non-digit"},           {"1x:a,", "non-digit"},    {"-1:a,", "non-digit"},
+	    {" 3:abc,", "non-digit"},          {"01:a,", "leading zero"}, {"00:,", "leading zero"},
+	    {"3:abcX", "missing ','"},         {"0:X", "missing ','"},    {":abc,", "empty length"},
+	    {"{\"event\":true}", "non-digit"},
 	};
 	for (const auto &c : cases) {
 		INFO(std::string(c.wire));

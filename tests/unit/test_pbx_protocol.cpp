@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The phone's side of the PBX protocol (docs/protocol.md): request bodies and
 // judging login responses, including hostile ones.
 #include <doctest/doctest.h>
@@ -10,7 +11,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 // Test secrets: never in an assertion's text (compare with CHECK((...))).
 const std::string kPw = "s3cret-pw-100";
@@ -22,12 +24,23 @@ std::string q(const std::string &s)
 	std::string out = "\"";
 	for (char c : s) {
 		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\r': out += "\\r"; break;
-		case '\t': out += "\\t"; break;
-		default: out += c;
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		default:
+			out += c;
 		}
 	}
 	return out + "\"";
@@ -80,8 +93,8 @@ TEST_CASE("pbx_protocol: an accepted login gives the user's identity")
 
 	// Extra fields are ignored; a missing name is fine.
 	const LoginResult r2 = pbx_parse_login(
-		200, R"({"result":"ok","extra":[1,2],"user":{"ext":"101","sip_user":"u101",)"
-		     R"("sip_password":"pw","sip_domain":"pbx.example.com","more":{"a":1}}})");
+	    200, R"({"result":"ok","extra":[1,2],"user":{"ext":"101","sip_user":"u101",)"
+	         R"("sip_password":"pw","sip_domain":"pbx.example.com","more":{"a":1}}})");
 	REQUIRE(r2.kind == LoginResult::Accepted);
 	CHECK(r2.user.name.empty());
 	CHECK(r2.user.label() == "101");
@@ -95,8 +108,8 @@ TEST_CASE("pbx_protocol: refusals carry the PBX's reason")
 		std::string reason;
 	};
 	const std::vector<Case> cases = {
-		{403, "wrong_pin"},         {403, "locked"},  {403, "not_permitted"},
-		{404, "unknown_extension"}, {400, "bad_request"}, {401, "device_unauthorized"},
+	    {403, "wrong_pin"},         {403, "locked"},      {403, "not_permitted"},
+	    {404, "unknown_extension"}, {400, "bad_request"}, {401, "device_unauthorized"},
 	};
 	for (const auto &c : cases) {
 		INFO(c.status << " " << c.reason);
@@ -119,16 +132,16 @@ TEST_CASE("pbx_protocol: server errors and odd combinations are Failed")
 		const char *why;
 	};
 	const std::vector<Case> cases = {
-		{500, R"({"result":"error"})", "HTTP 500"},
-		{500, refused_body("wrong_pin"), "HTTP 500"},
-		{502, "<html>Bad Gateway</html>", "HTTP 502"},
-		{200, refused_body("wrong_pin"), "HTTP 200"}, // refused needs a 4xx
-		{403, ok_body(UserFields{}), "HTTP 403"},      // ok needs a 200
-		{200, R"({"result":"ok"})", "no user"},
-		{200, R"({"result":"ok","user":"100"})", "no user"},
-		{200, R"({"result":"OK","user":{}})", "HTTP 200"},
-		{302, "", "HTTP 302"},
-		{403, "{", "without valid JSON"},
+	    {500, R"({"result":"error"})", "HTTP 500"},
+	    {500, refused_body("wrong_pin"), "HTTP 500"},
+	    {502, "<html>Bad Gateway</html>", "HTTP 502"},
+	    {200, refused_body("wrong_pin"), "HTTP 200"}, // refused needs a 4xx
+	    {403, ok_body(UserFields{}), "HTTP 403"},     // ok needs a 200
+	    {200, R"({"result":"ok"})", "no user"},
+	    {200, R"({"result":"ok","user":"100"})", "no user"},
+	    {200, R"({"result":"OK","user":{}})", "HTTP 200"},
+	    {302, "", "HTTP 302"},
+	    {403, "{", "without valid JSON"},
 	};
 	for (const auto &c : cases) {
 		INFO(c.status << " " << redact(c.body));
@@ -142,8 +155,13 @@ TEST_CASE("pbx_protocol: server errors and odd combinations are Failed")
 TEST_CASE("pbx_protocol: malformed JSON is Failed")
 {
 	const std::vector<std::string> bodies = {
-		"", "{", "null", "not json", R"({"result":"ok","user":{"ext":"100")",
-		R"({"result":"ok",})", std::string("{\"result\":\"ok\"}\0garbage", 24),
+	    "",
+	    "{",
+	    "null",
+	    "not json",
+	    R"({"result":"ok","user":{"ext":"100")",
+	    R"({"result":"ok",})",
+	    std::string("{\"result\":\"ok\"}\0garbage", 24),
 	};
 	for (const auto &b : bodies) {
 		INFO("body: " << redact(b));
@@ -156,9 +174,21 @@ TEST_CASE("pbx_protocol: malformed JSON is Failed")
 TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
 {
 	const std::vector<std::string> hostile = {
-		"100;transport=tcp", "100<sip:evil@x>", "100>", "10\"0", "100\nVia: x", "100\r",
-		"", std::string(129, '1'), "1 00", "100\\", "100@evil", "100,200", "a=b", "\x7f",
-		std::string("1\x01", 2),
+	    "100;transport=tcp",
+	    "100<sip:evil@x>",
+	    "100>",
+	    "10\"0",
+	    "100\nVia: x",
+	    "100\r",
+	    "",
+	    std::string(129, '1'),
+	    "1 00",
+	    "100\\",
+	    "100@evil",
+	    "100,200",
+	    "a=b",
+	    "\x7f",
+	    std::string("1\x01", 2),
 	};
 	for (const auto &h : hostile) {
 		INFO("hostile value: " << q(h));
@@ -181,7 +211,7 @@ TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
 	// The password itself may hold '@', ',' and '=' but nothing that ends
 	// the account line or its quoting.
 	const std::vector<std::string> bad_pw = {
-		"pw;x=1", "pw<", "pw>", "p\"w", "pw\n", "p w", "", std::string(129, 'p'), "pw\\",
+	    "pw;x=1", "pw<", "pw>", "p\"w", "pw\n", "p w", "", std::string(129, 'p'), "pw\\",
 	};
 	for (const auto &p : bad_pw) {
 		UserFields u;
@@ -201,7 +231,8 @@ TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
 	}
 	// A password sent as a number is not a password.
 	const LoginResult num = pbx_parse_login(
-		200, R"({"result":"ok","user":{"ext":"100","sip_user":"100","sip_password":1234,"sip_domain":"h"}})");
+	    200,
+	    R"({"result":"ok","user":{"ext":"100","sip_user":"100","sip_password":1234,"sip_domain":"h"}})");
 	CHECK(num.kind == LoginResult::Failed);
 }
 

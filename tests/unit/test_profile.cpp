@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Profile parsing: the good examples under tests/data, and every kind of bad
 // input named in the provisioning issue. A rejected profile is an error that
 // names the element; nothing is partially applied (the parser returns a
@@ -11,7 +12,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 std::string data(const char *name)
 {
@@ -70,7 +72,8 @@ TEST_CASE("profile: malformed, truncated and wrongly rooted XML are rejected")
 {
 	CHECK(error_of("").find("not well-formed") != std::string::npos);
 	CHECK(error_of("<settings><phone-settings>").find("not well-formed") != std::string::npos);
-	CHECK(error_of("<settings><phone-settings></settings>").find("not well-formed") != std::string::npos);
+	CHECK(error_of("<settings><phone-settings></settings>").find("not well-formed") !=
+	      std::string::npos);
 	CHECK(error_of("<config/>").find("<settings>") != std::string::npos);
 	CHECK(error_of("<settings/>").find("phone-settings") != std::string::npos);
 	CHECK(error_of("\xff\xfe<settings/>").size() > 0);
@@ -85,7 +88,7 @@ TEST_CASE("profile: limits on size, depth, count and length")
 	for (int i = 0; i < 50; ++i)
 		deep = "<n>" + deep + "</n>";
 	CHECK(error_of(device_with("<language>en</language>" + std::string("<x>") + deep + "</x>"))
-		      .find("nested deeper") != std::string::npos);
+	          .find("nested deeper") != std::string::npos);
 
 	std::string many;
 	for (int i = 0; i < 600; ++i)
@@ -93,25 +96,27 @@ TEST_CASE("profile: limits on size, depth, count and length")
 	CHECK(error_of(device_with(many)).find("more than 512 elements") != std::string::npos);
 
 	CHECK(error_of(device_with("<language>" + std::string(300, 'a') + "</language>"))
-		      .find("<language>") != std::string::npos);
+	          .find("<language>") != std::string::npos);
 }
 
 TEST_CASE("profile: required fields, wrong types and duplicates name the element")
 {
 	CHECK(error_of("<settings><phone-settings><user_name idx=\"1\">a</user_name>"
-		       "</phone-settings></settings>")
-		      .find("<user_pass>") != std::string::npos);
+	               "</phone-settings></settings>")
+	          .find("<user_pass>") != std::string::npos);
 	CHECK(error_of(device_with("<hd_profile_check_s>soon</hd_profile_check_s>"))
-		      .find("<hd_profile_check_s>") != std::string::npos);
+	          .find("<hd_profile_check_s>") != std::string::npos);
 	CHECK(error_of(device_with("<language>en</language><language>de</language>"))
-		      .find("appears twice") != std::string::npos);
-	CHECK(error_of(device_with("<hd_logout_key>blf7</hd_logout_key>")).find("<hd_logout_key>") !=
-	      std::string::npos);
+	          .find("appears twice") != std::string::npos);
+	CHECK(
+	    error_of(device_with("<hd_logout_key>blf7</hd_logout_key>")).find("<hd_logout_key>") !=
+	    std::string::npos);
 	CHECK(error_of(device_with("<language><b>x</b></language>")).find("must hold text") !=
 	      std::string::npos);
-	CHECK(error_of(device_with("", "<fkey idx=\"x\">blf 1</fkey>")).find("idx") != std::string::npos);
+	CHECK(error_of(device_with("", "<fkey idx=\"x\">blf 1</fkey>")).find("idx") !=
+	      std::string::npos);
 	CHECK(error_of(device_with("", "<fkey idx=\"0\">blf 1</fkey><fkey idx=\"0\">blf 2</fkey>"))
-		      .find("appears twice") != std::string::npos);
+	          .find("appears twice") != std::string::npos);
 	CHECK(error_of(device_with("", "<fkey idx=\"0\">blf a;b</fkey>")).find("BLF value") !=
 	      std::string::npos);
 }
@@ -119,16 +124,19 @@ TEST_CASE("profile: required fields, wrong types and duplicates name the element
 TEST_CASE("profile: hostile values cannot reach baresip's account line")
 {
 	for (const char *bad : {"pw;outbound=evil", "pw\"x", "pw&lt;x&gt;", "p w"}) {
-		const std::string xml = "<settings><phone-settings><user_name idx=\"1\">HD1</user_name>"
-					"<user_pass idx=\"1\">" + std::string(bad) +
-					"</user_pass><user_host idx=\"1\">h</user_host></phone-settings></settings>";
+		const std::string xml =
+		    "<settings><phone-settings><user_name idx=\"1\">HD1</user_name>"
+		    "<user_pass idx=\"1\">" +
+		    std::string(bad) +
+		    "</user_pass><user_host idx=\"1\">h</user_host></phone-settings></settings>";
 		auto p = parse_device_profile(xml);
 		REQUIRE_FALSE(p.ok());
 		CHECK(p.error().str().find("<user_pass>") != std::string::npos);
 		CHECK(p.error().str().find(bad) == std::string::npos); // the secret is not echoed
 	}
-	CHECK(error_of(device_with("").replace(device_with("").find("127.0.0.1:5060"), 14, "h;maddr=x"))
-		      .find("<user_host>") != std::string::npos);
+	CHECK(error_of(
+	          device_with("").replace(device_with("").find("127.0.0.1:5060"), 14, "h;maddr=x"))
+	          .find("<user_host>") != std::string::npos);
 }
 
 TEST_CASE("profile: feature codes are validated as a set, naming both codes")
@@ -144,7 +152,8 @@ TEST_CASE("profile: feature codes are validated as a set, naming both codes")
 
 TEST_CASE("profile: other identities and unknown elements are ignored")
 {
-	auto p = parse_device_profile(device_with("<user_name idx=\"2\">x</user_name><foo>bar</foo>"));
+	auto p =
+	    parse_device_profile(device_with("<user_name idx=\"2\">x</user_name><foo>bar</foo>"));
 	REQUIRE(p.ok());
 	CHECK(p->pool.user == "HD0001");
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The session state machine, driven through SessionPorts by a recording
 // fake. Most behaviour is checked as table-driven scenarios: a list of steps
 // and the expected final state and recorded effects.
@@ -16,7 +17,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 // Test secrets. They never appear in an assertion's text: compare them
 // with CHECK((a == b)) and named constants only.
@@ -48,21 +50,32 @@ Identity user(const std::string &ext, const std::string &name, const std::string
 	return id;
 }
 
-Identity alice() { return user("100", "Alice Example", kAlicePw); }
-Identity bob() { return user("200", "Bob", kBobPw); }
+Identity alice()
+{
+	return user("100", "Alice Example", kAlicePw);
+}
+Identity bob()
+{
+	return user("200", "Bob", kBobPw);
+}
 
 const char *timer_name(Timer t)
 {
 	switch (t) {
-	case Timer::InterDigit: return "inter-digit";
-	case Timer::Pin: return "pin";
-	case Timer::Message: return "message";
-	case Timer::Throttle: return "throttle";
+	case Timer::InterDigit:
+		return "inter-digit";
+	case Timer::Pin:
+		return "pin";
+	case Timer::Message:
+		return "message";
+	case Timer::Throttle:
+		return "throttle";
 	}
 	return "?";
 }
 
-class FakePorts : public SessionPorts {
+class FakePorts : public SessionPorts
+{
 public:
 	std::vector<std::vector<std::string>> shows;
 	std::vector<std::string> dials;
@@ -213,7 +226,10 @@ Step resume(const Identity &who)
 }
 
 // The PIN typed and confirmed.
-Step pin_and_hash() { return keys(kPin + "#"); }
+Step pin_and_hash()
+{
+	return keys(kPin + "#");
+}
 
 void run(Session &s, const Step &st)
 {
@@ -225,7 +241,9 @@ void run(Session &s, const Step &st)
 			s.on_key(k);
 		return;
 	}
-	case Step::Fire: s.on_timer(st.timer); return;
+	case Step::Fire:
+		s.on_timer(st.timer);
+		return;
 	case Step::Login: {
 		LoginResult r;
 		r.kind = st.login;
@@ -234,10 +252,18 @@ void run(Session &s, const Step &st)
 		s.on_login_result(std::move(r));
 		return;
 	}
-	case Step::Swap: s.on_swap_result(st.ok, st.reason); return;
-	case Step::Service: s.on_service(st.ok); return;
-	case Step::RemoteLogout: s.on_remote_logout(); return;
-	case Step::Resume: s.resume_as(st.who); return;
+	case Step::Swap:
+		s.on_swap_result(st.ok, st.reason);
+		return;
+	case Step::Service:
+		s.on_service(st.ok);
+		return;
+	case Step::RemoteLogout:
+		s.on_remote_logout();
+		return;
+	case Step::Resume:
+		s.resume_as(st.who);
+		return;
 	}
 }
 
@@ -254,7 +280,8 @@ std::vector<Step> operator+(std::vector<Step> a, const std::vector<Step> &b)
 }
 
 // Recipes that bring a fresh session into a state.
-const std::vector<Step> kLoginAlice = {keys("*77*100*"), pin_and_hash(), accepted(alice()), swap(true)};
+const std::vector<Step> kLoginAlice = {keys("*77*100*"), pin_and_hash(), accepted(alice()),
+                                       swap(true)};
 
 struct Scenario {
 	const char *name;
@@ -458,7 +485,8 @@ TEST_CASE("session: scenarios")
 		FakePorts ports;
 		Session s(DialPlan{}, pool_id(), ports);
 		run_all(s, sc.steps);
-		INFO("final state " << std::string(state_name(s.state())) << ", screen " << join(s.display_lines()));
+		INFO("final state " << std::string(state_name(s.state())) << ", screen "
+		                    << join(s.display_lines()));
 		CHECK(s.state() == sc.state);
 		CHECK(s.occupant().ext == sc.occupant);
 		CHECK(s.logged_in() == (sc.occupant != "HD0001"));
@@ -544,7 +572,7 @@ TEST_CASE("session: login, step by step: PIN masked, swap to the user, label")
 		for (const auto &line : ports.shows[f])
 			for (char d : kPin)
 				CHECK_MESSAGE(line.find(d) == std::string::npos,
-					      "a PIN digit on the display: frame " << f);
+				              "a PIN digit on the display: frame " << f);
 	CHECK(ports.bugs.empty());
 }
 
@@ -613,13 +641,13 @@ TEST_CASE("session: crash in any state, then resume_as(user)")
 	// Whatever state the old process was in, a fresh Session resumed as
 	// the user is logged in with the user's label.
 	const std::vector<std::pair<const char *, std::vector<Step>>> before = {
-		{"idle", {}},
-		{"collecting", {keys("20")}},
-		{"pin entry", {keys("*77*100*12")}},
-		{"logging in", {keys("*77*100*"), pin_and_hash()}},
-		{"logged in", kLoginAlice},
-		{"logging out", kLoginAlice + std::vector<Step>{keys("{blf1}")}},
-		{"error", {service(false)}},
+	    {"idle", {}},
+	    {"collecting", {keys("20")}},
+	    {"pin entry", {keys("*77*100*12")}},
+	    {"logging in", {keys("*77*100*"), pin_and_hash()}},
+	    {"logged in", kLoginAlice},
+	    {"logging out", kLoginAlice + std::vector<Step>{keys("{blf1}")}},
+	    {"error", {service(false)}},
 	};
 	for (const auto &b : before) {
 		INFO("crash in state " << std::string(b.first));
@@ -644,19 +672,22 @@ TEST_CASE("session: crash in any state, then resume_as(user)")
 
 // ---- the table as a whole ----
 
-namespace {
+namespace
+{
 
 const State kStates[] = {State::Idle,     State::Collecting, State::PinEntry, State::LoggingIn,
-			 State::LoggedIn, State::LoggingOut, State::Error};
-const Event kEvents[] = {Event::DigitTyped,   Event::NumberEntered, Event::EmergencyNumber,
-			 Event::LoginCode,    Event::LogoutCode,    Event::InvalidCode,
-			 Event::Cancel,       Event::LogoutKey,     Event::PinDigit,
-			 Event::PinConfirm,   Event::PinTimeout,    Event::PbxAccepted,
-			 Event::PbxRefused,   Event::PbxFailed,     Event::SwapDone,
-			 Event::SwapFailed,   Event::ServiceLost,   Event::ServiceRestored,
-			 Event::RemoteLogout};
+                         State::LoggedIn, State::LoggingOut, State::Error};
+const Event kEvents[] = {
+    Event::DigitTyped,  Event::NumberEntered,   Event::EmergencyNumber, Event::LoginCode,
+    Event::LogoutCode,  Event::InvalidCode,     Event::Cancel,          Event::LogoutKey,
+    Event::PinDigit,    Event::PinConfirm,      Event::PinTimeout,      Event::PbxAccepted,
+    Event::PbxRefused,  Event::PbxFailed,       Event::SwapDone,        Event::SwapFailed,
+    Event::ServiceLost, Event::ServiceRestored, Event::RemoteLogout};
 
-std::string pair_name(State s, Event e) { return std::string(state_name(s)) + "/" + event_name(e); }
+std::string pair_name(State s, Event e)
+{
+	return std::string(state_name(s)) + "/" + event_name(e);
+}
 
 // The pairs the table leaves unhandled on purpose: no input can produce
 // them (given SessionPorts' contract: one login or swap result per request).
@@ -680,7 +711,7 @@ std::set<std::string> expected_unhandled()
 	}
 	// In PinEntry keys are PIN keys: the collector is never consulted.
 	for (Event e : {Event::DigitTyped, Event::NumberEntered, Event::EmergencyNumber,
-			Event::LoginCode, Event::LogoutCode, Event::InvalidCode})
+	                Event::LoginCode, Event::LogoutCode, Event::InvalidCode})
 		out.insert(pair_name(State::PinEntry, e));
 	return out;
 }
@@ -691,13 +722,20 @@ std::vector<Step> recipe(State s, bool as_user)
 {
 	const std::vector<Step> base = as_user ? kLoginAlice : std::vector<Step>{};
 	switch (s) {
-	case State::Idle: return {};
-	case State::LoggedIn: return kLoginAlice;
-	case State::Collecting: return base + std::vector<Step>{keys("20")};
-	case State::PinEntry: return base + std::vector<Step>{keys("*77*200*12")};
-	case State::LoggingIn: return base + std::vector<Step>{keys("*77*200*"), pin_and_hash()};
-	case State::LoggingOut: return kLoginAlice + std::vector<Step>{keys("{blf1}")};
-	case State::Error: return base + std::vector<Step>{service(false)};
+	case State::Idle:
+		return {};
+	case State::LoggedIn:
+		return kLoginAlice;
+	case State::Collecting:
+		return base + std::vector<Step>{keys("20")};
+	case State::PinEntry:
+		return base + std::vector<Step>{keys("*77*200*12")};
+	case State::LoggingIn:
+		return base + std::vector<Step>{keys("*77*200*"), pin_and_hash()};
+	case State::LoggingOut:
+		return kLoginAlice + std::vector<Step>{keys("{blf1}")};
+	case State::Error:
+		return base + std::vector<Step>{service(false)};
 	}
 	return {};
 }
@@ -734,8 +772,8 @@ TEST_CASE("session: every state x event pair, the unhandled ones are exactly the
 	CHECK_MESSAGE(extra.empty(), "unhandled but not expected: " << extra);
 	CHECK_MESSAGE(missing.empty(), "expected unhandled but now handled: " << missing);
 	CHECK(unhandled.size() == 50);
-	CHECK(unhandled.size() + unguarded.size() == sizeof(kStates) / sizeof(kStates[0]) *
-							      (sizeof(kEvents) / sizeof(kEvents[0])));
+	CHECK(unhandled.size() + unguarded.size() ==
+	      sizeof(kStates) / sizeof(kStates[0]) * (sizeof(kEvents) / sizeof(kEvents[0])));
 }
 
 TEST_CASE("session: log_bug fires exactly for the unhandled pairs an input can reach")
@@ -746,17 +784,12 @@ TEST_CASE("session: log_bug fires exactly for the unhandled pairs an input can r
 		Step step;
 	};
 	const std::vector<Input> inputs = {
-		{Event::PbxAccepted, accepted(bob())},
-		{Event::PbxRefused, refused("wrong_pin")},
-		{Event::PbxFailed, pbx_failed()},
-		{Event::SwapDone, swap(true)},
-		{Event::SwapFailed, swap(false)},
-		{Event::ServiceLost, service(false)},
-		{Event::ServiceRestored, service(true)},
-		{Event::RemoteLogout, remote_logout()},
-		{Event::LogoutKey, keys("{blf1}")},
-		{Event::Cancel, keys("{cancel}")},
-		{Event::PinTimeout, fire(Timer::Pin)},
+	    {Event::PbxAccepted, accepted(bob())},   {Event::PbxRefused, refused("wrong_pin")},
+	    {Event::PbxFailed, pbx_failed()},        {Event::SwapDone, swap(true)},
+	    {Event::SwapFailed, swap(false)},        {Event::ServiceLost, service(false)},
+	    {Event::ServiceRestored, service(true)}, {Event::RemoteLogout, remote_logout()},
+	    {Event::LogoutKey, keys("{blf1}")},      {Event::Cancel, keys("{cancel}")},
+	    {Event::PinTimeout, fire(Timer::Pin)},
 	};
 	const std::set<std::string> unhandled = expected_unhandled();
 	for (bool as_user : {false, true})
@@ -771,7 +804,8 @@ TEST_CASE("session: log_bug fires exactly for the unhandled pairs an input can r
 				REQUIRE(ports.bugs.empty());
 				run(sess, in.step);
 				// on_timer(Pin) outside PinEntry dispatches nothing at all.
-				const bool dispatched = in.event != Event::PinTimeout || s == State::PinEntry;
+				const bool dispatched =
+				    in.event != Event::PinTimeout || s == State::PinEntry;
 				const bool want_bug = dispatched && unhandled.count(p) > 0;
 				CHECK(ports.bugs.size() == (want_bug ? 1u : 0u));
 			}
@@ -807,7 +841,9 @@ TEST_CASE("session: the phone itself slows PIN guessing, without locking anyone 
 	auto has = [](const std::vector<std::string> &v, const std::string &x) {
 		return std::find(v.begin(), v.end(), x) != v.end();
 	};
-	auto guess = [&] { run_all(s, {keys("*77*100*"), keys("99999999#"), refused("wrong_pin")}); };
+	auto guess = [&] {
+		run_all(s, {keys("*77*100*"), keys("99999999#"), refused("wrong_pin")});
+	};
 	guess();
 	guess();
 	CHECK(ports.running.count(Timer::Throttle) == 0);

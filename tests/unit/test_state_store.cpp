@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The state store's transaction rules and the POSIX storage's file modes.
 #include "agent/state/state_store.h"
 #include "platform/storage/fake/fake_storage.h"
@@ -11,7 +12,8 @@
 
 using namespace hotdesk;
 
-namespace {
+namespace
+{
 
 SavedUser alice()
 {
@@ -117,7 +119,8 @@ TEST_CASE("storage: atomic writes, 0600 files, 0700 directory, stale temp files 
 	const std::string dir = temp_dir() + "/state";
 	platform::PosixStorage ps(dir);
 	REQUIRE(ps.open().ok());
-	struct stat st {};
+	struct stat st {
+	};
 	REQUIRE(::stat(dir.c_str(), &st) == 0);
 	CHECK((st.st_mode & 0777) == 0700);
 	REQUIRE(ps.write("occupancy", "who pool\nseq 1\n").ok());

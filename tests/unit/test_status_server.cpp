@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // The real status server on 127.0.0.1 and the real libre loop; clients run
 // on a thread (see status_support.h). Deadlines are shortened so that the
 // slow-client cases take a fraction of a second.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A doctest reporter that prints ThrowTheSwitch Unity's output format, for
 // devices and simulators whose exit code gets lost and for vendors' tools that
 // parse Unity logs:
@@ -23,7 +24,8 @@
 #include <ostream>
 #include <string>
 
-namespace {
+namespace
+{
 
 using namespace doctest;
 
@@ -33,7 +35,8 @@ std::string unity_name(const char *name)
 	bool gap = false;
 	for (const char *p = name; p && *p; ++p) {
 		const char c = *p;
-		const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+		const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		                  (c >= '0' && c <= '9') || c == '_';
 		if (!word) {
 			gap = true;
 			continue;
@@ -64,7 +67,8 @@ std::string one_line(const std::string &s)
 	return out;
 }
 
-class UnityReporter : public IReporter {
+class UnityReporter : public IReporter
+{
 public:
 	explicit UnityReporter(const ContextOptions &o) : out_(*o.cout), opt_(o) {}
 
@@ -74,8 +78,8 @@ public:
 		if (opt_.list_test_cases) {
 			for (unsigned i = 0; i < q.num_data; ++i) {
 				const TestCaseData &tc = *q.data[i];
-				out_ << file(tc.m_file.c_str()) << ':' << tc.m_line << ':' << unity_name(tc.m_name)
-				     << '\n';
+				out_ << file(tc.m_file.c_str()) << ':' << tc.m_line << ':'
+				     << unity_name(tc.m_name) << '\n';
 			}
 			out_.flush();
 		}
@@ -86,8 +90,8 @@ public:
 	void test_run_end(const TestRunStats &) override
 	{
 		out_ << "\n-----------------------\n"
-		     << (passed_ + failed_ + ignored_) << " Tests " << failed_ << " Failures " << ignored_
-		     << " Ignored\n"
+		     << (passed_ + failed_ + ignored_) << " Tests " << failed_ << " Failures "
+		     << ignored_ << " Ignored\n"
 		     << (failed_ == 0 ? "OK" : "FAIL") << '\n';
 		out_.flush();
 	}
@@ -112,7 +116,8 @@ public:
 		const std::string name = unity_name(tc_->m_name);
 		if (st.testCaseSuccess) {
 			++passed_;
-			out_ << file(tc_->m_file.c_str()) << ':' << tc_->m_line << ':' << name << ":PASS\n";
+			out_ << file(tc_->m_file.c_str()) << ':' << tc_->m_line << ':' << name
+			     << ":PASS\n";
 		} else {
 			++failed_;
 			std::string msg = first_failure_;
@@ -120,7 +125,8 @@ public:
 				msg = reason(st.failure_flags);
 			if (more_failures_ > 0)
 				msg += " (and " + std::to_string(more_failures_) + " more)";
-			const std::string f = failure_file_.empty() ? file(tc_->m_file.c_str()) : failure_file_;
+			const std::string f =
+			    failure_file_.empty() ? file(tc_->m_file.c_str()) : failure_file_;
 			const unsigned line = failure_file_.empty() ? tc_->m_line : failure_line_;
 			out_ << f << ':' << line << ':' << name << ":FAIL: " << msg << '\n';
 		}
@@ -132,7 +138,8 @@ public:
 	{
 		std::lock_guard<std::mutex> lock(mutex_);
 		note_failure(nullptr, 0,
-			     std::string(e.is_crash ? "crashed: " : "threw: ") + one_line(e.error_string.c_str()));
+		             std::string(e.is_crash ? "crashed: " : "threw: ") +
+		                 one_line(e.error_string.c_str()));
 	}
 
 	void subcase_start(const SubcaseSignature &) override {}
@@ -142,7 +149,8 @@ public:
 	{
 		if (!a.m_failed)
 			return;
-		std::string msg = std::string(assertString(a.m_at)) + "( " + (a.m_expr ? a.m_expr : "") + " )";
+		std::string msg =
+		    std::string(assertString(a.m_at)) + "( " + (a.m_expr ? a.m_expr : "") + " )";
 		if (a.m_threw)
 			msg += " threw: " + std::string(a.m_exception.c_str());
 		else if (a.m_decomp.size() > 0)
@@ -166,7 +174,8 @@ public:
 			return; // filtered out on the command line: not part of this run
 		std::lock_guard<std::mutex> lock(mutex_);
 		++ignored_;
-		out_ << file(tc.m_file.c_str()) << ':' << tc.m_line << ':' << unity_name(tc.m_name) << ":IGNORE\n";
+		out_ << file(tc.m_file.c_str()) << ':' << tc.m_line << ':' << unity_name(tc.m_name)
+		     << ":IGNORE\n";
 		out_.flush();
 	}
 
@@ -216,6 +225,7 @@ private:
 } // namespace
 
 // Lets scripts/qemu-image tell a test binary that has this reporter.
-extern "C" const char hotdesk_unity_reporter_tag[] __attribute__((used)) = "hotdesk-unity-reporter-1";
+extern "C" const char hotdesk_unity_reporter_tag[] __attribute__((used)) =
+    "hotdesk-unity-reporter-1";
 
 REGISTER_REPORTER("unity", 1, UnityReporter);

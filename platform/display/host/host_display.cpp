@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "host_display.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 std::string fit_utf8(const std::string &s, unsigned columns)
 {
@@ -11,7 +13,11 @@ std::string fit_utf8(const std::string &s, unsigned columns)
 	unsigned n = 0;
 	for (size_t i = 0; i < s.size();) {
 		const unsigned char c = static_cast<unsigned char>(s[i]);
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+		size_t len = c < 0x80           ? 1
+		             : (c >> 5) == 0x6  ? 2
+		             : (c >> 4) == 0xe  ? 3
+		             : (c >> 3) == 0x1e ? 4
+		                                : 1;
 		if (i + len > s.size())
 			break;
 		if (n == columns)
@@ -24,10 +30,11 @@ std::string fit_utf8(const std::string &s, unsigned columns)
 }
 
 HostDisplay::HostDisplay(unsigned lines, unsigned columns, std::string path, bool tty)
-	: lines_(lines), columns_(columns), path_(std::move(path)), tty_(tty)
+    : lines_(lines), columns_(columns), path_(std::move(path)), tty_(tty)
 {
 	if (!path_.empty()) {
-		const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		const int fd =
+		    ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			log_ = ::fdopen(fd, "a");
 	}

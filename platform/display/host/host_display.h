@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Display for the host board: draws the phone's screen in the terminal when
 // stdout is a TTY, and appends every new frame to a transcript file (one line
 // per frame, lines joined by " | ") that tests and the demo read.
@@ -8,9 +9,11 @@
 #include <cstdio>
 #include <string>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class HostDisplay : public Display {
+class HostDisplay : public Display
+{
 public:
 	HostDisplay(unsigned lines, unsigned columns, std::string transcript_path, bool tty);
 	~HostDisplay() override;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "serial_display.h"
 
 #include "../../../agent/re/log.h"
@@ -10,9 +11,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-namespace {
+namespace
+{
 constexpr size_t kMaxPending = 16 * 1024;
 }
 
@@ -22,9 +25,9 @@ bool baud_constant(unsigned baud, unsigned &speed)
 		unsigned baud;
 		speed_t speed;
 	} kSpeeds[] = {
-		{1200, B1200},     {2400, B2400},     {4800, B4800},     {9600, B9600},
-		{19200, B19200},   {38400, B38400},   {57600, B57600},   {115200, B115200},
-		{230400, B230400}, {460800, B460800}, {921600, B921600},
+	    {1200, B1200},     {2400, B2400},     {4800, B4800},     {9600, B9600},
+	    {19200, B19200},   {38400, B38400},   {57600, B57600},   {115200, B115200},
+	    {230400, B230400}, {460800, B460800}, {921600, B921600},
 	};
 	for (const auto &s : kSpeeds)
 		if (s.baud == baud) {
@@ -77,7 +80,8 @@ bool parse_display_line(const std::string &line, std::vector<std::string> &field
 SerialDisplay::SerialDisplay(SerialDisplayOptions o) : o_(std::move(o))
 {
 	if (!o_.transcript_path.empty()) {
-		const int fd = ::open(o_.transcript_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		const int fd = ::open(o_.transcript_path.c_str(),
+		                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			log_ = ::fdopen(fd, "a");
 	}
@@ -99,12 +103,13 @@ bool SerialDisplay::open_device()
 	if (fd < 0) {
 		if (!warned_)
 			log_warn("display: cannot open " + o_.path + ": " + std::strerror(errno) +
-				 " (trying again with the next screen)");
+			         " (trying again with the next screen)");
 		warned_ = true;
 		return false;
 	}
 	if (o_.configure_tty && ::isatty(fd)) {
-		struct termios t {};
+		struct termios t {
+		};
 		if (::tcgetattr(fd, &t) == 0) {
 			::cfmakeraw(&t);
 			t.c_cflag |= CLOCAL | CREAD;
@@ -116,7 +121,8 @@ bool SerialDisplay::open_device()
 				::cfsetospeed(&t, static_cast<speed_t>(speed));
 			}
 			if (::tcsetattr(fd, TCSANOW, &t) != 0)
-				log_warn("display: " + o_.path + ": cannot set raw mode: " + std::strerror(errno));
+				log_warn("display: " + o_.path +
+				         ": cannot set raw mode: " + std::strerror(errno));
 		}
 	}
 	if (warned_)
@@ -137,7 +143,10 @@ void SerialDisplay::close_device()
 	fd_ = -1;
 }
 
-void SerialDisplay::write_h(int, void *arg) { static_cast<SerialDisplay *>(arg)->flush(); }
+void SerialDisplay::write_h(int, void *arg)
+{
+	static_cast<SerialDisplay *>(arg)->flush();
+}
 
 void SerialDisplay::flush()
 {
@@ -155,8 +164,8 @@ void SerialDisplay::flush()
 			return;
 		}
 		// EIO, ENXIO, ...: the device went away. Open it again next frame.
-		log_warn("display: " + o_.path + ": " + (n < 0 ? std::strerror(errno) : "short write") +
-			 ", closing it");
+		log_warn("display: " + o_.path + ": " +
+		         (n < 0 ? std::strerror(errno) : "short write") + ", closing it");
 		out_.clear();
 		close_device();
 		return;

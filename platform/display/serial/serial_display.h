@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A display behind a serial line or a character device: a phone's
 // front-panel controller on a UART, QEMU's virtio console (/dev/hvc0), a pty.
 //
@@ -23,17 +24,19 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 struct SerialDisplayOptions {
-	std::string path;            // /dev/ttyS2, /dev/hvc0, a pty
+	std::string path; // /dev/ttyS2, /dev/hvc0, a pty
 	unsigned lines = 2, columns = 24;
 	bool configure_tty = true;   // serial: raw mode + baud when a tty
 	unsigned baud = 0;           // 0: keep the line's speed
 	std::string transcript_path; // optional: the same frames as HostDisplay's log
 };
 
-class SerialDisplay : public Display {
+class SerialDisplay : public Display
+{
 public:
 	explicit SerialDisplay(SerialDisplayOptions o);
 	~SerialDisplay() override;

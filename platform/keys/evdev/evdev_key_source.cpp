@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "evdev_key_source.h"
 
 #include "../../../agent/re/log.h"
@@ -14,7 +15,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // ---- decoder ----
 
@@ -84,11 +86,12 @@ struct EvdevKeySource::Device {
 };
 
 struct EvdevKeySource::Timer {
-	struct tmr t {};
+	struct tmr t {
+	};
 };
 
 EvdevKeySource::EvdevKeySource(const Board &b, EvdevOptions o)
-	: decoder_(b), o_(std::move(o)), tmr_(std::make_unique<Timer>())
+    : decoder_(b), o_(std::move(o)), tmr_(std::make_unique<Timer>())
 {
 	tmr_init(&tmr_->t);
 	for (const auto &p : b.inputs) {
@@ -140,10 +143,11 @@ std::vector<std::string> EvdevKeySource::open_devices() const
 size_t EvdevKeySource::missing_devices() const
 {
 	return static_cast<size_t>(std::count_if(devices_.begin(), devices_.end(),
-						 [](const auto &d) { return d->fd < 0; }));
+	                                         [](const auto &d) { return d->fd < 0; }));
 }
 
-namespace {
+namespace
+{
 
 std::string read_name_file(const std::string &path)
 {
@@ -170,7 +174,10 @@ int event_number(const char *name)
 	return n;
 }
 
-bool test_bit(const unsigned char *bits, int bit) { return (bits[bit / 8] >> (bit % 8)) & 1; }
+bool test_bit(const unsigned char *bits, int bit)
+{
+	return (bits[bit / 8] >> (bit % 8)) & 1;
+}
 
 } // namespace
 
@@ -188,9 +195,9 @@ std::string EvdevKeySource::find_by_name(const std::string &glob) const
 	std::sort(events.begin(), events.end());
 	for (const auto &[n, entry] : events) {
 		const std::string path = o_.dev_dir + "/" + entry;
-		const bool taken = std::any_of(devices_.begin(), devices_.end(), [&](const auto &d) {
-			return d->fd >= 0 && d->path == path;
-		});
+		const bool taken =
+		    std::any_of(devices_.begin(), devices_.end(),
+		                [&](const auto &d) { return d->fd >= 0 && d->path == path; });
 		if (taken)
 			continue;
 		std::string name = read_name_file(o_.sys_dir + "/" + entry + "/device/name");
@@ -224,8 +231,8 @@ bool EvdevKeySource::try_open(Device &d)
 	if (fd < 0) {
 		if (!d.reported_missing)
 			log_warn("keys: input device " + d.label() + " is missing (" +
-				 (d.path.empty() ? "no such device" : std::strerror(err)) +
-				 "); looking for it every " + std::to_string(o_.rescan_ms) + " ms");
+			         (d.path.empty() ? "no such device" : std::strerror(err)) +
+			         "); looking for it every " + std::to_string(o_.rescan_ms) + " ms");
 		d.reported_missing = true;
 		return false;
 	}
@@ -272,7 +279,7 @@ void EvdevKeySource::sync_hook(Device &d)
 	    !test_bit(caps, c.code))
 		return;
 	const int rc = sw ? ::ioctl(d.fd, EVIOCGSW(sizeof(state)), state)
-			  : ::ioctl(d.fd, EVIOCGKEY(sizeof(state)), state);
+	                  : ::ioctl(d.fd, EVIOCGKEY(sizeof(state)), state);
 	if (rc < 0)
 		return;
 	if (auto k = decoder_.hook_level(test_bit(state, c.code) ? 1 : 0))
@@ -308,7 +315,8 @@ void EvdevKeySource::on_readable(Device &d)
 		d.buf.append(tmp, static_cast<size_t>(n));
 		size_t off = 0;
 		for (; d.buf.size() - off >= kEv; off += kEv) {
-			struct input_event ev {};
+			struct input_event ev {
+			};
 			std::memcpy(&ev, d.buf.data() + off, kEv);
 			if (auto k = decoder_.feed(ev.type, ev.code, ev.value))
 				h_(*k);
@@ -327,7 +335,10 @@ void EvdevKeySource::schedule_rescan()
 		tmr_start(&tmr_->t, o_.rescan_ms, rescan_h, this);
 }
 
-void EvdevKeySource::rescan_h(void *arg) { static_cast<EvdevKeySource *>(arg)->rescan(); }
+void EvdevKeySource::rescan_h(void *arg)
+{
+	static_cast<EvdevKeySource *>(arg)->rescan();
+}
 
 void EvdevKeySource::rescan()
 {

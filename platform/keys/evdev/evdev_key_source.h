@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Keys from Linux input devices (evdev): /dev/input/eventN, read as struct
 // input_event through libre's fd_listen, non-blocking.
 //
@@ -26,10 +27,12 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // Turns input events into logical keys: pure, for tests.
-class EvdevDecoder {
+class EvdevDecoder
+{
 public:
 	explicit EvdevDecoder(const Board &b);
 
@@ -61,7 +64,8 @@ struct EvdevOptions {
 	bool grab = true;                         // EVIOCGRAB
 };
 
-class EvdevKeySource : public KeySource {
+class EvdevKeySource : public KeySource
+{
 public:
 	explicit EvdevKeySource(const Board &b, EvdevOptions o = {});
 	~EvdevKeySource() override;

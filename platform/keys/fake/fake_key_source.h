@@ -1,11 +1,14 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 
 #include "../key_source.h"
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // Keys pushed by a unit test.
-class FakeKeySource : public KeySource {
+class FakeKeySource : public KeySource
+{
 public:
 	Status start(Handler h) override
 	{

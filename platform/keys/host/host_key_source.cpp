@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "host_key_source.h"
 
 #include "../../../agent/re/log.h"
@@ -12,14 +13,17 @@
 #include <termios.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-namespace {
+namespace
+{
 constexpr size_t kMaxLine = 512;
 }
 
 struct HostKeySource::TtyState {
-	struct termios saved {};
+	struct termios saved {
+	};
 };
 
 struct HostKeySource::Conn {
@@ -58,7 +62,7 @@ Expected<std::vector<Key>> parse_key_line(const std::string &line)
 }
 
 HostKeySource::HostKeySource(const Board &board, std::string socket_path, bool use_tty)
-	: board_(board), path_(std::move(socket_path)), use_tty_(use_tty)
+    : board_(board), path_(std::move(socket_path)), use_tty_(use_tty)
 {
 }
 
@@ -96,7 +100,8 @@ Status HostKeySource::start(Handler h)
 	}
 	if (path_.empty())
 		return Ok{};
-	struct sockaddr_un sun {};
+	struct sockaddr_un sun {
+	};
 	if (path_.size() >= sizeof(sun.sun_path))
 		return make_error("key_socket", "path too long: " + path_);
 	sun.sun_family = AF_UNIX;
@@ -114,8 +119,14 @@ Status HostKeySource::start(Handler h)
 	return Ok{};
 }
 
-void HostKeySource::tty_h(int, void *arg) { static_cast<HostKeySource *>(arg)->on_tty(); }
-void HostKeySource::accept_h(int, void *arg) { static_cast<HostKeySource *>(arg)->on_accept(); }
+void HostKeySource::tty_h(int, void *arg)
+{
+	static_cast<HostKeySource *>(arg)->on_tty();
+}
+void HostKeySource::accept_h(int, void *arg)
+{
+	static_cast<HostKeySource *>(arg)->on_accept();
+}
 void HostKeySource::conn_h(int, void *arg)
 {
 	auto *c = static_cast<Conn *>(arg);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Keys for the host board: the terminal (raw mode, when stdin is a TTY) and
 // a UNIX stream socket (mode 0600) for scripts and tests.
 //
@@ -16,12 +17,14 @@
 #include <string>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // Parses one socket line into keys; pure, for tests and fuzzing.
 Expected<std::vector<Key>> parse_key_line(const std::string &line);
 
-class HostKeySource : public KeySource {
+class HostKeySource : public KeySource
+{
 public:
 	HostKeySource(const Board &board, std::string socket_path, bool use_tty);
 	~HostKeySource() override;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 
 #include "../led_sink.h"
@@ -6,10 +7,12 @@
 #include <utility>
 #include <vector>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // Remembers every lamp change, for unit tests.
-class FakeLeds : public LedSink {
+class FakeLeds : public LedSink
+{
 public:
 	void set(const std::string &lamp, Lamp state) override
 	{

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "sysfs_leds.h"
 
 #include "../../../agent/re/log.h"
@@ -7,10 +8,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 SysfsLeds::SysfsLeds(std::map<std::string, std::string> lamps, std::string root)
-	: lamps_(std::move(lamps)), root_(std::move(root))
+    : lamps_(std::move(lamps)), root_(std::move(root))
 {
 }
 
@@ -49,8 +51,8 @@ void SysfsLeds::set(const std::string &lamp, Lamp state)
 	}
 	if (!ok) {
 		if (broken_.insert(lamp).second)
-			log_warn("leds: cannot set " + lamp + " (" + root_ + "/" + led + "): " +
-				 std::strerror(errno_));
+			log_warn("leds: cannot set " + lamp + " (" + root_ + "/" + led +
+			         "): " + std::strerror(errno_));
 		state_.erase(lamp); // try again next time
 		return;
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Lamps through Linux's LED class: /sys/class/leds/<name>/brightness.
 // On writes 255 (the kernel caps it at the LED's max_brightness), off 0;
 // blinking sets the LED's trigger to "timer" (ledtrig-timer) and falls back
@@ -12,13 +13,15 @@
 #include <set>
 #include <string>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class SysfsLeds : public LedSink {
+class SysfsLeds : public LedSink
+{
 public:
 	// lamps: board lamp name -> LED class device name (Board::leds).
 	explicit SysfsLeds(std::map<std::string, std::string> lamps,
-			   std::string root = "/sys/class/leds");
+	                   std::string root = "/sys/class/leds");
 
 	void set(const std::string &lamp, Lamp state) override;
 	bool has(const std::string &lamp) const override { return lamps_.count(lamp) != 0; }

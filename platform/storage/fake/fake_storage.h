@@ -1,13 +1,16 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 
 #include "../storage.h"
 
 #include <map>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
 // In-memory storage for unit tests.
-class FakeStorage : public Storage {
+class FakeStorage : public Storage
+{
 public:
 	Expected<std::optional<std::string>> read(const std::string &name) override
 	{

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #include "posix_storage.h"
 
 #include <cerrno>
@@ -7,9 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-namespace {
+namespace
+{
 
 constexpr const char *kTempSuffix = ".tmp";
 constexpr size_t kMaxFile = 256 * 1024;
@@ -106,7 +109,8 @@ Status PosixStorage::remove(const std::string &name)
 	if (!valid_name(name) && name.find(kTempSuffix) == std::string::npos)
 		return make_error("storage", "bad file name");
 	const std::string p = path(name);
-	struct stat st {};
+	struct stat st {
+	};
 	if (::stat(p.c_str(), &st) != 0)
 		return errno == ENOENT ? Status(Ok{}) : Status(sys_error(name));
 	// Overwrite first: a secret must not survive in the freed blocks of a

@@ -1,10 +1,13 @@
+// SPDX-License-Identifier: BSD-3-Clause
 #pragma once
 
 #include "../storage.h"
 
-namespace hotdesk::platform {
+namespace hotdesk::platform
+{
 
-class PosixStorage : public Storage {
+class PosixStorage : public Storage
+{
 public:
 	explicit PosixStorage(std::string dir) : dir_(std::move(dir)) {}
 	// Creates the directory (0700) if needed and removes stale temp files
