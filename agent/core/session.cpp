@@ -231,8 +231,28 @@ Session::Session(DialPlan plan, Identity pool, SessionPorts &ports, SessionTimin
 	occupant_.pool = true;
 }
 
-void Session::dispatch(Event e)
+void Session::post(Posted p)
 {
+	queue_.push_back(std::move(p));
+	if (dispatching_)
+		return; // runs when the current dispatch is complete
+	dispatching_ = true;
+	while (!queue_.empty()) {
+		Posted next = std::move(queue_.front());
+		queue_.pop_front();
+		run(next);
+		next.result.user.wipe();
+	}
+	dispatching_ = false;
+}
+
+void Session::run(Posted &p)
+{
+	const Event e = p.event;
+	if (e == Event::PbxAccepted || e == Event::PbxRefused || e == Event::PbxFailed)
+		result_ = std::move(p.result);
+	if (e == Event::SwapFailed)
+		last_error_ = p.reason;
 	for (const Row &r : kTable) {
 		if (r.from != state_ || r.event != e)
 			continue;
@@ -376,25 +396,17 @@ void Session::on_timer(Timer t)
 
 void Session::on_login_result(LoginResult r)
 {
-	result_ = std::move(r);
-	switch (result_.kind) {
-	case LoginResult::Accepted:
-		dispatch(Event::PbxAccepted);
-		break;
-	case LoginResult::Refused:
-		dispatch(Event::PbxRefused);
-		break;
-	case LoginResult::Failed:
-		dispatch(Event::PbxFailed);
-		break;
-	}
+	Event e = Event::PbxFailed;
+	if (r.kind == LoginResult::Accepted)
+		e = Event::PbxAccepted;
+	else if (r.kind == LoginResult::Refused)
+		e = Event::PbxRefused;
+	post(Posted{e, std::move(r), {}});
 }
 
 void Session::on_swap_result(bool ok, const std::string &reason)
 {
-	if (!ok)
-		last_error_ = reason;
-	dispatch(ok ? Event::SwapDone : Event::SwapFailed);
+	post(Posted{ok ? Event::SwapDone : Event::SwapFailed, {}, ok ? std::string() : reason});
 }
 
 void Session::on_service(bool up)

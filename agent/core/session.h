@@ -12,6 +12,7 @@
 #include "identity.h"
 #include "key.h"
 
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -144,7 +145,19 @@ public:
 private:
 	static const Row kTable[]; // the declared transition table (session.cpp)
 
-	void dispatch(Event e);
+	// Events are queued, never dispatched inside a dispatch (Mender's
+	// PostEvent): a port that answers synchronously (a swap that fails at
+	// once because baresip is gone) posts its event, which runs after the
+	// current row's action and transition are complete. Payloads travel
+	// with the event.
+	struct Posted {
+		Event event;
+		LoginResult result; // PbxAccepted/Refused/Failed
+		std::string reason; // SwapFailed
+	};
+	void post(Posted p);
+	void dispatch(Event e) { post(Posted{e, {}, {}}); }
+	void run(Posted &p);
 	void dispatch_match(const DialMatch &m);
 	void render();
 	void say(const std::string &msg);
@@ -203,6 +216,8 @@ private:
 	KeyLayout keys_;
 	unsigned wrong_pins_ = 0;
 	bool throttled_ = false;
+	std::deque<Posted> queue_;
+	bool dispatching_ = false;
 };
 
 } // namespace hotdesk

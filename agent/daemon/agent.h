@@ -1,30 +1,39 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The daemon's wiring: keys -> Session -> baresip (ctrl_tcp), PBX (HTTPS),
-// display; baresip's events -> Session. Runs on libre's event loop.
+// The composition root: wires the owners of one concern each and routes
+// inputs between them (docs/architecture.md has the picture).
+//
+//   keys ---------------> Session (core: login, logout, dialing)
+//   Session ports ------> BaresipAccounts (the SIP accounts in baresip)
+//                   \---> PbxConversation (login/logout, device profile)
+//                    \--> DeskOccupancy (who sits here, power-safe)
+//   baresip events -----> BaresipAccounts, Session (service), calls later
+//   every change -------> StatusPublisher (poll and push)
+//
+// Runs on libre's event loop.
 #pragma once
 
+#include "../accounts/baresip_accounts.h"
 #include "../board/board.h"
 #include "../core/account_line.h"
+#include "../core/blf_layout.h"
 #include "../core/session.h"
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
-#include "../pbx/pbx_client.h"
-#include "../pbx/profile_fetcher.h"
-#include "../sip/account_swap.h"
+#include "../occupancy/desk_occupancy.h"
+#include "../pbx/pbx_conversation.h"
 #include "../state/state_store.h"
-#include "../status/status_push.h"
+#include "../status/status_publisher.h"
 #include "../status/status_router.h"
 #include "../status/status_server.h"
 #include "config.h"
+#include "session_timers.h"
 
 #include "../../platform/display/display.h"
 #include "../../platform/keys/key_source.h"
 #include "../../platform/leds/led_sink.h"
 #include "../../platform/storage/storage.h"
-#include "../core/blf_layout.h"
 
 #include <memory>
-#include <optional>
 
 namespace hotdesk
 {
@@ -45,82 +54,52 @@ public:
 	void pbx_login(const std::string &ext, const std::string &pin) override;
 	void pbx_logout(const std::string &ext) override;
 	void swap_to(const Identity &to, bool force_break) override;
-	void start_timer(Timer t, unsigned ms) override;
-	void stop_timer(Timer t) override;
+	void start_timer(Timer t, unsigned ms) override { timers_.start(t, ms); }
+	void stop_timer(Timer t) override { timers_.stop(t); }
 	void log_info(const std::string &msg) override;
 	void log_bug(const std::string &msg) override;
 	void occupant_changed(const Identity &now) override;
-	void prepare_login() override;
+	void prepare_login() override { pbx_->warm_up(); }
 
 	// StatusHandler (the endpoint the PBX polls, and hotdeskctl)
-	StatusSnapshot snapshot() override;
+	StatusSnapshot snapshot() override { return status_->current(); }
 	Status logout() override;
-	Status resync() override;
+	Status resync() override { return pbx_->fetch_profile(); }
 
 private:
-	struct TimerSlot {
-		Agent *self;
-		Timer which;
-		struct tmr tmr;
-	};
-
-	void on_ctrl_up();
-	void on_ctrl_down(const std::string &why);
+	void on_key(const Key &k);
 	void on_ctrl_event(const CtrlMessage &m);
-	void reconcile();
-	void reconcile_with(const std::vector<std::string> &present);
-	static void timer_h(void *arg);
-	// Persistence (state_store.h has the transaction rules).
+	void on_register_event(const CtrlMessage &m);
+	void on_swap_done(bool ok, const std::string &why, bool force_break);
+	void apply_device_profile(const DeviceProfile &p, bool fresh);
 	void restore();
-	void commit_user(const Identity &user);
-	void commit_pool();
-	void crash(const std::string &point) const;
-	std::string swap_label(const Identity &to) const;
-	// Device profile.
-	void apply_device_profile(const DeviceProfile &p, bool swap_now);
-	Identity pool_from(const DeviceProfile &p) const;
-	// BLF keys: the pool's while idle, the person's when logged in.
-	void relayout();
-	void update_lamps();
-	// Status: bump seq and push when what the PBX sees changed.
-	void status_changed();
-	void set_registration(const std::string &r);
 	Status start_status();
+	void relayout();
+	void publish();
 	PbxConfig pbx_config() const;
 
 	Config cfg_;
 	platform::KeySource &keys_;
 	platform::Display &display_;
-	StateStore store_;
-	Occupancy occ_;
-	std::string pending_profile_xml_; // the user profile of a login in flight
-	std::string stale_login_;         // an uncommitted login found at start
-	std::unique_ptr<ProfileFetcher> fetcher_;
 	KeyGeometry geometry_;
 	platform::LedSink *leds_;
-	LogoutKey logout_key_;
-	std::vector<BlfItem> pool_blf_;
-	std::unique_ptr<StatusServer> status_server_;
-	std::unique_ptr<StatusPush> status_push_;
-	StatusSnapshot published_;
-	uint64_t seq_ = 0;
-	uint64_t started_ms_ = 0;
-	std::string since_;
-	std::string registration_ = "unknown";
+	StateStore store_;
+	DeskOccupancy occupancy_;
 	Identity pool_;
 	AccountOptions account_opts_;
+	LogoutKey logout_key_;
+	std::vector<BlfItem> pool_blf_;
+	std::string registration_ = "unknown";
+	std::string interrupted_login_; // rolled back at start; the PBX is told
+	uint64_t pin_key_ms_ = 0;       // for the login latency log line
 	HttpClient http_;
-	std::unique_ptr<PbxClient> pbx_;
+	SessionTimers timers_;
 	std::unique_ptr<CtrlClient> ctrl_;
-	std::unique_ptr<AccountSwap> swap_;
+	std::unique_ptr<BaresipAccounts> accounts_;
+	std::unique_ptr<PbxConversation> pbx_;
 	std::unique_ptr<Session> session_;
-	TimerSlot timers_[kTimerCount];
-	// The AOR baresip has for us right now (empty before the first apply).
-	std::string in_baresip_;
-	bool reconciling_ = false;
-	bool restoring_ = false;
-	bool reconcile_after_swap_ = false;
-	uint64_t pin_key_ms_ = 0; // for the login latency log line
+	std::unique_ptr<StatusPublisher> status_;
+	std::unique_ptr<StatusServer> status_server_;
 };
 
 } // namespace hotdesk

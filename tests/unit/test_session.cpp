@@ -878,3 +878,38 @@ TEST_CASE("session: the phone itself slows PIN guessing, without locking anyone 
 		CHECK(e.rfind("+throttle", 0) != 0);
 	CHECK(ports.bugs.empty());
 }
+
+// baresip is disconnected: the swap fails synchronously, inside the
+// dispatch of PbxAccepted. The failure is queued and runs after that
+// dispatch, so the log holds exactly the real transitions, in order.
+class SyncFailingPorts : public FakePorts
+{
+public:
+	Session *session = nullptr;
+	void swap_to(const Identity &to, bool force_break) override
+	{
+		FakePorts::swap_to(to, force_break);
+		session->on_swap_result(false, "baresip connection lost");
+	}
+};
+
+TEST_CASE("session: a swap failing synchronously is queued, never dispatched inside a dispatch")
+{
+	SyncFailingPorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	ports.session = &s;
+	run(s, keys("*77*100*"));
+	run(s, keys(kPin + "#"));
+	ports.infos.clear();
+	run(s, accepted(alice()));
+	std::vector<std::string> transitions;
+	for (const auto &l : ports.infos)
+		if (l.rfind("session: ", 0) == 0 && l.find(" -> ") != std::string::npos)
+			transitions.push_back(l);
+	CHECK(transitions == V{"session: logging-in -> idle on SwapFailed"});
+	CHECK(s.state() == State::Idle);
+	CHECK(s.occupant().pool);
+	CHECK(s.last_error() == "baresip connection lost");
+	CHECK(ports.logouts == V{"100"}); // the PBX is told the login did not happen
+	CHECK(ports.bugs.empty());
+}

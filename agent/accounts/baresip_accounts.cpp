@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "baresip_accounts.h"
+
+#include "../../platform/fault/crash_point.h"
+#include "../ctrl/reginfo.h"
+#include "../re/log.h"
+
+#include <iterator>
+
+namespace hotdesk
+{
+
+using S = AccountsState;
+using E = AccountsEvent;
+using A = BaresipAccounts;
+
+// clang-format off
+// First matching row wins; a guard of nullptr always matches. An event with
+// no row is a bug and is logged as one. Keep
+// docs/accounts-state-machine.dot in step (scripts/gen-state-diagram).
+const BaresipAccounts::Row BaresipAccounts::kTable[] = {
+	// from            event             guard                  to               action
+	{S::Offline,     E::Up,            nullptr,               S::Listing,      &A::list},
+	{S::Offline,     E::Apply,         nullptr,               S::Offline,      &A::lost},
+	{S::Offline,     E::Down,          nullptr,               S::Offline,      &A::noop},
+	{S::Offline,     E::RegisterOk,    nullptr,               S::Offline,      &A::noop},
+	{S::Offline,     E::RegisterFail,  nullptr,               S::Offline,      &A::noop},
+	{S::Offline,     E::Timeout,       nullptr,               S::Offline,      &A::noop},
+
+	{S::Listing,     E::Listed,        &A::nothing_wanted,    S::Ready,        &A::finish_reapply},
+	{S::Listing,     E::Listed,        &A::wanted_present,    S::Selecting,    &A::select},
+	{S::Listing,     E::Listed,        nullptr,               S::Adding,       &A::add},
+	{S::Listing,     E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
+
+	{S::Adding,      E::CommandOk,     nullptr,               S::Selecting,    &A::select},
+	{S::Adding,      E::CommandFail,   &A::is_swap,           S::RollingBack,  &A::roll_back},
+	{S::Adding,      E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
+	{S::Adding,      E::Timeout,       &A::is_swap,           S::RollingBack,  &A::roll_back},
+
+	{S::Selecting,   E::CommandOk,     &A::register_refused,  S::RollingBack,  &A::roll_back},
+	{S::Selecting,   E::CommandOk,     &A::register_seen,     S::Removing,     &A::registered},
+	{S::Selecting,   E::CommandOk,     &A::is_swap,           S::Registering,  &A::noop},
+	{S::Selecting,   E::CommandOk,     nullptr,               S::Removing,     &A::start_removing},
+	{S::Selecting,   E::CommandFail,   &A::is_swap,           S::RollingBack,  &A::roll_back},
+	{S::Selecting,   E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
+	{S::Selecting,   E::Timeout,       &A::is_swap,           S::RollingBack,  &A::roll_back},
+
+	{S::Registering, E::RegisterOk,    nullptr,               S::Removing,     &A::registered},
+	{S::Registering, E::RegisterFail,  nullptr,               S::RollingBack,  &A::roll_back},
+	{S::Registering, E::Timeout,       nullptr,               S::RollingBack,  &A::roll_back},
+
+	{S::Removing,    E::CommandOk,     &A::more_to_remove,    S::Removing,     &A::remove_next},
+	{S::Removing,    E::CommandFail,   &A::more_to_remove,    S::Removing,     &A::remove_next},
+	{S::Removing,    E::CommandOk,     &A::is_swap,           S::Ready,        &A::finish_ok},
+	{S::Removing,    E::CommandFail,   &A::is_swap,           S::Ready,        &A::finish_ok},
+	{S::Removing,    E::CommandOk,     nullptr,               S::Ready,        &A::finish_reapply},
+	{S::Removing,    E::CommandFail,   nullptr,               S::Ready,        &A::finish_reapply},
+
+	{S::RollingBack, E::CommandOk,     &A::more_to_remove,    S::RollingBack,  &A::remove_next},
+	{S::RollingBack, E::CommandFail,   &A::more_to_remove,    S::RollingBack,  &A::remove_next},
+	{S::RollingBack, E::CommandOk,     nullptr,               S::Ready,        &A::finish_failed},
+	{S::RollingBack, E::CommandFail,   nullptr,               S::Ready,        &A::finish_failed},
+
+	{S::Ready,       E::Apply,         &A::has_job,           S::Adding,       &A::start_job},
+	{S::Ready,       E::Apply,         nullptr,               S::Ready,        &A::noop},
+	{S::Ready,       E::RegisterOk,    nullptr,               S::Ready,        &A::noop},
+	{S::Ready,       E::RegisterFail,  nullptr,               S::Ready,        &A::noop},
+	{S::Ready,       E::Timeout,       nullptr,               S::Ready,        &A::noop},
+
+	// In every connected state: baresip going away ends whatever ran
+	// (what it held is gone, nothing to roll back); an account change asked
+	// for meanwhile waits; registrations of other steps are recorded by
+	// on_register() and need no transition.
+	{S::Listing,     E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::Adding,      E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::Selecting,   E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::Registering, E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::Removing,    E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::RollingBack, E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::Ready,       E::Down,          nullptr,               S::Offline,      &A::lost},
+	{S::Listing,     E::Apply,         nullptr,               S::Listing,      &A::noop},
+	{S::Adding,      E::Apply,         nullptr,               S::Adding,       &A::noop},
+	{S::Selecting,   E::Apply,         nullptr,               S::Selecting,    &A::noop},
+	{S::Registering, E::Apply,         nullptr,               S::Registering,  &A::noop},
+	{S::Removing,    E::Apply,         nullptr,               S::Removing,     &A::noop},
+	{S::RollingBack, E::Apply,         nullptr,               S::RollingBack,  &A::noop},
+	{S::Listing,     E::RegisterOk,    nullptr,               S::Listing,      &A::noop},
+	{S::Listing,     E::RegisterFail,  nullptr,               S::Listing,      &A::noop},
+	{S::Adding,      E::RegisterOk,    nullptr,               S::Adding,       &A::noop},
+	{S::Adding,      E::RegisterFail,  nullptr,               S::Adding,       &A::noop},
+	{S::Selecting,   E::RegisterOk,    nullptr,               S::Selecting,    &A::noop},
+	{S::Selecting,   E::RegisterFail,  nullptr,               S::Selecting,    &A::noop},
+	{S::Removing,    E::RegisterOk,    nullptr,               S::Removing,     &A::noop},
+	{S::Removing,    E::RegisterFail,  nullptr,               S::Removing,     &A::noop},
+	{S::RollingBack, E::RegisterOk,    nullptr,               S::RollingBack,  &A::noop},
+	{S::RollingBack, E::RegisterFail,  nullptr,               S::RollingBack,  &A::noop},
+	{S::Removing,    E::Timeout,       nullptr,               S::Removing,     &A::noop},
+	{S::RollingBack, E::Timeout,       nullptr,               S::RollingBack,  &A::noop},
+	{S::Listing,     E::Timeout,       nullptr,               S::Listing,      &A::noop},
+};
+// clang-format on
+
+const BaresipAccounts::Row *BaresipAccounts::table_begin()
+{
+	return std::begin(kTable);
+}
+const BaresipAccounts::Row *BaresipAccounts::table_end()
+{
+	return std::end(kTable);
+}
+
+const char *accounts_state_name(AccountsState s)
+{
+	switch (s) {
+	case S::Offline:
+		return "offline";
+	case S::Listing:
+		return "listing";
+	case S::Adding:
+		return "adding";
+	case S::Selecting:
+		return "selecting";
+	case S::Registering:
+		return "registering";
+	case S::Removing:
+		return "removing";
+	case S::RollingBack:
+		return "rolling-back";
+	case S::Ready:
+		return "ready";
+	}
+	return "?";
+}
+
+const char *accounts_event_name(AccountsEvent e)
+{
+	switch (e) {
+	case E::Up:
+		return "Up";
+	case E::Down:
+		return "Down";
+	case E::Apply:
+		return "Apply";
+	case E::Listed:
+		return "Listed";
+	case E::CommandOk:
+		return "CommandOk";
+	case E::CommandFail:
+		return "CommandFail";
+	case E::RegisterOk:
+		return "RegisterOk";
+	case E::RegisterFail:
+		return "RegisterFail";
+	case E::Timeout:
+		return "Timeout";
+	}
+	return "?";
+}
+
+BaresipAccounts::BaresipAccounts(CtrlClient &ctrl, unsigned register_timeout_ms)
+    : ctrl_(ctrl), timeout_ms_(register_timeout_ms)
+{
+	tmr_init(&tmr_);
+}
+
+BaresipAccounts::~BaresipAccounts()
+{
+	tmr_cancel(&tmr_);
+	++generation_;
+}
+
+void BaresipAccounts::want(const std::string &line, const std::string &aor)
+{
+	want_line_ = line;
+	want_aor_ = aor;
+}
+
+void BaresipAccounts::swap(const std::string &line, const std::string &aor, bool force_break,
+                           const std::string &label, Done done)
+{
+	jobs_.push_back(Job{line, aor, label, force_break, std::move(done)});
+	post(E::Apply);
+}
+
+void BaresipAccounts::on_up()
+{
+	post(E::Up);
+}
+
+void BaresipAccounts::on_down(const std::string &why)
+{
+	why_ = "baresip connection lost (" + why + ")";
+	post(E::Down);
+}
+
+void BaresipAccounts::on_register(const std::string &aor, bool ok, const std::string &param)
+{
+	if (!swapping_ || aor != cur_.aor)
+		return;
+	if (ok) {
+		register_seen_ = true;
+	} else {
+		register_refused_ = true;
+		why_ = "registrar said " + param;
+	}
+	post(ok ? E::RegisterOk : E::RegisterFail);
+}
+
+void BaresipAccounts::post(AccountsEvent e)
+{
+	queue_.push_back(e);
+	if (dispatching_)
+		return;
+	dispatching_ = true;
+	while (!queue_.empty()) {
+		const AccountsEvent next = queue_.front();
+		queue_.pop_front();
+		run(next);
+	}
+	dispatching_ = false;
+}
+
+void BaresipAccounts::run(AccountsEvent e)
+{
+	for (const Row &r : kTable) {
+		if (r.from != state_ || r.event != e)
+			continue;
+		if (r.guard && !(this->*r.guard)())
+			continue;
+		const AccountsState from = state_;
+		state_ = r.to;
+		(this->*r.action)();
+		if (state_ != from)
+			log_debug(std::string("accounts: ") + accounts_state_name(from) + " -> " +
+			          accounts_state_name(state_) + " on " + accounts_event_name(e));
+		return;
+	}
+	log_error(std::string("BUG: accounts: unhandled event ") + accounts_event_name(e) +
+	          " in state " + accounts_state_name(state_));
+}
+
+// One command at a time; its answer comes back as CommandOk/CommandFail
+// unless the machine has moved on (baresip lost, timeout) since.
+void BaresipAccounts::command(const char *cmd, const std::string &params)
+{
+	const unsigned gen = ++generation_;
+	const std::string name = cmd;
+	ctrl_.request(cmd, params, [this, gen, name](Expected<std::string> r) {
+		if (gen != generation_)
+			return;
+		if (!r) {
+			// The text is redacted by the client (auth_pass never shows).
+			log_warn("accounts: " + name + " failed: " + r.error().what);
+			if (why_.empty())
+				why_ = name + ": " + r.error().what;
+		}
+		post(r ? E::CommandOk : E::CommandFail);
+	});
+}
+
+void BaresipAccounts::crash(const char *step) const
+{
+	platform::crash_point((cur_.label + "." + step).c_str());
+}
+
+bool BaresipAccounts::wanted_present() const
+{
+	for (const auto &p : present_)
+		if (p == want_aor_)
+			return true;
+	return false;
+}
+
+// ---- actions ----
+
+void BaresipAccounts::list()
+{
+	const unsigned gen = ++generation_;
+	ctrl_.request("reginfo", "", [this, gen](Expected<std::string> r) {
+		if (gen != generation_)
+			return;
+		if (!r) {
+			log_warn("accounts: reginfo failed: " + r.error().what);
+			post(E::CommandFail);
+			return;
+		}
+		present_.clear();
+		for (const auto &ua : parse_reginfo(*r))
+			present_.push_back(ua.aor);
+		post(E::Listed);
+	});
+}
+
+void BaresipAccounts::start_job()
+{
+	cur_ = std::move(jobs_.front());
+	jobs_.pop_front();
+	swapping_ = true;
+	register_seen_ = false;
+	register_refused_ = false;
+	why_.clear();
+	// The same AOR again (a new password for the same account) has nothing
+	// to remove by AOR: baresip's uadel removes the first match.
+	old_aor_ = in_baresip_ == cur_.aor ? std::string() : in_baresip_;
+	log_info("swap: " + (old_aor_.empty() ? std::string("(none)") : old_aor_) + " -> " +
+	         cur_.aor);
+	tmr_start(
+	    &tmr_, timeout_ms_,
+	    [](void *arg) {
+		    auto *self = static_cast<BaresipAccounts *>(arg);
+		    self->why_ = "no registration within " + std::to_string(self->timeout_ms_) + " ms";
+		    self->post(E::Timeout);
+	    },
+	    this);
+	add();
+}
+
+void BaresipAccounts::add()
+{
+	if (swapping_)
+		command("uanew", cur_.line);
+	else
+		command("uanew", want_line_);
+}
+
+void BaresipAccounts::select()
+{
+	if (swapping_)
+		crash("after_uanew");
+	command("uafind", swapping_ ? cur_.aor : want_aor_);
+}
+
+// The re-apply path: everything but the wanted account goes.
+void BaresipAccounts::start_removing()
+{
+	in_baresip_ = want_aor_;
+	to_remove_.clear();
+	for (const auto &p : present_)
+		if (p != want_aor_)
+			to_remove_.push_back(p);
+	log_info("accounts: baresip holds " + want_aor_ + " (" + std::to_string(to_remove_.size()) +
+	         " other account(s) removed)");
+	if (to_remove_.empty())
+		post(E::CommandOk); // nothing to remove: as if the last uadel answered
+	else
+		remove_next();
+}
+
+void BaresipAccounts::remove_next()
+{
+	const std::string aor = to_remove_.front();
+	to_remove_.erase(to_remove_.begin());
+	command("uadel", aor);
+}
+
+void BaresipAccounts::registered()
+{
+	tmr_cancel(&tmr_);
+	crash("after_register_ok");
+	in_baresip_ = cur_.aor;
+	to_remove_.clear();
+	if (!old_aor_.empty())
+		to_remove_.push_back(old_aor_);
+	if (to_remove_.empty())
+		post(E::CommandOk);
+	else
+		remove_next();
+}
+
+void BaresipAccounts::roll_back()
+{
+	tmr_cancel(&tmr_);
+	log_warn("swap to " + cur_.aor + " failed: " + why_);
+	const bool keep_new = cur_.force_break || old_aor_.empty();
+	keep_ = keep_new ? cur_.aor : old_aor_;
+	drop_ = keep_new ? old_aor_ : cur_.aor;
+	to_remove_.clear();
+	if (!drop_.empty())
+		to_remove_.push_back(drop_);
+	in_baresip_ = keep_;
+	command("uafind", keep_); // select the one that stays before deleting
+}
+
+void BaresipAccounts::finish_ok()
+{
+	if (!old_aor_.empty())
+		crash("after_uadel");
+	want(cur_.line, cur_.aor);
+	swapping_ = false;
+	Done done = std::move(cur_.done);
+	cur_ = Job{};
+	if (done)
+		done(true, "");
+	if (has_job())
+		post(E::Apply);
+}
+
+void BaresipAccounts::finish_failed()
+{
+	if (cur_.force_break || old_aor_.empty())
+		want(cur_.line, cur_.aor);
+	swapping_ = false;
+	Done done = std::move(cur_.done);
+	cur_ = Job{};
+	if (done)
+		done(false, why_);
+	if (has_job())
+		post(E::Apply);
+}
+
+void BaresipAccounts::finish_reapply()
+{
+	if (has_job())
+		post(E::Apply);
+}
+
+void BaresipAccounts::reapply_failed()
+{
+	log_error("accounts: cannot apply " + want_aor_ + " to baresip: " + why_);
+	why_.clear();
+	if (has_job())
+		post(E::Apply);
+}
+
+// baresip is gone (or was never there): whatever it held is gone with it,
+// so there is nothing to roll back. Every account change asked for fails
+// now; the owner re-applies its identity when baresip is back (want()).
+void BaresipAccounts::lost()
+{
+	++generation_;
+	tmr_cancel(&tmr_);
+	in_baresip_.clear();
+	present_.clear();
+	to_remove_.clear();
+	const std::string why = why_.empty() ? "baresip unreachable" : why_;
+	why_.clear();
+	std::deque<Job> failed;
+	if (swapping_) {
+		log_warn("swap to " + cur_.aor + " aborted: " + why);
+		failed.push_back(std::move(cur_));
+		cur_ = Job{};
+		swapping_ = false;
+	}
+	while (!jobs_.empty()) {
+		failed.push_back(std::move(jobs_.front()));
+		jobs_.pop_front();
+	}
+	for (auto &j : failed) {
+		if (j.force_break)
+			want(j.line, j.aor);
+		if (j.done)
+			j.done(false, why);
+	}
+}
+
+} // namespace hotdesk

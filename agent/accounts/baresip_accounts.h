@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The SIP accounts in baresip, owned by one declared machine: baresip holds
+// exactly the occupant's account, swaps are make-before-break, and a
+// baresip that comes back (restart, reconnect) gets the account re-applied.
+//
+// A swap (apply with wait_register):
+//
+//   uanew NEW -> uafind NEW -> REGISTER_OK(NEW) -> uadel OLD        => ok
+//   REGISTER_FAIL(NEW) | timeout | uanew/uafind error:
+//       uafind KEEP -> uadel DROP                                    => failed
+//   (KEEP = OLD and DROP = NEW, unless force_break or there is no OLD,
+//    where NEW stays and keeps retrying and OLD goes anyway: a logout never
+//    leaves the person's account on the phone)
+//
+// A re-apply after (re)connect: reginfo -> [uanew WANT] -> uafind WANT ->
+// uadel every other AOR (no wait for the registration; REGISTER_OK events
+// are reported as they come).
+//
+// baresip 1.0.0 keeps a "current account" pointer that dangles when the
+// current or the last account is deleted, so the account that stays is
+// always selected (uafind) before another one is deleted
+// (/work/shared/notes/baresip-ctrl-tcp.md). AORs compare as exact strings.
+//
+// States and events are one table in baresip_accounts.cpp; the diagram is
+// docs/accounts-state-machine.dot. Events are queued, never dispatched
+// inside a dispatch.
+#pragma once
+
+#include "../ctrl/ctrl_client.h"
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hotdesk
+{
+
+enum class AccountsState {
+	Offline,     // no ctrl_tcp connection
+	Listing,     // reginfo in flight (after (re)connect)
+	Adding,      // uanew in flight
+	Selecting,   // uafind in flight
+	Registering, // waiting for REGISTER_OK of the new account
+	Removing,    // uadel of the old account / strays in flight
+	RollingBack, // uafind KEEP, then uadel DROP
+	Ready,       // baresip holds what we want
+};
+
+enum class AccountsEvent {
+	Up,          // ctrl_tcp connected
+	Down,        // ctrl_tcp lost
+	Apply,       // a new account is wanted
+	Listed,      // reginfo answered
+	CommandOk,   // the command in flight answered ok
+	CommandFail, // ... answered ok:false, timed out or was lost
+	RegisterOk,  // REGISTER_OK for the new account
+	RegisterFail,
+	Timeout, // no REGISTER_OK within the register timeout
+};
+
+const char *accounts_state_name(AccountsState s);
+const char *accounts_event_name(AccountsEvent e);
+
+class BaresipAccounts
+{
+public:
+	// ok=false carries the reason in words (logged and shown in the status).
+	using Done = std::function<void(bool ok, const std::string &reason)>;
+
+	BaresipAccounts(CtrlClient &ctrl, unsigned register_timeout_ms);
+	~BaresipAccounts();
+	BaresipAccounts(const BaresipAccounts &) = delete;
+	BaresipAccounts &operator=(const BaresipAccounts &) = delete;
+
+	// The account baresip must hold once connected (restore at start, or
+	// after a failed swap decided what stays). No commands now.
+	void want(const std::string &line, const std::string &aor);
+	// Make-before-break swap to `line` (its AOR `aor`); `done` is called
+	// exactly once, never from inside this call. `label` names the crash
+	// points "<label>.after_uanew", ".after_register_ok", ".after_uadel".
+	// A swap asked for while another runs waits for it.
+	void swap(const std::string &line, const std::string &aor, bool force_break,
+	          const std::string &label, Done done);
+
+	// Inputs from the ctrl_tcp client.
+	void on_up();
+	void on_down(const std::string &why);
+	// REGISTER_OK / REGISTER_FAIL of any account.
+	void on_register(const std::string &aor, bool ok, const std::string &param);
+
+	AccountsState state() const { return state_; }
+	// A swap (not a re-apply) is running: REGISTER events belong to it.
+	bool swapping() const { return swapping_; }
+	bool busy() const { return state_ != AccountsState::Ready && state_ != AccountsState::Offline; }
+	// The AOR that baresip has selected for us ("" when unknown).
+	const std::string &in_baresip() const { return in_baresip_; }
+	const std::string &wanted_aor() const { return want_aor_; }
+
+	using Action = void (BaresipAccounts::*)();
+	using Guard = bool (BaresipAccounts::*)() const;
+	struct Row {
+		AccountsState from;
+		AccountsEvent event;
+		Guard guard; // nullptr: always
+		AccountsState to;
+		Action action;
+	};
+	static const Row *table_begin();
+	static const Row *table_end();
+
+private:
+	static const Row kTable[];
+	struct Job {
+		std::string line, aor, label;
+		bool force_break = false;
+		Done done;
+	};
+
+	void post(AccountsEvent e);
+	void run(AccountsEvent e);
+	void command(const char *cmd, const std::string &params);
+	void crash(const char *step) const;
+
+	// Guards.
+	bool is_swap() const { return swapping_; }
+	bool wanted_present() const;
+	bool register_seen() const { return swapping_ && register_seen_; }
+	bool register_refused() const { return swapping_ && register_refused_; }
+	bool more_to_remove() const { return !to_remove_.empty(); }
+	bool has_job() const { return !jobs_.empty(); }
+	bool nothing_wanted() const { return want_line_.empty(); }
+
+	// Actions.
+	void noop() {}
+	void list();
+	void add();
+	void select();
+	void await_register();
+	void start_removing();
+	void remove_next();
+	void registered();
+	void roll_back();
+	void roll_back_remove();
+	void finish_ok();
+	void finish_failed();
+	void finish_reapply();
+	void reapply_failed();
+	void lost();
+	void start_job();
+
+	CtrlClient &ctrl_;
+	unsigned timeout_ms_;
+	AccountsState state_ = AccountsState::Offline;
+	std::deque<AccountsEvent> queue_;
+	bool dispatching_ = false;
+	unsigned generation_ = 0;
+	struct tmr tmr_ {
+	};
+
+	std::string want_line_, want_aor_; // what baresip must hold
+	std::string in_baresip_;
+	std::vector<std::string> present_; // reginfo's AORs
+	std::vector<std::string> to_remove_;
+	std::deque<Job> jobs_;
+	// The swap in progress.
+	bool swapping_ = false;
+	Job cur_;
+	std::string old_aor_;
+	bool register_seen_ = false;
+	bool register_refused_ = false;
+	std::string why_;
+	std::string keep_, drop_;
+};
+
+} // namespace hotdesk

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Publishes the phone's status: one snapshot serves both the PBX's poll
+// (StatusServer -> current()) and the push to the PBX (StatusPush). Every
+// change of what the PBX sees bumps `seq`; `since` moves when the state or
+// the person changes. Wire formats: docs/status-api.yaml, docs/protocol.md.
+#pragma once
+
+#include "status_model.h"
+#include "status_push.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace hotdesk
+{
+
+// What the owners know; everything in StatusSnapshot but the bookkeeping.
+struct StatusFacts {
+	std::string pool_ext;
+	std::string state; // idle | logging-in | logged-in | logging-out | error
+	std::string user_ext, user_name;
+	std::string registration; // registered | registering | failed | unknown
+	std::string last_error;
+};
+
+class StatusPublisher
+{
+public:
+	// `push` may be null (pushes off).
+	StatusPublisher(std::string device_id, std::unique_ptr<StatusPush> push);
+	// Takes the current facts: when any differs from what was published, a
+	// new snapshot (seq + 1) is published and pushed.
+	void update(const StatusFacts &f);
+	// The published snapshot, with the uptime of now: what a poll returns.
+	StatusSnapshot current() const;
+
+private:
+	std::string device_id_;
+	std::unique_ptr<StatusPush> push_;
+	StatusSnapshot published_;
+	bool have_ = false;
+	uint64_t seq_ = 0;
+	uint64_t started_ms_ = 0;
+};
+
+} // namespace hotdesk
