@@ -308,7 +308,8 @@ void BaresipAccounts::start_job()
 	    &tmr_, timeout_ms_,
 	    [](void *arg) {
 		    auto *self = static_cast<BaresipAccounts *>(arg);
-		    self->why_ = "no registration within " + std::to_string(self->timeout_ms_) + " ms";
+		    self->why_ =
+		        "no registration within " + std::to_string(self->timeout_ms_) + " ms";
 		    self->post(E::Timeout);
 	    },
 	    this);

@@ -92,7 +92,10 @@ public:
 	AccountsState state() const { return state_; }
 	// A swap (not a re-apply) is running: REGISTER events belong to it.
 	bool swapping() const { return swapping_; }
-	bool busy() const { return state_ != AccountsState::Ready && state_ != AccountsState::Offline; }
+	bool busy() const
+	{
+		return state_ != AccountsState::Ready && state_ != AccountsState::Offline;
+	}
 	// The AOR that baresip has selected for us ("" when unknown).
 	const std::string &in_baresip() const { return in_baresip_; }
 	const std::string &wanted_aor() const { return want_aor_; }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "agent.h"
 
+#include "status_endpoint.h"
+
 #include "../../platform/fault/crash_point.h"
 #include "../re/log.h"
 
@@ -36,31 +38,19 @@ Identity pool_from(const DeviceProfile &p)
 	return id;
 }
 
-const char *status_state(const Session &s)
-{
-	switch (s.state()) {
-	case State::Idle:
-	case State::Collecting:
-	case State::PinEntry:
-		return s.logged_in() ? "logged-in" : "idle";
-	case State::LoggingIn:
-		return "logging-in";
-	case State::LoggedIn:
-		return "logged-in";
-	case State::LoggingOut:
-		return "logging-out";
-	case State::Error:
-		return "error";
-	}
-	return "error";
-}
-
 } // namespace
 
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
              platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
-    : cfg_(std::move(cfg)), keys_(keys), display_(display), geometry_(geometry), leds_(leds),
-      store_(storage), occupancy_(store_), timers_([this](Timer t) { session_->on_timer(t); })
+    : cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage), occupancy_(store_),
+      blf_keys_(geometry, display, leds),
+      registration_({[this](bool up) {
+	                     // Only a lost service or its return move the session.
+	                     if (!up || session_->state() == State::Error)
+		                     session_->on_service(up);
+                     },
+                     [this] { publish(); }}),
+      timers_([this](Timer t) { session_->on_timer(t); })
 {
 	pool_.pool = true;
 	pool_.ext = cfg_.pool_ext;
@@ -91,7 +81,7 @@ Status Agent::start()
 	};
 	h.down = [this](const std::string &why) {
 		accounts_->on_down(why);
-		registration_ = "unknown";
+		registration_.lost();
 		hotdesk::log_warn("agent: baresip unreachable (" + why +
 		                  "); emergency calls wait for it");
 		session_->on_service(false);
@@ -170,27 +160,10 @@ Status Agent::start_status()
 	}
 	status_ = std::make_unique<StatusPublisher>(cfg_.device_id, std::move(push));
 	publish();
-	if (cfg_.status_listen.empty() && cfg_.status_socket.empty())
-		return Ok{};
-	StatusServerConfig sc;
-	sc.listen = cfg_.status_listen;
-	sc.token = cfg_.status_token;
-	sc.cert_file = cfg_.status_cert;
-	sc.key_file = cfg_.status_key;
-	sc.client_ca_file = cfg_.status_client_ca;
-	sc.unix_path = cfg_.status_socket;
-	if (!sc.listen.empty() && sc.token.empty())
-		return make_error("config:status_listen",
-		                  "needs status_token in the secrets file "
-		                  "or hd_status_token in the device profile");
-	status_server_ = std::make_unique<StatusServer>(sc, *this);
-	if (auto s = status_server_->start(); !s)
-		return s;
-	hotdesk::log_info("agent: status endpoint " +
-	                  (sc.listen.empty()
-	                       ? std::string("off")
-	                       : sc.listen + (sc.cert_file.empty() ? " (http)" : " (https)")) +
-	                  (sc.unix_path.empty() ? "" : ", local socket " + sc.unix_path));
+	auto server = open_status_endpoint(cfg_, *this);
+	if (!server)
+		return server.error();
+	status_server_ = std::move(*server);
 	return Ok{};
 }
 
@@ -200,12 +173,12 @@ void Agent::publish()
 		return;
 	StatusFacts f;
 	f.pool_ext = pool_.ext;
-	f.state = status_state(*session_);
+	f.state = status_state_of(session_->state(), session_->logged_in());
 	if (session_->logged_in()) {
 		f.user_ext = session_->occupant().ext;
 		f.user_name = session_->occupant().name;
 	}
-	f.registration = registration_;
+	f.registration = registration_.word();
 	f.last_error = session_->last_error();
 	status_->update(f);
 }
@@ -239,11 +212,7 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 	pbx_->set_recheck(p.recheck_s);
 	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
 		cfg_.status_token = p.status_token; // read when the endpoint starts
-	if (auto lk = parse_logout_key(p.logout_key))
-		logout_key_ = *lk;
-	pool_blf_.clear();
-	for (const auto &b : p.blf)
-		pool_blf_.push_back(BlfItem{b.ext, b.pickup, b.label});
+	blf_keys_.set_device(p);
 	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut)
 		relayout();
 	hotdesk::log_info("agent: device profile applied (pool " + pool_.ext + ")");
@@ -272,34 +241,15 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 
 void Agent::on_register_event(const CtrlMessage &m)
 {
-	const std::string occupant = session_->occupant().aor();
-	if (m.aor == occupant) {
-		if (m.type == "REGISTER_OK")
-			registration_ = "registered";
-		else if (m.type == "REGISTER_FAIL")
-			registration_ = "failed";
-		else if (m.type == "REGISTERING" && registration_ != "registered")
-			registration_ = "registering";
-		publish();
-	}
-	if (m.type != "REGISTER_OK" && m.type != "REGISTER_FAIL")
-		return;
+	const bool swapping = accounts_->swapping();
 	const bool ok = m.type == "REGISTER_OK";
-	if (accounts_->swapping()) { // the registration belongs to the swap
+	if (swapping && (ok || m.type == "REGISTER_FAIL")) {
 		if (ok && pin_key_ms_ && session_->state() == State::LoggingIn)
 			hotdesk::log_info("agent: login latency (last PIN key -> REGISTER_OK) " +
 			                  std::to_string(now_ms() - pin_key_ms_) + " ms");
 		accounts_->on_register(m.aor, ok, m.param);
-		return;
 	}
-	if (m.aor != occupant)
-		return;
-	if (ok && session_->state() == State::Error)
-		session_->on_service(true);
-	if (!ok) {
-		hotdesk::log_warn("agent: registration of " + m.aor + " failed: " + m.param);
-		session_->on_service(false);
-	}
+	registration_.on_event(m, session_->occupant().aor(), swapping);
 }
 
 // ---- SessionPorts ----
@@ -380,23 +330,7 @@ void Agent::occupant_changed(const Identity &now)
 // The BLF keys: the pool's while idle, the person's when logged in.
 void Agent::relayout()
 {
-	std::vector<BlfItem> items = pool_blf_;
-	if (session_->logged_in()) {
-		items.clear();
-		if (const UserProfile *up = occupancy_.profile())
-			for (const auto &b : up->blf)
-				items.push_back(BlfItem{b.ext, b.pickup, b.label});
-	}
-	const BlfLayout l = blf_layout(geometry_, logout_key_, items);
-	for (const auto &n : l.notes)
-		hotdesk::log_info("agent: keys: " + n);
-	if (!l.overflow.empty())
-		log_warn("agent: " + std::to_string(l.overflow.size()) +
-		         " BLF entries have no key on this phone (listed in the status)");
-	session_->set_key_layout(KeyLayout(l));
-	display_.set_softkeys(session_->key_layout().softkey_labels());
-	if (leds_)
-		platform::show_blf_lamps(session_->key_layout(), geometry_.blf_keys, *leds_);
+	session_->set_key_layout(blf_keys_.layout(session_->logged_in(), occupancy_.profile()));
 }
 
 } // namespace hotdesk

@@ -13,12 +13,14 @@
 #pragma once
 
 #include "../accounts/baresip_accounts.h"
+#include "../accounts/registration_health.h"
 #include "../board/board.h"
 #include "../core/account_line.h"
 #include "../core/blf_layout.h"
 #include "../core/session.h"
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
+#include "../keys/blf_keys.h"
 #include "../occupancy/desk_occupancy.h"
 #include "../pbx/pbx_conversation.h"
 #include "../state/state_store.h"
@@ -81,15 +83,12 @@ private:
 	Config cfg_;
 	platform::KeySource &keys_;
 	platform::Display &display_;
-	KeyGeometry geometry_;
-	platform::LedSink *leds_;
 	StateStore store_;
 	DeskOccupancy occupancy_;
 	Identity pool_;
 	AccountOptions account_opts_;
-	LogoutKey logout_key_;
-	std::vector<BlfItem> pool_blf_;
-	std::string registration_ = "unknown";
+	BlfKeys blf_keys_;
+	RegistrationHealth registration_;
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
 	HttpClient http_;

@@ -28,8 +28,8 @@ public:
 		std::function<void(const DeviceProfile &, bool fresh)> device_profile;
 	};
 	// device_profiles: whether this phone fetches its device profile.
-	PbxConversation(HttpClient &http, PbxConfig cfg, StateStore &store, DeskOccupancy &occupancy,
-	                bool device_profiles, Handlers h);
+	PbxConversation(HttpClient &http, PbxConfig cfg, StateStore &store,
+	                DeskOccupancy &occupancy, bool device_profiles, Handlers h);
 
 	// The cached device profile, applied before anything else at start.
 	void load_cached();

@@ -29,6 +29,25 @@ std::string iso_now()
 
 } // namespace
 
+const char *status_state_of(State s, bool logged_in)
+{
+	switch (s) {
+	case State::Idle:
+	case State::Collecting:
+	case State::PinEntry:
+		return logged_in ? "logged-in" : "idle";
+	case State::LoggingIn:
+		return "logging-in";
+	case State::LoggedIn:
+		return "logged-in";
+	case State::LoggingOut:
+		return "logging-out";
+	case State::Error:
+		return "error";
+	}
+	return "error";
+}
+
 // seq starts from the wall clock in microseconds so that it keeps
 // increasing across restarts (the PBX keeps the highest it has seen;
 // docs/protocol.md): a restarted daemon starts above anything its

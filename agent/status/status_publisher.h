@@ -5,6 +5,7 @@
 // the person changes. Wire formats: docs/status-api.yaml, docs/protocol.md.
 #pragma once
 
+#include "../core/session.h"
 #include "status_model.h"
 #include "status_push.h"
 
@@ -23,6 +24,9 @@ struct StatusFacts {
 	std::string registration; // registered | registering | failed | unknown
 	std::string last_error;
 };
+
+// The status API's word for a session state (docs/status-api.yaml).
+const char *status_state_of(State s, bool logged_in);
 
 class StatusPublisher
 {

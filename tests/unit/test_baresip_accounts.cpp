@@ -56,13 +56,15 @@ private:
 	static std::string aor_in(const std::string &line)
 	{
 		const auto a = line.find('<'), b = line.find('>');
-		return a == std::string::npos || b == std::string::npos ? ""
-		                                                        : line.substr(a + 1, b - a - 1);
+		return a == std::string::npos || b == std::string::npos
+		           ? ""
+		           : line.substr(a + 1, b - a - 1);
 	}
 	void handle(const Command &c)
 	{
 		if (c.command == "reginfo") {
-			std::string data = "\\n--- User Agents (" + std::to_string(uas.size()) + ") ---\\n";
+			std::string data =
+			    "\\n--- User Agents (" + std::to_string(uas.size()) + ") ---\\n";
 			for (const auto &u : uas)
 				data += (u == current ? "> " : "  ") + u + " OK\\n";
 			peer.respond(c.token, true, data);
@@ -313,9 +315,10 @@ TEST_CASE("accounts: every state x event pair, the unhandled ones are exactly th
 		handled.insert({r->from, r->event});
 	for (int s = 0; s <= static_cast<int>(AccountsState::Ready); ++s)
 		for (int e = 0; e <= static_cast<int>(AccountsEvent::Timeout); ++e) {
-			const auto pair =
-			    std::make_pair(static_cast<AccountsState>(s), static_cast<AccountsEvent>(e));
-			INFO(accounts_state_name(pair.first) << " x " << accounts_event_name(pair.second));
+			const auto pair = std::make_pair(static_cast<AccountsState>(s),
+			                                 static_cast<AccountsEvent>(e));
+			INFO(accounts_state_name(pair.first)
+			     << " x " << accounts_event_name(pair.second));
 			CHECK(handled.count(pair) + unreachable.count(pair) == 1);
 		}
 }
