@@ -20,7 +20,7 @@ using C = Calls;
 // one. Calls (below) decides which call a person's input goes to and in
 // which order several calls are told (hold the talking call, then answer
 // the ringing one). Keep docs/call-state-machine.dot in step with this
-// (scripts/gen-call-diagram).
+// (scripts/gen-state-diagram).
 const Calls::Row Calls::kTable[] = {
 	// from              event                guard             to                  action
 	// The event that made the call.

@@ -7,7 +7,7 @@
 // CallPorts, so unit tests drive it with a fake and the agent with baresip's
 // ctrl_tcp.
 //
-// Diagram: docs/call-state-machine.dot (scripts/gen-call-diagram). Prose,
+// Diagram: docs/call-state-machine.dot (scripts/gen-state-diagram). Prose,
 // key map and what baresip sends: docs/calls.md.
 //
 // What baresip 1.0.0 does, read in its source (src/call.c, src/ua.c,
