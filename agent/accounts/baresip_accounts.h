@@ -99,6 +99,7 @@ public:
 	// The AOR that baresip has selected for us ("" when unknown).
 	const std::string &in_baresip() const { return in_baresip_; }
 	const std::string &wanted_aor() const { return want_aor_; }
+	const std::string &wanted_line() const { return want_line_; }
 
 	using Action = void (BaresipAccounts::*)();
 	using Guard = bool (BaresipAccounts::*)() const;

@@ -6,8 +6,7 @@
 namespace hotdesk
 {
 
-void RegistrationHealth::on_event(const CtrlMessage &m, const std::string &occupant,
-                                  bool swapping)
+void RegistrationHealth::on_event(const CtrlMessage &m, const std::string &occupant, bool swapping)
 {
 	if (m.aor != occupant)
 		return;

@@ -10,6 +10,9 @@ std::string account_line(const Identity &id, const AccountOptions &opt)
 	if (!id.name.empty() && !id.pool)
 		line += "\"" + id.name + "\" ";
 	line += "<" + id.aor() + ">;auth_pass=" + id.sip_password;
+	// Explicit: hotdeskd answers calls (the person lifts the handset);
+	// baresip must never answer one by itself.
+	line += ";answermode=manual";
 	if (!opt.outbound_proxy.empty())
 		line += ";outbound=\"" + opt.outbound_proxy + "\"";
 	// Last, and never a '"': baresip 1.0.0's uanew strips a leading and a

@@ -29,6 +29,7 @@ const Session::Row Session::kTable[] = {
 	{S::Idle,       E::InvalidCode,     nullptr,       S::Idle,       false, &Se::say_invalid},
 	{S::Idle,       E::Cancel,          nullptr,       S::Idle,       false, &Se::clear_digits},
 	{S::Idle,       E::RemoteLogout,    nullptr,       S::Idle,       false, &Se::noop},
+	{S::Idle,       E::CallsEnded,      nullptr,       S::Idle,       false, &Se::noop},
 	{S::Idle,       E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Idle,       E::ServiceRestored, nullptr,       S::Idle,       false, &Se::noop},
 
@@ -37,6 +38,12 @@ const Session::Row Session::kTable[] = {
 	{S::LoggedIn,   E::NumberEntered,   nullptr,       S::LoggedIn,   false, &Se::dial_number},
 	{S::LoggedIn,   E::LoginCode,       &Se::throttled, S::LoggedIn,  false, &Se::say_throttled},
 	{S::LoggedIn,   E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
+	// No identity change ever cuts a call: it waits for CallsEnded.
+	{S::LoggedIn,   E::LogoutCode,      &Se::in_call,  S::LoggedIn,   false, &Se::defer_logout},
+	{S::LoggedIn,   E::LogoutKey,       &Se::in_call,  S::LoggedIn,   false, &Se::defer_logout},
+	{S::LoggedIn,   E::RemoteLogout,    &Se::in_call,  S::LoggedIn,   false, &Se::defer_logout},
+	{S::LoggedIn,   E::CallsEnded,      &Se::logout_deferred, S::LoggingOut, false, &Se::run_deferred_logout},
+	{S::LoggedIn,   E::CallsEnded,      nullptr,       S::LoggedIn,   false, &Se::noop},
 	{S::LoggedIn,   E::LogoutCode,      nullptr,       S::LoggingOut, false, &Se::start_logout},
 	{S::LoggedIn,   E::LogoutKey,       nullptr,       S::LoggingOut, false, &Se::start_logout},
 	{S::LoggedIn,   E::RemoteLogout,    nullptr,       S::LoggingOut, false, &Se::start_logout},
@@ -50,6 +57,11 @@ const Session::Row Session::kTable[] = {
 	{S::Collecting, E::NumberEntered,   nullptr,       S::Idle,       true,  &Se::dial_number},
 	{S::Collecting, E::LoginCode,       &Se::throttled, S::Idle,      true,  &Se::say_throttled},
 	{S::Collecting, E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
+	{S::Collecting, E::LogoutCode,      &Se::user_in_call, S::LoggedIn, false, &Se::defer_logout},
+	{S::Collecting, E::LogoutKey,       &Se::user_in_call, S::LoggedIn, false, &Se::defer_logout},
+	{S::Collecting, E::RemoteLogout,    &Se::user_in_call, S::Collecting, false, &Se::defer_logout},
+	{S::Collecting, E::CallsEnded,      &Se::logout_deferred, S::LoggingOut, false, &Se::run_deferred_logout},
+	{S::Collecting, E::CallsEnded,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::Collecting, E::LogoutCode,      &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
 	{S::Collecting, E::LogoutCode,      nullptr,       S::Idle,       false, &Se::say_not_logged_in},
 	{S::Collecting, E::LogoutKey,       &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
@@ -67,6 +79,9 @@ const Session::Row Session::kTable[] = {
 	{S::PinEntry,   E::Cancel,          nullptr,       S::Idle,       true,  &Se::wipe_pin},
 	{S::PinEntry,   E::LogoutKey,       nullptr,       S::Idle,       true,  &Se::wipe_pin},
 	{S::PinEntry,   E::PinTimeout,      nullptr,       S::Idle,       true,  &Se::pin_timed_out},
+	{S::PinEntry,   E::RemoteLogout,    &Se::user_in_call, S::PinEntry, false, &Se::defer_logout},
+	{S::PinEntry,   E::CallsEnded,      &Se::logout_deferred, S::LoggingOut, false, &Se::run_deferred_logout},
+	{S::PinEntry,   E::CallsEnded,      nullptr,       S::PinEntry,   false, &Se::noop},
 	{S::PinEntry,   E::RemoteLogout,    &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
 	{S::PinEntry,   E::RemoteLogout,    nullptr,       S::PinEntry,   false, &Se::noop},
 	{S::PinEntry,   E::ServiceLost,     nullptr,       S::PinEntry,   false, &Se::noop},
@@ -74,6 +89,9 @@ const Session::Row Session::kTable[] = {
 
 	// While the PBX and baresip work, keys are still collected so that an
 	// emergency number goes out; everything else waits.
+	{S::LoggingIn,  E::PbxAccepted,     &Se::in_call,  S::LoggingIn,  false, &Se::defer_swap},
+	{S::LoggingIn,  E::CallsEnded,      &Se::swap_deferred, S::LoggingIn, false, &Se::run_deferred_swap},
+	{S::LoggingIn,  E::CallsEnded,      nullptr,       S::LoggingIn,  false, &Se::noop},
 	{S::LoggingIn,  E::PbxAccepted,     nullptr,       S::LoggingIn,  false, &Se::swap_to_user},
 	{S::LoggingIn,  E::PbxRefused,      nullptr,       S::Idle,       true,  &Se::say_refused},
 	{S::LoggingIn,  E::PbxFailed,       nullptr,       S::Idle,       true,  &Se::say_pbx_failed},
@@ -91,6 +109,7 @@ const Session::Row Session::kTable[] = {
 	{S::LoggingIn,  E::ServiceLost,     nullptr,       S::LoggingIn,  false, &Se::noop},
 	{S::LoggingIn,  E::ServiceRestored, nullptr,       S::LoggingIn,  false, &Se::noop},
 
+	{S::LoggingOut, E::CallsEnded,      nullptr,       S::LoggingOut, false, &Se::noop},
 	{S::LoggingOut, E::SwapDone,        nullptr,       S::Idle,       false, &Se::commit_pool},
 	{S::LoggingOut, E::SwapFailed,      nullptr,       S::Error,      false, &Se::logout_failed},
 	{S::LoggingOut, E::EmergencyNumber, nullptr,       S::LoggingOut, false, &Se::dial_emergency},
@@ -113,6 +132,11 @@ const Session::Row Session::kTable[] = {
 	{S::Error,      E::DigitTyped,      nullptr,       S::Error,      false, &Se::noop},
 	{S::Error,      E::NumberEntered,   nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Error,      E::LoginCode,       nullptr,       S::Error,      false, &Se::say_no_service},
+	{S::Error,      E::LogoutCode,      &Se::user_in_call, S::Error,  false, &Se::defer_logout},
+	{S::Error,      E::LogoutKey,       &Se::user_in_call, S::Error,  false, &Se::defer_logout},
+	{S::Error,      E::RemoteLogout,    &Se::user_in_call, S::Error,  false, &Se::defer_logout},
+	{S::Error,      E::CallsEnded,      &Se::logout_deferred, S::Error, false, &Se::run_deferred_drop},
+	{S::Error,      E::CallsEnded,      nullptr,       S::Error,      false, &Se::noop},
 	{S::Error,      E::LogoutCode,      &Se::is_user,  S::Error,      false, &Se::drop_user},
 	{S::Error,      E::LogoutCode,      nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Error,      E::LogoutKey,       &Se::is_user,  S::Error,      false, &Se::drop_user},
@@ -219,6 +243,8 @@ const char *event_name(Event e)
 		return "ServiceRestored";
 	case Event::RemoteLogout:
 		return "RemoteLogout";
+	case Event::CallsEnded:
+		return "CallsEnded";
 	}
 	return "?";
 }
@@ -412,6 +438,42 @@ void Session::on_swap_result(bool ok, const std::string &reason)
 void Session::on_service(bool up)
 {
 	dispatch(up ? Event::ServiceRestored : Event::ServiceLost);
+}
+
+void Session::on_calls_ended()
+{
+	dispatch(Event::CallsEnded);
+}
+
+void Session::dial_whole(const std::string &number)
+{
+	ports_.stop_timer(Timer::InterDigit);
+	collector_.clear();
+	number_ = number;
+	dispatch(dial_policy(plan_, logged_in(), number_) == DialDecision::Emergency
+	             ? Event::EmergencyNumber
+	             : Event::NumberEntered);
+}
+
+bool Session::may_dial(const std::string &number) const
+{
+	if (number.empty() || number.rfind(plan_.login_prefix, 0) == 0 ||
+	    number.rfind(plan_.logout_code, 0) == 0)
+		return false;
+	return dial_policy(plan_, logged_in(), number) != DialDecision::Refuse;
+}
+
+std::string Session::pending_change() const
+{
+	switch (deferred_) {
+	case Deferred::Logout:
+		return "logout";
+	case Deferred::Swap:
+		return "login";
+	case Deferred::None:
+		break;
+	}
+	return "";
 }
 
 void Session::on_remote_logout()
@@ -626,6 +688,7 @@ void Session::say_register_failed()
 
 void Session::start_logout()
 {
+	deferred_ = Deferred::None;
 	collector_.clear();
 	wipe_pin();
 	ports_.pbx_logout(occupant_.ext);
@@ -647,9 +710,48 @@ void Session::logout_failed()
 
 void Session::drop_user()
 {
+	deferred_ = Deferred::None;
 	ports_.pbx_logout(occupant_.ext);
 	set_occupant(pool_);
 	ports_.swap_to(pool_, true);
+}
+
+// A call is up: the logout waits for it (the display and the status say
+// so); the PBX hears of it when it happens.
+void Session::defer_logout()
+{
+	collector_.clear();
+	deferred_ = Deferred::Logout;
+	ports_.log_info("session: logout deferred until the last call ends");
+	say("Logout after the call");
+}
+
+// The PBX accepted a login or roam during a call: the swap waits.
+void Session::defer_swap()
+{
+	pending_user_ = std::move(result_.user);
+	result_ = {};
+	deferred_ = Deferred::Swap;
+	ports_.log_info("session: the identity change waits for the last call to end");
+	say("Login after the call");
+}
+
+void Session::run_deferred_swap()
+{
+	deferred_ = Deferred::None;
+	ports_.swap_to(pending_user_, false);
+}
+
+void Session::run_deferred_logout()
+{
+	deferred_ = Deferred::None;
+	start_logout();
+}
+
+void Session::run_deferred_drop()
+{
+	deferred_ = Deferred::None;
+	drop_user();
 }
 
 void Session::say_not_logged_in()

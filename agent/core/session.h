@@ -42,6 +42,7 @@ enum class Event {
 	ServiceLost,     // baresip gone or our identity not registered
 	ServiceRestored, // baresip back and our identity re-applied
 	RemoteLogout,    // the PBX logs the user out
+	CallsEnded,      // the last call ended: a deferred identity change runs
 };
 
 const char *state_name(State s);
@@ -78,6 +79,10 @@ public:
 	// A login has begun (PIN entry): a chance to warm up the connection to
 	// the PBX while the person types, so the PIN request needs no handshake.
 	virtual void prepare_login() {}
+	// Whether a call is up (agent/core/calls.h). No identity change ever
+	// cuts a call: logout and the swap of a login or roam wait for
+	// on_calls_ended().
+	virtual bool calls_active() const { return false; }
 };
 
 struct SessionTimings {
@@ -105,6 +110,15 @@ public:
 	void on_swap_result(bool ok, const std::string &reason);
 	void on_service(bool up);
 	void on_remote_logout();
+	// The last call ended: a deferred logout or swap runs now.
+	void on_calls_ended();
+	// Dial a whole number (redial from the call history), under the dial
+	// policy, as a BLF key does.
+	void dial_whole(const std::string &number);
+	// Whether `number` may be called now (a transfer target): the dial
+	// policy, and never one of our feature codes.
+	bool may_dial(const std::string &number) const;
+	const DialPlan &dial_plan() const { return plan_; }
 	// Resume as a user after a restart (state restored from disk).
 	void resume_as(const Identity &user);
 	// What BLF keys, softkeys and the page key do (agent/core/blf_layout.h).
@@ -124,6 +138,9 @@ public:
 	const Identity &occupant() const { return occupant_; }
 	bool logged_in() const { return !occupant_.pool; }
 	const std::string &last_error() const { return last_error_; }
+	// An identity change waiting for the calls to end: "logout", "login"
+	// (a login or roam whose swap waits), or "".
+	std::string pending_change() const;
 	std::vector<std::string> display_lines() const;
 
 	using Action = void (Session::*)();
@@ -168,6 +185,10 @@ private:
 	bool is_user() const { return logged_in(); }
 	bool has_pin() const { return !pin_.empty(); }
 	bool throttled() const { return throttled_; }
+	bool in_call() const { return ports_.calls_active(); }
+	bool user_in_call() const { return logged_in() && in_call(); }
+	bool logout_deferred() const { return deferred_ == Deferred::Logout; }
+	bool swap_deferred() const { return deferred_ == Deferred::Swap; }
 
 	// Actions.
 	void noop() {} // the display is re-rendered after every event anyway
@@ -196,6 +217,11 @@ private:
 	void say_throttled();
 	void count_failure(bool say_wait);
 	void drop_user();
+	void defer_logout();
+	void defer_swap();
+	void run_deferred_swap();
+	void run_deferred_logout();
+	void run_deferred_drop();
 
 	DialPlan plan_;
 	Identity pool_;
@@ -216,6 +242,7 @@ private:
 	KeyLayout keys_;
 	unsigned wrong_pins_ = 0;
 	bool throttled_ = false;
+	enum class Deferred { None, Logout, Swap } deferred_ = Deferred::None;
 	std::deque<Posted> queue_;
 	bool dispatching_ = false;
 };

@@ -74,6 +74,7 @@ Expected<CtrlMessage> ctrl_decode(std::string_view payload)
 		m.param = odict_str(o.get(), "param");
 		m.direction = odict_str(o.get(), "direction");
 		m.peeruri = odict_str(o.get(), "peeruri");
+		m.peername = odict_str(o.get(), "peerdisplayname");
 		m.call_id = odict_str(o.get(), "id");
 		return m;
 	}

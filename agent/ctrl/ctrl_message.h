@@ -34,6 +34,7 @@ struct CtrlMessage {
 	std::string param;
 	std::string direction;
 	std::string peeruri;
+	std::string peername; // peerdisplayname, when the peer sent one
 	std::string call_id;
 };
 

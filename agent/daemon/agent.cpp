@@ -42,8 +42,8 @@ Identity pool_from(const DeviceProfile &p)
 
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
              platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
-    : cfg_(std::move(cfg)), keys_(keys), display_(display), store_(storage), occupancy_(store_),
-      blf_keys_(geometry, display, leds),
+    : cfg_(std::move(cfg)), keys_(keys), display_(display), leds_(leds), store_(storage),
+      occupancy_(store_), blf_keys_(geometry, leds),
       registration_({[this](bool up) {
 	                     // Only a lost service or its return move the session.
 	                     if (!up || session_->state() == State::Error)
@@ -81,6 +81,7 @@ Status Agent::start()
 	};
 	h.down = [this](const std::string &why) {
 		accounts_->on_down(why);
+		calls_->on_service_lost();
 		registration_.lost();
 		hotdesk::log_warn("agent: baresip unreachable (" + why +
 		                  "); emergency calls wait for it");
@@ -91,6 +92,12 @@ Status Agent::start()
 	ctrl_ = std::make_unique<CtrlClient>(cfg_.ctrl_tcp, h, cfg_.ctrl_timeout_ms);
 	accounts_ = std::make_unique<BaresipAccounts>(*ctrl_, cfg_.register_timeout_ms);
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_, *this, cfg_.timings);
+	PhoneCalls::Handlers ch;
+	ch.screen_changed = [this] { redraw(); };
+	ch.last_call_ended = [this] { on_last_call_ended(); };
+	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
+	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };
+	calls_ = std::make_unique<PhoneCalls>(*ctrl_, cfg_.dial_plan.emergency, ch);
 	PbxConversation::Handlers ph;
 	ph.login_result = [this](LoginResult r) { session_->on_login_result(std::move(r)); };
 	ph.device_profile = [this](const DeviceProfile &p, bool fresh) {
@@ -126,6 +133,8 @@ void Agent::on_key(const Key &k)
 	if (session_->state() == State::PinEntry &&
 	    (k.kind == KeyKind::Hash || k.kind == KeyKind::Send))
 		pin_key_ms_ = now_ms();
+	if (calls_->on_key(k))
+		return;
 	session_->on_key(k);
 }
 
@@ -205,6 +214,8 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 	                             p.pool.outbound != account_opts_.outbound_proxy;
 	if (auto s = session_->set_dial_plan(p.dial_plan); !s)
 		log_error("agent: device profile dial plan refused: " + s.error().str());
+	else
+		calls_->set_emergency_numbers(p.dial_plan.emergency);
 	account_opts_.outbound_proxy = p.pool.outbound;
 	pool_.wipe();
 	pool_ = next;
@@ -216,16 +227,28 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut)
 		relayout();
 	hotdesk::log_info("agent: device profile applied (pool " + pool_.ext + ")");
-	if (!fresh || !account_changed || session_->state() != State::Idle || !ctrl_->connected() ||
-	    accounts_->busy())
+	if (fresh && account_changed)
+		swap_pool_if_changed();
+}
+
+// A new pool account goes into baresip make-before-break when the phone is
+// idle and no call is up (never while it shows "No service": the current
+// account is what emergency calls have); otherwise at the next logout, or
+// when the last call ends.
+void Agent::swap_pool_if_changed()
+{
+	const std::string line = account_line(pool_, account_opts_);
+	if (session_->state() != State::Idle || calls_->active() || !ctrl_->connected() ||
+	    accounts_->busy() || accounts_->wanted_aor() != accounts_->in_baresip())
+		return;
+	if (accounts_->wanted_aor() == pool_.aor() && accounts_->wanted_line() == line)
 		return;
 	const std::string old = accounts_->in_baresip();
-	accounts_->swap(account_line(pool_, account_opts_), pool_.aor(), false, "pool",
-	                [old](bool ok, const std::string &why) {
-		                if (!ok)
-			                log_error("agent: new pool account did not register (" +
-			                          why + "); keeping " + old);
-	                });
+	accounts_->swap(line, pool_.aor(), false, "pool", [old](bool ok, const std::string &why) {
+		if (!ok)
+			log_error("agent: new pool account did not register (" + why +
+			          "); keeping " + old);
+	});
 }
 
 // ---- baresip ----
@@ -234,9 +257,26 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 {
 	if (m.klass == "register")
 		on_register_event(m);
-	else if (m.klass == "call")
-		hotdesk::log_info("agent: call event " + m.type + " " + m.direction + " " +
-		                  m.peeruri);
+	else if (m.type == "MWI_NOTIFY")
+		on_mwi(m);
+	else
+		(void)calls_->on_event(m);
+}
+
+// Message waiting (RFC 3842) for whoever is on the phone: the lamp and a line.
+void Agent::on_mwi(const CtrlMessage &m)
+{
+	if (m.aor != session_->occupant().aor())
+		return;
+	auto summary = parse_mwi(m.param);
+	if (!summary) {
+		log_warn("agent: MWI_NOTIFY body unusable: " + summary.error().str());
+		return;
+	}
+	mwi_ = *summary;
+	if (leds_)
+		leds_->set("mwi", mwi_.lamp() ? Lamp::On : Lamp::Off);
+	redraw();
 }
 
 void Agent::on_register_event(const CtrlMessage &m)
@@ -254,10 +294,45 @@ void Agent::on_register_event(const CtrlMessage &m)
 
 // ---- SessionPorts ----
 
-void Agent::show(const std::vector<std::string> &lines)
+void Agent::show(const std::vector<std::string> &)
 {
+	redraw();
+}
+
+// The screen: the calls' while a call is up or the history is open, the
+// session's otherwise, with the missed-call and voicemail lines.
+void Agent::redraw()
+{
+	std::vector<std::string> lines = calls_ ? calls_->lines() : std::vector<std::string>{};
+	std::vector<std::string> softkeys;
+	if (!lines.empty()) {
+		softkeys = calls_->softkey_labels();
+		const std::string pending = session_->pending_change();
+		if (!pending.empty())
+			lines.insert(lines.begin() + 1, pending == "logout"
+			                                    ? "Logout after the call"
+			                                    : "Login after the call");
+	} else {
+		lines = session_->display_lines();
+		softkeys = session_->key_layout().softkey_labels();
+		if (calls_ && !calls_->history().idle_line().empty())
+			lines.push_back(calls_->history().idle_line());
+		if (mwi_.lamp())
+			lines.push_back(mwi_line(mwi_));
+	}
+	if (softkeys != softkeys_shown_) {
+		softkeys_shown_ = softkeys;
+		display_.set_softkeys(softkeys);
+	}
 	display_.render(lines);
-	publish(); // every session step may change the status
+	publish(); // every step may change the status
+}
+
+void Agent::on_last_call_ended()
+{
+	session_->on_calls_ended();
+	swap_pool_if_changed();
+	redraw();
 }
 
 void Agent::dial(const std::string &number)
@@ -320,6 +395,13 @@ void Agent::log_bug(const std::string &msg)
 void Agent::occupant_changed(const Identity &now)
 {
 	hotdesk::log_info("agent: the phone is now " + now.ext + (now.pool ? " (pool)" : ""));
+	if (now.pool) {
+		// Nothing of the person stays: their calls' history, their voicemail.
+		calls_->history().wipe();
+		mwi_ = MwiSummary{};
+		if (leds_)
+			leds_->set("mwi", Lamp::Off);
+	}
 	if (now.pool && !occupancy_.pool())
 		occupancy_.commit_pool();
 	else if (!now.pool && (occupancy_.login_pending() || occupancy_.record().ext != now.ext))

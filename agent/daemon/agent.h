@@ -2,11 +2,14 @@
 // The composition root: wires the owners of one concern each and routes
 // inputs between them (docs/architecture.md has the picture).
 //
-//   keys ---------------> Session (core: login, logout, dialing)
+//   keys left ----------> Session (core: login, logout, dialing)
 //   Session ports ------> BaresipAccounts (the SIP accounts in baresip)
 //                   \---> PbxConversation (login/logout, device profile)
 //                    \--> DeskOccupancy (who sits here, power-safe)
-//   baresip events -----> BaresipAccounts, Session (service), calls later
+//   keys ---------------> PhoneCalls first (answer, DTMF, hold, history)
+//   baresip events -----> BaresipAccounts, RegistrationHealth -> Session,
+//                         PhoneCalls (calls), MWI lamp
+//   last call ended ----> Session (a deferred logout or swap runs)
 //   every change -------> StatusPublisher (poll and push)
 //
 // Runs on libre's event loop.
@@ -15,8 +18,10 @@
 #include "../accounts/baresip_accounts.h"
 #include "../accounts/registration_health.h"
 #include "../board/board.h"
+#include "../calls/phone_calls.h"
 #include "../core/account_line.h"
 #include "../core/blf_layout.h"
+#include "../core/mwi.h"
 #include "../core/session.h"
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
@@ -62,6 +67,7 @@ public:
 	void log_bug(const std::string &msg) override;
 	void occupant_changed(const Identity &now) override;
 	void prepare_login() override { pbx_->warm_up(); }
+	bool calls_active() const override { return calls_ && calls_->active(); }
 
 	// StatusHandler (the endpoint the PBX polls, and hotdeskctl)
 	StatusSnapshot snapshot() override { return status_->current(); }
@@ -78,11 +84,16 @@ private:
 	Status start_status();
 	void relayout();
 	void publish();
+	void redraw();
+	void on_last_call_ended();
+	void on_mwi(const CtrlMessage &m);
+	void swap_pool_if_changed();
 	PbxConfig pbx_config() const;
 
 	Config cfg_;
 	platform::KeySource &keys_;
 	platform::Display &display_;
+	platform::LedSink *leds_;
 	StateStore store_;
 	DeskOccupancy occupancy_;
 	Identity pool_;
@@ -96,6 +107,9 @@ private:
 	std::unique_ptr<CtrlClient> ctrl_;
 	std::unique_ptr<BaresipAccounts> accounts_;
 	std::unique_ptr<PbxConversation> pbx_;
+	std::unique_ptr<PhoneCalls> calls_;
+	MwiSummary mwi_;
+	std::vector<std::string> softkeys_shown_;
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;
 	std::unique_ptr<StatusServer> status_server_;

@@ -31,7 +31,6 @@ KeyLayout BlfKeys::layout(bool person, const UserProfile *profile)
 		log_warn("keys: " + std::to_string(l.overflow.size()) +
 		         " BLF entries have no key on this phone (listed in the status)");
 	KeyLayout k(l);
-	display_.set_softkeys(k.softkey_labels());
 	if (leds_)
 		platform::show_blf_lamps(k, geometry_.blf_keys, *leds_);
 	return k;

@@ -2,13 +2,12 @@
 // The function keys of whoever is on the phone: the pool's BLF list from
 // the device profile while idle, the person's from their profile after
 // login (agent/core/blf_layout.h does the layout, 3CX-style). Shows the
-// softkey labels on the display and the BLF lamps on the board's LEDs.
+// BLF lamps on the board's LEDs.
 #pragma once
 
 #include "../core/blf_layout.h"
 #include "../profile/profile.h"
 
-#include "../../platform/display/display.h"
 #include "../../platform/leds/led_sink.h"
 
 #include <vector>
@@ -19,19 +18,15 @@ namespace hotdesk
 class BlfKeys
 {
 public:
-	BlfKeys(KeyGeometry geometry, platform::Display &display, platform::LedSink *leds)
-	    : geometry_(geometry), display_(display), leds_(leds)
-	{
-	}
+	BlfKeys(KeyGeometry geometry, platform::LedSink *leds) : geometry_(geometry), leds_(leds) {}
 	// The device's part: where logout sits and the pool's list.
 	void set_device(const DeviceProfile &p);
 	// The layout for the pool (person == nullptr) or a person's profile;
-	// logs what did not fit, shows softkey labels and lamps.
+	// logs what did not fit, shows the lamps.
 	KeyLayout layout(bool person, const UserProfile *profile);
 
 private:
 	KeyGeometry geometry_;
-	platform::Display &display_;
 	platform::LedSink *leds_;
 	LogoutKey logout_key_;
 	std::vector<BlfItem> pool_;

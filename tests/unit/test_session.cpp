@@ -682,7 +682,7 @@ const Event kEvents[] = {
     Event::LogoutCode,  Event::InvalidCode,     Event::Cancel,          Event::LogoutKey,
     Event::PinDigit,    Event::PinConfirm,      Event::PinTimeout,      Event::PbxAccepted,
     Event::PbxRefused,  Event::PbxFailed,       Event::SwapDone,        Event::SwapFailed,
-    Event::ServiceLost, Event::ServiceRestored, Event::RemoteLogout};
+    Event::ServiceLost, Event::ServiceRestored, Event::RemoteLogout,    Event::CallsEnded};
 
 std::string pair_name(State s, Event e)
 {

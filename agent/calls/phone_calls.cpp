@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "phone_calls.h"
+
+#include "../re/log.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace hotdesk
+{
+
+PhoneCalls::PhoneCalls(CtrlClient &ctrl, std::vector<std::string> emergency_numbers, Handlers h)
+    : ctrl_(ctrl), h_(std::move(h)), calls_(*this, std::move(emergency_numbers))
+{
+	for (int i = 0; i < 3; ++i) {
+		timers_[i].self = this;
+		timers_[i].which = static_cast<CallTimer>(i);
+		tmr_init(&timers_[i].tmr);
+	}
+}
+
+PhoneCalls::~PhoneCalls()
+{
+	for (auto &t : timers_)
+		tmr_cancel(&t.tmr);
+}
+
+bool PhoneCalls::on_event(const CtrlMessage &m)
+{
+	if (m.call_id.empty())
+		return false;
+	BaresipEvent e{m.type, m.aor, m.direction, m.peeruri, m.peername, m.call_id, m.param};
+	return calls_.on_event(e);
+}
+
+bool PhoneCalls::on_key(const Key &k)
+{
+	if (calls_.on_key(k))
+		return true;
+	if (calls_.showing())
+		return false;
+	CallHistory &h = calls_.history();
+	const bool was = h.browsing();
+	if (was && (k.kind == KeyKind::Send || k.kind == KeyKind::Ok) && h.selected()) {
+		const std::string number = h.selected()->number;
+		h.close();
+		h_.screen_changed();
+		h_.redial(number);
+		return true;
+	}
+	const bool took = h.on_key(k);
+	if (was || took)
+		h_.screen_changed();
+	return took;
+}
+
+std::vector<std::string> PhoneCalls::lines() const
+{
+	if (calls_.showing()) {
+		// {who, status, other calls...}: a two-line display keeps who and
+		// what happens; taller ones list the other calls below.
+		std::vector<std::string> l = calls_.screen().lines;
+		if (l.size() > 2)
+			std::rotate(l.begin() + 1, l.end() - 1, l.end());
+		return l;
+	}
+	if (calls_.history().browsing())
+		return calls_.history().lines();
+	return {};
+}
+
+std::vector<std::string> PhoneCalls::softkey_labels() const
+{
+	return calls_.showing() ? calls_.screen().labels() : std::vector<std::string>{};
+}
+
+void PhoneCalls::send_dtmf(const std::string &id, char digit)
+{
+	command(id, "sndcode", std::string(1, digit), true);
+}
+
+void PhoneCalls::transfer(const std::string &id, const std::string &number)
+{
+	command(id, "transfer", number);
+}
+
+bool PhoneCalls::transfer_allowed(const std::string &number)
+{
+	return h_.dial_allowed(number);
+}
+
+void PhoneCalls::command(const std::string &id, const char *cmd, const std::string &params,
+                         bool secret)
+{
+	const std::string name = cmd;
+	ctrl_.request("callfind", id, [id](Expected<std::string> r) {
+		if (!r)
+			log_warn("calls: callfind " + id + ": " + r.error().what);
+	});
+	ctrl_.request(cmd, params, [name, secret](Expected<std::string> r) {
+		if (!r)
+			log_warn("calls: " + name + " failed" + (secret ? "" : ": " + r.error().what));
+	});
+}
+
+void PhoneCalls::start_timer(CallTimer t, unsigned ms)
+{
+	auto &slot = timers_[static_cast<int>(t)];
+	tmr_start(&slot.tmr, ms, timer_h, &slot);
+}
+
+void PhoneCalls::stop_timer(CallTimer t)
+{
+	tmr_cancel(&timers_[static_cast<int>(t)].tmr);
+}
+
+void PhoneCalls::timer_h(void *arg)
+{
+	auto *slot = static_cast<TimerSlot *>(arg);
+	slot->self->calls_.on_timer(slot->which);
+}
+
+uint64_t PhoneCalls::now_ms()
+{
+	using namespace std::chrono;
+	return static_cast<uint64_t>(
+	    duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+void PhoneCalls::log_info(const std::string &msg)
+{
+	hotdesk::log_info(msg);
+}
+
+void PhoneCalls::log_bug(const std::string &msg)
+{
+	log_error("BUG: " + msg);
+}
+
+} // namespace hotdesk

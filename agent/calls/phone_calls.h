@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The phone's calls, owned here: the declared call machine (agent/core/
+// calls.h) driven by baresip's events and the keys, its commands sent over
+// ctrl_tcp, its timers on libre's loop. Every call command is
+// `callfind <Call-ID>` then the command (baresip 1.0.0 acts on the current
+// call; /work/shared/notes/baresip-ctrl-tcp.md), sent back to back on the
+// one ctrl_tcp connection, so nothing comes between them.
+//
+// DTMF digits typed in a call are never logged (they are often PINs).
+#pragma once
+
+#include "../core/calls.h"
+#include "../ctrl/ctrl_client.h"
+#include "../re/re_cxx.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hotdesk
+{
+
+class PhoneCalls : private CallPorts
+{
+public:
+	struct Handlers {
+		std::function<void()> screen_changed;
+		std::function<void()> last_call_ended;     // run deferred identity changes
+		std::function<bool(const std::string &)> dial_allowed; // transfer targets
+		std::function<void(const std::string &)> redial; // Send/OK on a history entry
+	};
+	PhoneCalls(CtrlClient &ctrl, std::vector<std::string> emergency_numbers, Handlers h);
+	~PhoneCalls() override;
+	PhoneCalls(const PhoneCalls &) = delete;
+	PhoneCalls &operator=(const PhoneCalls &) = delete;
+
+	// A baresip event; false when it is not a call's.
+	bool on_event(const CtrlMessage &m);
+	// A key; true when the calls (or the history while browsing) took it.
+	bool on_key(const Key &k);
+	// baresip is gone: so are its calls.
+	void on_service_lost() { calls_.on_service_lost(); }
+	void set_emergency_numbers(std::vector<std::string> n)
+	{
+		calls_.set_emergency_numbers(std::move(n));
+	}
+
+	bool active() const { return calls_.active(); }
+	bool emergency_active() const { return calls_.emergency_active(); }
+	bool off_hook() const { return calls_.off_hook(); }
+	// What the display shows when the calls have the screen: the call
+	// screen, or the history while browsing. Empty: the session's screen.
+	std::vector<std::string> lines() const;
+	std::vector<std::string> softkey_labels() const;
+	std::vector<CallInfo> calls() const { return calls_.calls(); }
+	CallHistory &history() { return calls_.history(); }
+
+private:
+	// CallPorts
+	void accept(const std::string &id) override { command(id, "accept", ""); }
+	void hangup(const std::string &id) override { command(id, "hangup", ""); }
+	void hold(const std::string &id) override { command(id, "hold", ""); }
+	void resume(const std::string &id) override { command(id, "resume", ""); }
+	void send_dtmf(const std::string &id, char digit) override;
+	void transfer(const std::string &id, const std::string &number) override;
+	void mute(const std::string &id, bool) override { command(id, "mute", ""); }
+	bool transfer_allowed(const std::string &number) override;
+	void start_timer(CallTimer t, unsigned ms) override;
+	void stop_timer(CallTimer t) override;
+	uint64_t now_ms() override;
+	void show(const CallScreen &) override { h_.screen_changed(); }
+	void log_info(const std::string &msg) override;
+	void log_bug(const std::string &msg) override;
+	void last_call_ended() override { h_.last_call_ended(); }
+
+	// `params` of sndcode are digits: never logged, in failures neither.
+	void command(const std::string &id, const char *cmd, const std::string &params,
+	             bool secret = false);
+
+	struct TimerSlot {
+		PhoneCalls *self;
+		CallTimer which;
+		struct tmr tmr;
+	};
+	static void timer_h(void *arg);
+
+	CtrlClient &ctrl_;
+	Handlers h_;
+	TimerSlot timers_[3];
+	Calls calls_;
+};
+
+} // namespace hotdesk
