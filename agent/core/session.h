@@ -142,6 +142,8 @@ public:
 	// (a login or roam whose swap waits), or "".
 	std::string pending_change() const;
 	std::vector<std::string> display_lines() const;
+	// A message is on the status line ("Login server unreachable", ...).
+	bool saying() const { return !message_.empty(); }
 
 	using Action = void (Session::*)();
 	using Guard = bool (Session::*)() const;

@@ -303,7 +303,11 @@ void Agent::show(const std::vector<std::string> &)
 // session's otherwise, with the missed-call and voicemail lines.
 void Agent::redraw()
 {
-	std::vector<std::string> lines = calls_ ? calls_->lines() : std::vector<std::string>{};
+	std::vector<std::string> lines;
+	// A call that has ended lingers on the screen, but a newer message
+	// from the session (a login's verdict) takes its place.
+	if (calls_ && (calls_->active() || !session_->saying()))
+		lines = calls_->lines();
 	std::vector<std::string> softkeys;
 	if (!lines.empty()) {
 		softkeys = calls_->softkey_labels();
