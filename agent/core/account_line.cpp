@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "account_line.h"
 
+#include "account_values.h"
+
 namespace hotdesk
 {
 
@@ -8,8 +10,10 @@ std::string account_line(const Identity &id, const AccountOptions &opt)
 {
 	std::string line;
 	if (!id.name.empty() && !id.pool)
-		line += "\"" + id.name + "\" ";
-	line += "<" + id.aor() + ">;auth_pass=" + id.sip_password;
+		line += "\"" + clean_display_name(id.name) + "\" ";
+	// Quoted: a password may hold blanks, '<' or '>' (check_sip_password),
+	// and the log redaction (redact_account_secrets) then hides all of it.
+	line += "<" + id.aor() + ">;auth_pass=\"" + id.sip_password + "\"";
 	// Explicit: hotdeskd answers calls (the person lifts the handset);
 	// baresip must never answer one by itself.
 	line += ";answermode=manual";

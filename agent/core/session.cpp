@@ -176,6 +176,10 @@ std::string refusal_text(const std::string &reason, const std::string &ext)
 		return "Phone not authorised";
 	if (reason == "in_use_elsewhere")
 		return ext + " is on another phone";
+	// The PBX accepted, but its user or profile is unusable here (the
+	// details follow the reason: agent/pbx/pbx_protocol.h).
+	if (reason.rfind("bad_profile", 0) == 0)
+		return "Bad profile from PBX";
 	return "Login refused";
 }
 

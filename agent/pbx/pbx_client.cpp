@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_client.h"
 
+#include "../re/log.h"
 #include "pbx_protocol.h"
 
 namespace hotdesk
@@ -30,15 +31,35 @@ void PbxClient::login(const std::string &ext, const std::string &pin,
 		done(std::move(r));
 		return;
 	}
-	http_.perform(post("login", std::move(*body)), [done](Expected<HttpResponse> resp) {
-		if (!resp) {
-			LoginResult r;
-			r.kind = LoginResult::Failed;
-			r.reason = resp.error().str();
-			done(std::move(r));
-			return;
-		}
-		done(pbx_parse_login(resp->status, resp->body));
+	http_.perform(post("login", std::move(*body)),
+	              [this, ext, done](Expected<HttpResponse> resp) { done(judge(ext, resp)); });
+}
+
+LoginResult PbxClient::judge(const std::string &ext, const Expected<HttpResponse> &resp)
+{
+	if (!resp) {
+		LoginResult r;
+		r.kind = LoginResult::Failed;
+		r.reason = resp.error().str();
+		return r;
+	}
+	std::vector<std::string> warnings;
+	LoginResult r = pbx_parse_login(resp->status, resp->body, &warnings);
+	for (const auto &w : warnings)
+		log_warn("pbx: login of " + ext + ": " + w);
+	if (resp->status == 200 && r.kind == LoginResult::Refused && is_bad_profile(r.reason))
+		undo_login(ext);
+	return r;
+}
+
+// The PBX accepted a login whose user the phone cannot use: it believes the
+// person sits here, so tell it they do not.
+void PbxClient::undo_login(const std::string &ext)
+{
+	logout(ext, [ext](Status s) {
+		if (!s)
+			log_warn("pbx: undoing the unusable login of " + ext +
+			         " failed: " + s.error().str());
 	});
 }
 

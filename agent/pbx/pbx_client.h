@@ -25,12 +25,17 @@ class PbxClient
 public:
 	PbxClient(HttpClient &http, PbxConfig cfg) : http_(http), cfg_(std::move(cfg)) {}
 
+	// The PBX's answer as pbx_parse_login() judges it. Dropped decoration of
+	// the user profile is logged here; a login the PBX accepted but the phone
+	// cannot use (bad_profile) is undone at the PBX with a logout.
 	void login(const std::string &ext, const std::string &pin,
 	           std::function<void(LoginResult)> done);
 	void logout(const std::string &ext, std::function<void(Status)> done);
 
 private:
 	HttpRequest post(const std::string &what, std::string body) const;
+	LoginResult judge(const std::string &ext, const Expected<HttpResponse> &resp);
+	void undo_login(const std::string &ext);
 
 	HttpClient &http_;
 	PbxConfig cfg_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_protocol.h"
 
+#include "../core/account_values.h"
 #include "../profile/profile.h"
 #include "../re/re_cxx.h"
 
@@ -49,70 +50,80 @@ Expected<std::string> pbx_logout_body(const std::string &ext)
 	return encode_strings({{"ext", &ext}});
 }
 
-bool safe_account_field(const std::string &s, bool is_secret)
+bool is_bad_profile(const std::string &reason)
 {
-	if (s.empty() || s.size() > 128)
+	return reason.compare(0, kBadProfile.size(), kBadProfile) == 0;
+}
+
+namespace
+{
+
+LoginResult bad_profile(LoginResult &r, const std::string &what)
+{
+	r.user.wipe();
+	LoginResult out;
+	out.kind = LoginResult::Refused;
+	out.reason = std::string(kBadProfile) + ": " + what;
+	return out;
+}
+
+// One field of the user object through its account_values.h check.
+template <class Check>
+bool user_field(const struct odict *uo, const char *key, Check check, std::string &out,
+                std::string &why)
+{
+	auto v = check(odict_str(uo, key));
+	if (!v) {
+		why = std::string("user.") + key + " " + v.error().what;
 		return false;
-	for (unsigned char c : s) {
-		if (c < 0x21 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == ';' ||
-		    c == '\\')
-			return false;
-		if (!is_secret && (c == '@' || c == ',' || c == '='))
-			return false;
 	}
+	out = *v;
 	return true;
 }
 
-std::string safe_display_name(std::string name)
+LoginResult accepted(const struct odict *o, std::vector<std::string> *warnings)
 {
-	for (auto &c : name)
-		if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
-			c = ' ';
-	return name;
+	LoginResult r;
+	const struct odict_entry *u = odict_get_type(o, ODICT_OBJECT, "user");
+	if (!u) // a broken answer rather than an unusable user
+		return failed("PBX accepted the login but sent no user");
+	const struct odict *uo = u->u.odict;
+	r.kind = LoginResult::Accepted;
+	r.user.pool = false;
+	std::string why;
+	if (!user_field(uo, "ext", check_extension, r.user.ext, why) ||
+	    !user_field(uo, "sip_user", check_sip_user, r.user.sip_user, why) ||
+	    !user_field(uo, "sip_domain", check_registrar, r.user.domain, why))
+		return bad_profile(r, why);
+	r.user.sip_password = odict_str(uo, "sip_password");
+	if (auto s = check_sip_password(r.user.sip_password); !s)
+		return bad_profile(r, "user.sip_password " + s.error().what);
+	r.user.name = clean_display_name(odict_str(uo, "name"));
+	r.profile_xml = odict_str(o, "profile");
+	if (!r.profile_xml.empty()) {
+		auto up = parse_user_profile(r.profile_xml);
+		if (!up)
+			return bad_profile(r, "user " + up.error().str());
+		if (warnings)
+			warnings->insert(warnings->end(), up->warnings.begin(), up->warnings.end());
+		if (r.user.name.empty())
+			r.user.name = up->realname;
+	}
+	return r;
 }
 
-LoginResult pbx_parse_login(long status, const std::string &body)
+} // namespace
+
+LoginResult pbx_parse_login(long status, const std::string &body,
+                            std::vector<std::string> *warnings)
 {
 	ReRef<struct odict> o;
 	if (json_decode_odict(o.out(), 16, body.data(), body.size(), 4))
 		return failed("PBX answered HTTP " + std::to_string(status) +
 		              " without valid JSON");
 	const std::string result = odict_str(o.get(), "result");
-	if (status == 200 && result == "ok") {
-		const struct odict_entry *u = odict_get_type(o.get(), ODICT_OBJECT, "user");
-		if (!u)
-			return failed("PBX accepted the login but sent no user");
-		const struct odict *uo = u->u.odict;
-		LoginResult r;
-		r.kind = LoginResult::Accepted;
-		r.user.pool = false;
-		r.user.ext = odict_str(uo, "ext");
-		r.user.name = odict_str(uo, "name");
-		r.user.sip_user = odict_str(uo, "sip_user");
-		r.user.sip_password = odict_str(uo, "sip_password");
-		r.user.domain = odict_str(uo, "sip_domain");
-		if (!safe_account_field(r.user.ext, false) ||
-		    !safe_account_field(r.user.sip_user, false) ||
-		    !safe_account_field(r.user.domain, false))
-			return failed(
-			    "PBX sent a user with a missing or unusable ext/sip_user/sip_domain");
-		if (!safe_account_field(r.user.sip_password, true)) {
-			r.user.wipe();
-			return failed("PBX sent a missing or unusable sip_password");
-		}
-		r.user.name = safe_display_name(std::move(r.user.name));
-		r.profile_xml = odict_str(o.get(), "profile");
-		if (!r.profile_xml.empty()) {
-			auto up = parse_user_profile(r.profile_xml);
-			if (!up) {
-				r.user.wipe();
-				return failed("PBX sent a bad user profile: " + up.error().str());
-			}
-			if (r.user.name.empty())
-				r.user.name = up->realname;
-		}
-		return r;
-	}
+	if (status == 200 && result == "ok")
+		return accepted(o.get(), warnings);
 	if (status >= 400 && status < 500 && result == "refused") {
 		LoginResult r;
 		r.kind = LoginResult::Refused;

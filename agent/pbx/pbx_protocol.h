@@ -7,6 +7,8 @@
 #include "../core/session.h"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hotdesk
 {
@@ -14,16 +16,21 @@ namespace hotdesk
 Expected<std::string> pbx_login_body(const std::string &ext, const std::string &pin);
 Expected<std::string> pbx_logout_body(const std::string &ext);
 
-// A response to POST .../login. Anything malformed is Failed with a reason;
-// the SIP fields of an accepted user are checked so that they cannot break
-// out of baresip's account line.
-LoginResult pbx_parse_login(long http_status, const std::string &body);
+// The machine reason of a login the PBX accepted (HTTP 200, "ok") but whose
+// user the phone cannot use: one of the SIP fields of its `user` object
+// fails agent/core/account_values.h, or the user profile is not a profile.
+// (An answer without a `user` object at all is Failed, as broken.) The result is Refused with
+// reason "bad_profile: <what>" (never a secret in <what>), shown as "Bad profile from PBX"; the PBX
+// believes the person is logged in here, so PbxClient logs them out again.
+constexpr std::string_view kBadProfile = "bad_profile";
+bool is_bad_profile(const std::string &reason);
 
-// Characters we allow in fields that go into a baresip account line.
-bool safe_account_field(const std::string &s, bool is_secret);
-
-// A display name goes into the account line between quotes: quotes,
-// backslashes and control characters become blanks.
-std::string safe_display_name(std::string name);
+// A response to POST .../login. Accepted, Refused with the PBX's reason (or
+// bad_profile, above), or Failed with a reason for anything else malformed.
+// Decoration the user profile carried that was dropped (e.g. a BLF key that
+// cannot be a key) does not fail the login: it is added to `warnings` (when
+// given) for the log.
+LoginResult pbx_parse_login(long http_status, const std::string &body,
+                            std::vector<std::string> *warnings = nullptr);
 
 } // namespace hotdesk

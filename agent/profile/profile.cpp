@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "profile.h"
 
+#include "../core/account_values.h"
 #include "../core/text.h"
-
-#include "../pbx/pbx_protocol.h"
+#include "function_keys.h"
 
 #include <tinyxml2.h>
 
 #include <map>
-#include <set>
 
 namespace hotdesk
 {
@@ -18,23 +17,21 @@ namespace
 
 using tinyxml2::XMLElement;
 
-// Flattened <phone-settings>: "name" or "name#idx" -> text, line.
+// Flattened <phone-settings>: "name" or "name#1" (identity 1) -> its first
+// occurrence. Problems of an element count only when the element is read.
 struct Setting {
 	std::string text;
-	int line;
+	int line = 0;
+	bool has_elements = false;
+	bool duplicate = false;
 };
 
 struct Parsed {
 	std::map<std::string, Setting> settings;
 	std::vector<BlfEntry> blf;
+	std::vector<std::string> warnings;
+	bool have_settings = false;
 };
-
-Error at(const XMLElement *e, const std::string &what)
-{
-	return make_error(std::string("profile: <") + e->Name() + "> line " +
-	                      std::to_string(e->GetLineNum()),
-	                  what);
-}
 
 size_t count_and_depth(const XMLElement *e, int depth, int &max_depth)
 {
@@ -46,65 +43,26 @@ size_t count_and_depth(const XMLElement *e, int depth, int &max_depth)
 	return n;
 }
 
-Status read_phone_settings(const XMLElement *ps, const ProfileLimits &l, Parsed &out)
+void read_phone_settings(const XMLElement *ps, Parsed &out)
 {
 	for (const XMLElement *e = ps->FirstChildElement(); e; e = e->NextSiblingElement()) {
-		if (e->FirstChildElement())
-			return at(e, "must hold text, not elements");
-		const char *t = e->GetText();
-		const std::string text = t ? t : "";
-		if (text.size() > l.max_text)
-			return at(e,
-			          "text longer than " + std::to_string(l.max_text) + " characters");
 		std::string key = e->Name();
 		if (const char *idx = e->Attribute("idx")) {
 			if (std::string(idx) != "1")
 				continue; // only identity 1 is used; others are ignored
 			key += "#1";
 		}
-		if (!out.settings.emplace(key, Setting{text, e->GetLineNum()}).second)
-			return at(e, "appears twice");
-	}
-	return Ok{};
-}
-
-Status read_blf(const XMLElement *fk, const ProfileLimits &l, Parsed &out)
-{
-	std::set<int> seen;
-	for (const XMLElement *e = fk->FirstChildElement(); e; e = e->NextSiblingElement()) {
-		if (std::string(e->Name()) != "fkey")
-			return at(e, "unexpected element in <functionKeys>");
-		int idx = -1;
-		if (e->QueryIntAttribute("idx", &idx) != tinyxml2::XML_SUCCESS || idx < 0 ||
-		    idx > 255)
-			return at(e, "needs a numeric idx from 0 to 255");
-		if (!seen.insert(idx).second)
-			return at(e, "idx " + std::to_string(idx) + " appears twice");
 		const char *t = e->GetText();
-		const std::string v = t ? t : "";
-		if (v.rfind("blf ", 0) != 0)
-			continue; // other key types (speed dial, keyevent) are not ours
-		BlfEntry b;
-		const std::string target = v.substr(4);
-		const size_t bar = target.find('|');
-		b.ext = target.substr(0, bar);
-		if (bar != std::string::npos)
-			b.pickup = target.substr(bar + 1);
-		if (const char *lab = e->Attribute("label"))
-			b.label = lab;
-		if (b.ext.empty() || b.ext.size() > 32 || b.label.size() > 64 ||
-		    b.ext.find_first_not_of("0123456789*#") != std::string::npos ||
-		    b.pickup.find_first_not_of("0123456789*#") != std::string::npos)
-			return at(
-			    e, "BLF value must be 'blf <ext>|<pickup prefix>' with digits, * or #");
-		if (out.blf.size() == l.max_blf)
-			return at(e, "more than " + std::to_string(l.max_blf) + " BLF keys");
-		out.blf.push_back(b);
+		auto [it, fresh] = out.settings.emplace(
+		    key, Setting{t ? t : "", e->GetLineNum(), e->FirstChildElement() != nullptr});
+		if (!fresh)
+			it->second.duplicate = true;
 	}
-	return Ok{};
 }
 
-Expected<Parsed> parse(std::string_view xml, const ProfileLimits &l)
+// Structure and limits; `strict` (a device profile) also refuses a second
+// <phone-settings>, which a user profile only warns about.
+Expected<Parsed> parse(std::string_view xml, const ProfileLimits &l, bool strict)
 {
 	if (xml.size() > l.max_bytes)
 		return make_error("profile",
@@ -123,21 +81,25 @@ Expected<Parsed> parse(std::string_view xml, const ProfileLimits &l)
 	if (depth > l.max_depth)
 		return make_error("profile", "nested deeper than " + std::to_string(l.max_depth));
 	Parsed p;
-	bool have_settings = false;
 	for (const XMLElement *e = root->FirstChildElement(); e; e = e->NextSiblingElement()) {
 		const std::string name = e->Name();
+		const std::string where =
+		    "profile: <" + name + "> line " + std::to_string(e->GetLineNum());
 		if (name == "phone-settings") {
-			if (have_settings)
-				return at(e, "appears twice");
-			have_settings = true;
-			if (auto s = read_phone_settings(e, l, p); !s)
-				return s.error();
+			if (p.have_settings && strict)
+				return make_error(where, "appears twice");
+			if (p.have_settings) {
+				p.warnings.push_back(where + ": appears twice: ignored");
+				continue;
+			}
+			p.have_settings = true;
+			read_phone_settings(e, p);
 		} else if (name == "functionKeys") {
-			if (auto s = read_blf(e, l, p); !s)
-				return s.error();
+			auto keys = read_function_keys(e, l.max_blf - p.blf.size(), p.warnings);
+			p.blf.insert(p.blf.end(), keys.begin(), keys.end());
 		}
 	}
-	if (!have_settings)
+	if (!p.have_settings && strict)
 		return make_error("profile", "missing <phone-settings>");
 	return p;
 }
@@ -145,113 +107,262 @@ Expected<Parsed> parse(std::string_view xml, const ProfileLimits &l)
 class Fields
 {
 public:
-	explicit Fields(const Parsed &p) : p_(p) {}
+	Fields(const Parsed &p, const ProfileLimits &l, std::vector<std::string> &warnings)
+	    : p_(p), l_(l), warnings_(warnings)
+	{
+	}
 
 	const Setting *get(const std::string &key) const
 	{
 		auto it = p_.settings.find(key);
 		return it == p_.settings.end() ? nullptr : &it->second;
 	}
-	std::string str(const std::string &key, const std::string &def = "") const
+	bool has(const std::string &key) const { return get(key) && !get(key)->text.empty(); }
+
+	// A value the phone depends on: any problem is an error.
+	Expected<std::string> strict(const std::string &key, const std::string &def = "") const
 	{
 		const Setting *s = get(key);
-		return s ? s->text : def;
+		if (!s)
+			return def;
+		if (auto why = problem(*s); !why.empty())
+			return bad(key, why);
+		return s->text.empty() ? def : s->text;
 	}
-	Status required(const std::string &key) const
+	Expected<std::string> required(const std::string &key) const
+	{
+		auto v = strict(key);
+		if (v && v->empty())
+			return make_error(where(key), "required but missing or empty");
+		return v;
+	}
+	// Decoration: a problem is a warning and the default.
+	std::string lenient(const std::string &key, const std::string &def = "") const
 	{
 		const Setting *s = get(key);
-		if (!s || s->text.empty())
-			return make_error("profile: <" + name_of(key) + ">",
-			                  "required but missing or empty");
-		return Ok{};
+		if (!s)
+			return def;
+		if (auto why = problem(*s); !why.empty()) {
+			warn(key, why + ": ignored");
+			return def;
+		}
+		return s->text.empty() ? def : s->text;
 	}
-	static std::string name_of(const std::string &key) { return key.substr(0, key.find('#')); }
+
+	std::string where(const std::string &key) const
+	{
+		const Setting *s = get(key);
+		return "profile: <" + key.substr(0, key.find('#')) + ">" +
+		       (s ? " line " + std::to_string(s->line) : "");
+	}
 	Error bad(const std::string &key, const std::string &why) const
 	{
-		const Setting *s = get(key);
-		return make_error("profile: <" + name_of(key) + ">" +
-		                      (s ? " line " + std::to_string(s->line) : ""),
-		                  why);
+		return make_error(where(key), why);
+	}
+	void warn(const std::string &key, const std::string &why) const
+	{
+		warnings_.push_back(where(key) + ": " + why);
 	}
 
 private:
+	std::string problem(const Setting &s) const
+	{
+		if (s.has_elements)
+			return "must hold text, not elements";
+		if (s.duplicate)
+			return "appears twice";
+		if (s.text.size() > l_.max_text)
+			return "text longer than " + std::to_string(l_.max_text) + " characters";
+		return "";
+	}
+
 	const Parsed &p_;
+	const ProfileLimits &l_;
+	std::vector<std::string> &warnings_;
 };
+
+// An account value that failed account_values.h: the element, its line and why.
+template <class T> Expected<std::string> account_value(const Fields &f, const char *key, T check)
+{
+	auto v = f.strict(key);
+	if (!v)
+		return v.error();
+	auto c = check(*v);
+	if (!c)
+		return f.bad(key, c.error().what);
+	return *c;
+}
+
+// <user_pass>, or what the profile gave instead of it. Snom templates may
+// write an HA1 digest (<user_hash>); baresip 1.0.0 needs the password.
+Expected<std::string> read_password(const Fields &f)
+{
+	auto pw = f.strict("user_pass#1");
+	if (!pw)
+		return pw.error();
+	const bool hash = f.has("user_hash#1");
+	if (pw->empty() && hash)
+		return f.bad("user_hash#1", "an HA1 digest is not supported: baresip 1.0.0 "
+		                            "authenticates with the SIP password; put it in "
+		                            "<user_pass>");
+	if (pw->empty())
+		return make_error(f.where("user_pass#1"), "required but missing or empty");
+	if (auto s = check_sip_password(*pw); !s)
+		return f.bad("user_pass#1", s.error().what);
+	if (hash)
+		f.warn("user_hash#1", "ignored (the password in <user_pass> is used)");
+	return pw;
+}
+
+// A voicemail number: dial characters, or the user part of a SIP URI.
+std::string read_mailbox(const Fields &f, const char *key)
+{
+	const std::string m = f.lenient(key);
+	if (m.empty() || is_dial_string(m))
+		return m;
+	auto ext = blf_extension(m);
+	if (ext && is_dial_string(*ext))
+		return *ext;
+	f.warn(key, quoted(m) + " is not a number made of digits, * or #: ignored");
+	return "";
+}
+
+std::string read_display_name(const Fields &f, const char *key)
+{
+	const std::string raw = f.lenient(key);
+	std::string name = clean_display_name(raw);
+	if (name.size() < raw.size())
+		f.warn(key, "cut to " + std::to_string(kMaxDisplayName) + " bytes");
+	return name;
+}
 
 Expected<SipAccount> read_account(const Fields &f)
 {
-	for (const char *k : {"user_name#1", "user_pass#1", "user_host#1"})
-		if (auto s = f.required(k); !s)
-			return s.error();
 	SipAccount a;
-	a.user = f.str("user_name#1");
-	a.password = f.str("user_pass#1");
-	a.host = f.str("user_host#1");
-	a.outbound = f.str("user_outbound#1");
-	a.realname = f.str("user_realname#1");
-	a.mailbox = f.str("user_mailbox#1");
-	if (const std::string active = f.str("user_active#1", "on"); active != "on")
+	auto user = f.required("user_name#1");
+	if (!user)
+		return user.error();
+	auto pw = read_password(f);
+	if (!pw)
+		return pw.error();
+	a.password = std::move(*pw);
+	if (auto host = f.required("user_host#1"); !host)
+		return host.error();
+	auto active = f.strict("user_active#1", "on");
+	if (!active)
+		return active.error();
+	if (*active != "on")
 		return f.bad("user_active#1", "identity 1 must be active ('on')");
-	if (!safe_account_field(a.user, false))
-		return f.bad("user_name#1", "not a usable SIP user name");
-	if (!safe_account_field(a.host, false))
-		return f.bad("user_host#1", "not a usable host[:port]");
-	if (!safe_account_field(a.password, true))
-		return f.bad("user_pass#1", "contains characters a SIP account line cannot carry");
-	if (!a.outbound.empty() && (a.outbound.find_first_of("\"<>\\ \t") != std::string::npos))
-		return f.bad("user_outbound#1", "not a usable proxy address");
-	a.realname = safe_display_name(std::move(a.realname));
+	auto checked_user = account_value(f, "user_name#1", check_sip_user);
+	if (!checked_user)
+		return checked_user.error();
+	a.user = *checked_user;
+	// 3CX writes its authentication ID here; baresip would need auth_user=.
+	if (auto pname = f.strict("user_pname#1"); !pname)
+		return pname.error();
+	else if (!pname->empty() && *pname != a.user)
+		return f.bad("user_pname#1", "an authentication user other than <user_name> is "
+		                             "not supported: hotdesk authenticates as <user_name>");
+	auto host = account_value(f, "user_host#1", check_registrar);
+	if (!host)
+		return host.error();
+	a.host = *host;
+	auto outbound = account_value(f, "user_outbound#1", check_outbound);
+	if (!outbound)
+		return outbound.error();
+	a.outbound = *outbound;
+	if (const std::string raw = *f.strict("user_outbound#1"); raw != a.outbound)
+		f.warn("user_outbound#1", quoted(raw) + " read as " + quoted(a.outbound));
+	a.realname = read_display_name(f, "user_realname#1");
+	a.mailbox = read_mailbox(f, "user_mailbox#1");
 	return a;
 }
 
 Status read_unsigned(const Fields &f, const char *key, unsigned lo, unsigned hi, unsigned &out)
 {
-	const std::string v = f.str(key);
-	if (v.empty())
+	auto v = f.strict(key);
+	if (!v)
+		return v.error();
+	if (v->empty())
 		return Ok{};
-	if (v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
-	    std::stoul(v) < lo || std::stoul(v) > hi)
+	if (v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos ||
+	    std::stoul(*v) < lo || std::stoul(*v) > hi)
 		return f.bad(key, "must be a number from " + std::to_string(lo) + " to " +
 		                      std::to_string(hi));
-	out = static_cast<unsigned>(std::stoul(v));
+	out = static_cast<unsigned>(std::stoul(*v));
 	return Ok{};
+}
+
+// Printable, no blanks, quotes or backslashes: a bearer token.
+bool printable_token(const std::string &s)
+{
+	for (unsigned char c : s)
+		if (c < 0x21 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	return true;
+}
+
+Status read_dial_plan(const Fields &f, DialPlan &plan)
+{
+	for (const char *key :
+	     {"hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes"})
+		if (auto v = f.strict(key); !v)
+			return v.error();
+	if (const std::string e = *f.strict("hd_emergency_numbers"); !e.empty())
+		plan.emergency = split_list(e);
+	plan.login_prefix = *f.strict("hd_login_code", plan.login_prefix);
+	plan.logout_code = *f.strict("hd_logout_code", plan.logout_code);
+	plan.other_codes = split_list(*f.strict("hd_dial_codes"));
+	if (auto s = validate(plan); !s)
+		return make_error("profile: feature codes", s.error().what);
+	return Ok{};
+}
+
+Status read_options(const Fields &f, DeviceProfile &d)
+{
+	for (const char *key : {"hd_logout_key", "hd_status_token", "language", "timezone"})
+		if (auto v = f.strict(key); !v)
+			return v.error();
+	d.logout_key = *f.strict("hd_logout_key", d.logout_key);
+	if (d.logout_key != "none" && d.logout_key != "blf1" &&
+	    !(d.logout_key.rfind("soft", 0) == 0 && d.logout_key.size() <= 6 &&
+	      d.logout_key.size() > 4))
+		return f.bad("hd_logout_key", "must be blf1, soft1..soft16 or none");
+	d.status_token = *f.strict("hd_status_token");
+	if (!d.status_token.empty() &&
+	    (d.status_token.size() < 16 || !printable_token(d.status_token)))
+		return f.bad("hd_status_token", "must be at least 16 printable characters");
+	d.language = *f.strict("language", d.language);
+	d.timezone = *f.strict("timezone", d.timezone);
+	return read_unsigned(f, "hd_profile_check_s", 60, 604800, d.recheck_s);
 }
 
 } // namespace
 
 Expected<DeviceProfile> parse_device_profile(std::string_view xml, const ProfileLimits &l)
 {
-	auto p = parse(xml, l);
+	auto p = parse(xml, l, true);
 	if (!p)
 		return p.error();
-	Fields f(*p);
+	DeviceProfile d;
+	d.warnings = std::move(p->warnings);
+	Fields f(*p, l, d.warnings);
 	auto acc = read_account(f);
 	if (!acc)
 		return acc.error();
-	DeviceProfile d;
 	d.pool = std::move(*acc);
-	d.pool_ext = f.str("hd_pool_ext", d.pool.user);
-	if (!safe_account_field(d.pool_ext, false))
-		return f.bad("hd_pool_ext", "not a usable extension");
-	if (const std::string e = f.str("hd_emergency_numbers"); !e.empty())
-		d.dial_plan.emergency = split_list(e);
-	d.dial_plan.login_prefix = f.str("hd_login_code", d.dial_plan.login_prefix);
-	d.dial_plan.logout_code = f.str("hd_logout_code", d.dial_plan.logout_code);
-	d.dial_plan.other_codes = split_list(f.str("hd_dial_codes"));
-	if (auto s = validate(d.dial_plan); !s)
-		return make_error("profile: feature codes", s.error().what);
-	d.logout_key = f.str("hd_logout_key", d.logout_key);
-	if (d.logout_key != "none" && d.logout_key != "blf1" &&
-	    !(d.logout_key.rfind("soft", 0) == 0 && d.logout_key.size() <= 6 &&
-	      d.logout_key.size() > 4))
-		return f.bad("hd_logout_key", "must be blf1, soft1..soft16 or none");
-	d.status_token = f.str("hd_status_token");
-	if (!d.status_token.empty() &&
-	    (d.status_token.size() < 16 || !safe_account_field(d.status_token, true)))
-		return f.bad("hd_status_token", "must be at least 16 printable characters");
-	d.language = f.str("language", d.language);
-	d.timezone = f.str("timezone", d.timezone);
-	if (auto s = read_unsigned(f, "hd_profile_check_s", 60, 604800, d.recheck_s); !s)
+	auto pool_ext = f.strict("hd_pool_ext", d.pool.user);
+	if (!pool_ext)
+		return pool_ext.error();
+	if (auto e = check_extension(*pool_ext); !e)
+		return f.has("hd_pool_ext")
+		           ? f.bad("hd_pool_ext", e.error().what)
+		           : f.bad("user_name#1", "as the pool extension, " + e.error().what +
+		                                      " (set <hd_pool_ext>)");
+	d.pool_ext = *pool_ext;
+	if (auto s = read_dial_plan(f, d.dial_plan); !s)
+		return s.error();
+	if (auto s = read_options(f, d); !s)
 		return s.error();
 	d.blf = std::move(p->blf);
 	return d;
@@ -259,16 +370,15 @@ Expected<DeviceProfile> parse_device_profile(std::string_view xml, const Profile
 
 Expected<UserProfile> parse_user_profile(std::string_view xml, const ProfileLimits &l)
 {
-	auto p = parse(xml, l);
+	auto p = parse(xml, l, false);
 	if (!p)
 		return p.error();
-	Fields f(*p);
 	UserProfile u;
-	u.realname = safe_display_name(f.str("user_realname#1"));
-	u.mailbox = f.str("user_mailbox#1");
-	if (u.mailbox.find_first_not_of("0123456789*#") != std::string::npos)
-		return f.bad("user_mailbox#1", "must be digits, * or #");
-	u.language = f.str("language");
+	u.warnings = std::move(p->warnings);
+	Fields f(*p, l, u.warnings);
+	u.realname = read_display_name(f, "user_realname#1");
+	u.mailbox = read_mailbox(f, "user_mailbox#1");
+	u.language = f.lenient("language");
 	u.blf = std::move(p->blf);
 	return u;
 }

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Device and user profiles in a Snom-style XML settings format
-// (docs/profile.md), parsed with tinyxml2 under explicit limits. A profile
-// that fails any check is rejected as a whole with an error naming the
-// element and the problem; the caller keeps what it had.
+// (docs/profile.md), parsed with tinyxml2 under explicit limits.
+//
+// What the phone depends on (the pool account, dial plan, options) is
+// checked strictly: any problem rejects the profile as a whole with an error
+// naming the element and its line, and the caller keeps what it had. The
+// account values are checked by agent/core/account_values.h, for whether
+// baresip 1.0.0 can use them. Decoration (BLF keys, display names, the
+// mailbox, and everything of a user profile) never rejects a document: what
+// cannot be used is dropped and said in `warnings`, which the daemon logs.
+// No error or warning ever holds a password or a password hash.
 #pragma once
 
 #include "../core/dial_plan.h"
@@ -19,23 +26,23 @@ struct ProfileLimits {
 	size_t max_bytes = 64 * 1024;
 	int max_depth = 4; // settings / phone-settings / element (+1 slack)
 	size_t max_elements = 512;
-	size_t max_text = 256;
-	size_t max_blf = 64;
+	size_t max_text = 256; // per element that is read
+	size_t max_blf = 64;   // further BLF keys are dropped with a warning
 };
 
 struct BlfEntry {
-	std::string ext;    // monitored extension
-	std::string pickup; // call pickup prefix, may be empty
-	std::string label;
+	std::string ext;    // monitored extension: digits, *, #, + or a SIP user
+	std::string pickup; // call pickup prefix (digits, *, #), may be empty
+	std::string label;  // cleaned, at most 64 bytes
 };
 
 struct SipAccount {
 	std::string user;     // user_name
 	std::string password; // user_pass: a secret
 	std::string host;     // user_host: registrar host[:port]
-	std::string outbound; // user_outbound: SBC / outbound proxy
-	std::string realname; // user_realname
-	std::string mailbox;  // user_mailbox: voicemail number
+	std::string outbound; // user_outbound: SBC / outbound proxy, "sip:..." or empty
+	std::string realname; // user_realname, cleaned (clean_display_name)
+	std::string mailbox;  // user_mailbox: voicemail number (digits, *, #) or empty
 };
 
 // Settings that belong to the phone and stay when a person roams on.
@@ -43,12 +50,13 @@ struct DeviceProfile {
 	std::string pool_ext; // hd_pool_ext, default user_name of identity 1
 	SipAccount pool;      // identity 1
 	DialPlan dial_plan;   // hd_emergency_numbers, hd_login_code, hd_logout_code, hd_dial_codes
-	std::string logout_key = "blf1"; // hd_logout_key: blf1 | soft1..soft16 | none
-	std::string status_token;        // hd_status_token: a secret
-	std::string language = "en";     // language
-	std::string timezone = "UTC";    // timezone
-	unsigned recheck_s = 3600;       // hd_profile_check_s
-	std::vector<BlfEntry> blf;       // the pool's function keys
+	std::string logout_key = "blf1";   // hd_logout_key: blf1 | soft1..soft16 | none
+	std::string status_token;          // hd_status_token: a secret
+	std::string language = "en";       // language
+	std::string timezone = "UTC";      // timezone
+	unsigned recheck_s = 3600;         // hd_profile_check_s
+	std::vector<BlfEntry> blf;         // the pool's function keys
+	std::vector<std::string> warnings; // what was dropped or read differently
 };
 
 // Settings that travel with the person. Delivered as the "profile" of a
@@ -59,9 +67,14 @@ struct UserProfile {
 	std::string mailbox;  // user_mailbox idx 1
 	std::string language; // user's language; device-level options stay
 	std::vector<BlfEntry> blf;
+	std::vector<std::string> warnings; // what was dropped or read differently
 };
 
 Expected<DeviceProfile> parse_device_profile(std::string_view xml, const ProfileLimits &l = {});
+
+// A user profile is rejected only when it is not a profile at all (not
+// well-formed, another root, over the size, element or depth limits); every
+// element in it is decoration.
 Expected<UserProfile> parse_user_profile(std::string_view xml, const ProfileLimits &l = {});
 
 } // namespace hotdesk

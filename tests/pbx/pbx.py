@@ -178,6 +178,12 @@ class State:
                 raise Refusal(404, "unknown_extension", "Unknown extension")
             self.users[ext]["sip_password"] = pw
 
+    def set_user(self, ext, fields):
+        """Test hook: add a user or change its fields (name, pin, sip_password, hotdesk,
+        mailbox, blf)."""
+        with self.lock:
+            self.users.setdefault(ext, {}).update(fields)
+
     def report(self, dev, status):
         """A status pushed by the phone. Newest seq wins; the phone is the
         authority on who sits at it (e.g. after it rolled a login back)."""
@@ -413,6 +419,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.set_override(self._field(body, "mac"), body.get("override"))
                 self._send(200, {"result": "ok"})
                 return
+            if path == "/test/user" and self.server.test_hooks and method == "POST":
+                if not st.admin_ok(self._bearer()):
+                    self._discard_body()
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                body = self._body()
+                fields = body.get("fields")
+                if not isinstance(fields, dict):
+                    raise Refusal(400, "bad_request", "fields must be an object")
+                st.set_user(self._field(body, "ext"), fields)
+                self._send(200, {"result": "ok"})
+                return
             if path == "/test/sip_password" and self.server.test_hooks and method == "POST":
                 if not st.admin_ok(self._bearer()):
                     self._discard_body()
@@ -481,8 +498,13 @@ def _xml_text(v):
 
 
 def _fkeys(blf):
+    """[ext, pickup, label] entries, or a string: the key's text as a template wrote it
+    (e.g. "blf sip:103@pbx.example.com;user=phone|**")."""
     out = []
     for i, b in enumerate(blf):
+        if isinstance(b, str):
+            out.append('    <fkey idx="%d" context="active" perm="R">%s</fkey>' % (i, _xml_text(b)))
+            continue
         ext, pickup, label = (list(b) + ["", ""])[:3]
         out.append('    <fkey idx="%d" label="%s" context="active" perm="R">blf %s|%s</fkey>'
                    % (i, _xml_text(label), _xml_text(ext), _xml_text(pickup)))

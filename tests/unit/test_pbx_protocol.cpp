@@ -171,7 +171,7 @@ TEST_CASE("pbx_protocol: malformed JSON is Failed")
 	}
 }
 
-TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
+TEST_CASE("pbx_protocol: hostile SIP fields are a bad profile and no password leaks")
 {
 	const std::vector<std::string> hostile = {
 	    "100;transport=tcp",
@@ -202,27 +202,35 @@ TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
 			else
 				u.sip_domain = h;
 			const LoginResult r = pbx_parse_login(200, ok_body(u));
-			CHECK(r.kind == LoginResult::Failed);
+			CHECK(r.kind == LoginResult::Refused);
+			CHECK(is_bad_profile(r.reason));
+			CHECK(r.reason.find("user." + std::string(field)) != std::string::npos);
 			CHECK(r.reason.find(kPw) == std::string::npos);
 			CHECK(r.user.sip_password.empty());
-			CHECK_FALSE(r.reason.empty());
 		}
 	}
-	// The password itself may hold '@', ',' and '=' but nothing that ends
-	// the account line or its quoting.
+	// A password may hold anything baresip 1.0.0 carries in its quoted
+	// auth_pass (measured), but nothing that ends the line, its quoting or
+	// starts a parameter.
 	const std::vector<std::string> bad_pw = {
-	    "pw;x=1", "pw<", "pw>", "p\"w", "pw\n", "p w", "", std::string(129, 'p'), "pw\\",
+	    "pw;x=1", "p\"w", "pw\n", "", std::string(129, 'p'), "pw\\", "p\tw",
 	};
 	for (const auto &p : bad_pw) {
+		INFO("password #" << &p - bad_pw.data());
 		UserFields u;
 		u.sip_password = p;
 		const LoginResult r = pbx_parse_login(200, ok_body(u));
-		CHECK(r.kind == LoginResult::Failed);
+		CHECK(r.kind == LoginResult::Refused);
+		CHECK(is_bad_profile(r.reason));
+		CHECK(r.reason.find("user.sip_password") != std::string::npos);
 		CHECK(r.user.sip_password.empty());
 		if (!p.empty())
 			CHECK((r.reason.find(p) == std::string::npos));
 	}
-	for (const std::string &p : {std::string("p@ss,w=rd"), std::string(128, 'p')}) {
+	for (const std::string &p : {std::string("p@ss,w=rd"), std::string(128, 'p'),
+	                             std::string("pw<"), std::string("pw>"), std::string("p w"),
+	                             std::string("p\xc3\xa4ss"), std::string("pa\\ss")}) {
+		INFO("password #" << p.size());
 		UserFields u;
 		u.sip_password = p;
 		const LoginResult r = pbx_parse_login(200, ok_body(u));
@@ -233,20 +241,93 @@ TEST_CASE("pbx_protocol: hostile SIP fields are refused and no password leaks")
 	const LoginResult num = pbx_parse_login(
 	    200,
 	    R"({"result":"ok","user":{"ext":"100","sip_user":"100","sip_password":1234,"sip_domain":"h"}})");
-	CHECK(num.kind == LoginResult::Failed);
+	CHECK(num.kind == LoginResult::Refused);
+	CHECK(is_bad_profile(num.reason));
 }
 
-TEST_CASE("pbx_protocol: safe_account_field")
+TEST_CASE("pbx_protocol: an accepted login without a usable user is a bad profile")
 {
-	CHECK(safe_account_field("100", false));
-	CHECK(safe_account_field("pbx.example.com:5061", false));
-	CHECK(safe_account_field("[::1]:5060", false));
-	CHECK_FALSE(safe_account_field("a@b", false));
-	CHECK(safe_account_field("a@b", true));
-	CHECK_FALSE(safe_account_field("", true));
-	CHECK_FALSE(safe_account_field("x y", true));
-	CHECK_FALSE(safe_account_field(std::string(129, 'x'), true));
-	CHECK(safe_account_field(std::string(128, 'x'), true));
+	for (const char *body : {R"({"result":"ok","user":{}})",
+	                         R"({"result":"ok","user":{"ext":"100","sip_user":"100"}})"}) {
+		INFO(body);
+		const LoginResult r = pbx_parse_login(200, body);
+		CHECK(r.kind == LoginResult::Refused);
+		CHECK(is_bad_profile(r.reason));
+		CHECK(r.user.sip_password.empty());
+	}
+	// Only the phone says bad_profile about a 200; a PBX refusal is its own.
+	CHECK_FALSE(is_bad_profile("wrong_pin"));
+}
+
+TEST_CASE("pbx_protocol: the registrar is normalised like everywhere else")
+{
+	UserFields u;
+	u.sip_domain = "sip:pbx.example.com:5060";
+	const LoginResult r = pbx_parse_login(200, ok_body(u));
+	REQUIRE(r.kind == LoginResult::Accepted);
+	CHECK(r.user.domain == "pbx.example.com:5060");
+	CHECK(r.user.aor() == "sip:100@pbx.example.com:5060");
+}
+
+namespace
+{
+
+std::string with_profile(const std::string &xml)
+{
+	std::string b = ok_body(UserFields{});
+	b.pop_back();
+	return b + R"(,"profile":)" + q(xml) + "}";
+}
+
+} // namespace
+
+TEST_CASE("pbx_protocol: a user profile's decoration never fails the login")
+{
+	// BLF keys as URIs, a key that cannot be a key, a pickup prefix of dial
+	// characters, a mailbox as a URI: the login goes on, with warnings.
+	const std::string xml =
+	    "<settings><phone-settings>"
+	    "<user_realname idx=\"1\">Alice \"Boss\" Example</user_realname>"
+	    "<user_mailbox idx=\"1\">voicemail</user_mailbox>"
+	    "</phone-settings><functionKeys>"
+	    "<fkey idx=\"0\" label=\"Dave\">blf sip:103@pbx.example.com;user=phone|**</fkey>"
+	    "<fkey idx=\"1\">blf sip:bob@pbx.example.com</fkey>"
+	    "<fkey idx=\"2\">blf 101|#*</fkey>"
+	    "<fkey idx=\"3\">blf sip:pbx.example.com</fkey>"
+	    "<fkey idx=\"3\">blf 104</fkey>"
+	    "</functionKeys></settings>";
+	std::vector<std::string> warnings;
+	const LoginResult r = pbx_parse_login(200, with_profile(xml), &warnings);
+	REQUIRE(r.kind == LoginResult::Accepted);
+	CHECK(r.user.name == "Alice Example"); // from the user object
+	CHECK(r.profile_xml == xml);
+	auto warned = [&](const std::string &a, const std::string &b) {
+		for (const auto &w : warnings)
+			if (w.find(a) != std::string::npos && w.find(b) != std::string::npos)
+				return true;
+		return false;
+	};
+	CHECK(warnings.size() == 3);
+	CHECK(warned("<user_mailbox> line 1", "'voicemail' is not a number"));
+	CHECK(warned("<fkey idx=\"3\"> line 1", "has no user part"));
+	CHECK(warned("<fkey idx=\"3\"> line 1", "appears twice"));
+	for (const auto &w : warnings)
+		CHECK(w.find(kPw) == std::string::npos);
+}
+
+TEST_CASE("pbx_protocol: a user profile that is not a profile is a bad profile")
+{
+	for (const std::string &xml :
+	     {std::string("<settings><phone-settings>"), std::string("<config/>"),
+	      std::string("not xml"), std::string(70000, ' ')}) {
+		INFO(xml.substr(0, 40));
+		const LoginResult r = pbx_parse_login(200, with_profile(xml));
+		CHECK(r.kind == LoginResult::Refused);
+		CHECK(is_bad_profile(r.reason));
+		CHECK(r.reason.find("user profile") != std::string::npos);
+		CHECK(r.user.sip_password.empty());
+		CHECK(r.reason.find(kPw) == std::string::npos);
+	}
 }
 
 TEST_CASE("pbx_protocol: display name quotes are sanitised")
