@@ -208,6 +208,8 @@ Status Agent::logout()
 // at the next logout.
 void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 {
+	for (const auto &w : p.warnings)
+		log_warn("agent: device profile: " + w);
 	const Identity next = pool_from(p);
 	const bool account_changed = next.aor() != pool_.aor() ||
 	                             next.sip_password != pool_.sip_password ||
