@@ -16,14 +16,33 @@
 // agent re-applies the committed occupancy to baresip, so a crash at any
 // point resolves to the old identity (login not committed) or the pool
 // (logout), the same on the device, in baresip and at the registrar.
+//
+// Damage. Every file is sealed (platform/storage/sealed_file.h: format
+// version, length, SHA-256, end marker); the key-value files must also hold
+// every key they need. A file that fails either check is never used, not
+// even in part: the load returns an error for which is_damaged() is true,
+// the file is moved aside as <name>.damaged (one per name, the newest; for a
+// person's files a summary without the content, so that nothing of a person
+// outlives the fallback), the damage is logged and listed in damage(). The
+// caller falls back as for a missing file: a damaged occupancy or user file
+// means the pool; a damaged device profile means the one from the PBX or
+// hotdeskd.conf; a damaged person's profile means the person without BLF
+// keys; a damaged login intent means an interrupted login of someone unknown.
+// A leftover <name>.tmp (a power cut before the rename) is an uncommitted
+// write: PosixStorage::open() discards it and the committed file stands.
+// Files of format 1 (release 0.1.0: no header) cannot be told from damaged
+// ones, so they are treated as damaged: after that upgrade a person logs in
+// again.
 #pragma once
 
 #include "../../platform/storage/storage.h"
 #include "../core/identity.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hotdesk
 {
@@ -44,6 +63,13 @@ struct CachedProfile {
 	std::string xml;
 	std::string etag;
 	std::string last_modified;
+};
+
+// A state file found damaged and moved aside.
+struct StateDamage {
+	std::string file;    // e.g. "occupancy"
+	std::string reason;  // e.g. "truncated: 12 of 40 body bytes"; never a value
+	std::string kept_as; // e.g. "occupancy.damaged"; empty if it could not be kept
 };
 
 class StateStore
@@ -67,12 +93,35 @@ public:
 	Expected<std::optional<CachedProfile>> load_device_profile();
 	Status save_device_profile(const CachedProfile &p);
 
+	// Every damaged file found since this store was made, oldest first.
+	const std::vector<StateDamage> &damage() const { return damage_; }
+	// The damaged copies in the state directory, found now or on an earlier
+	// start (e.g. "occupancy.damaged"): what the status keeps showing until
+	// someone has looked at them and removed them.
+	std::vector<std::string> kept_damaged();
+
 private:
+	struct Sealed {
+		std::string raw;  // the file as read
+		std::string body; // its verified body
+	};
+	Expected<std::optional<Sealed>> read_sealed(const std::string &name);
+	Status write_sealed(const std::string &name, const std::string &body);
+	Error damaged(const std::string &name, const std::string &raw, const std::string &reason);
+
 	platform::Storage &s_;
+	std::vector<StateDamage> damage_;
 };
 
-// "key value" lines; values run to the end of the line. Pure, for tests.
+// True for the errors of a load that found its file damaged (as opposed to a
+// storage error such as EIO, after which the file is left where it is).
+bool is_damaged(const Error &e);
+
+// The body of the key-value files: "key value" lines, values to the end of
+// the line. Pure, for tests. parse_kv names `file`:line in its errors and
+// refuses a line without a key and a repeated key.
+using KeyValues = std::map<std::string, std::string>;
 std::string encode_kv(const std::vector<std::pair<std::string, std::string>> &kv);
-std::optional<std::string> kv_get(const std::string &text, const std::string &key);
+Expected<KeyValues> parse_kv(const std::string &file, const std::string &text);
 
 } // namespace hotdesk

@@ -39,6 +39,17 @@ USERS = {
 PSAP_PASSWORD = "psap-Secret-112"
 
 
+def sealed_body(data):
+    """The body of a sealed state file (`hotdesk-state 2 <name> <length> <sha256>` line,
+    body, `hotdesk-end` line); anything else as it is."""
+    head, _, rest = data.partition(b"\n")
+    f = head.split(b" ")
+    if len(f) == 5 and f[0] == b"hotdesk-state" and f[3].isdigit() and \
+            rest[int(f[3]):] == b"hotdesk-end\n":
+        return rest[:int(f[3])]
+    return data
+
+
 def secrets():
     out = [POOL_PASSWORD, DEVICE_TOKEN, ADMIN_TOKEN, PSAP_PASSWORD, STATUS_TOKEN]
     for name, pin, pw, regpw, _ in USERS.values():
@@ -171,16 +182,19 @@ class World:
                                    token=ADMIN_TOKEN, ca=self.pbx.ca)
         assert status == 200, (status, reply)
 
-    def state_files(self):
-        """Every file under hotdeskd's state directory, with its text."""
+    def state_files(self, raw=False):
+        """Every file under hotdeskd's state directory, with its text: the body of a
+        sealed file (platform/storage/sealed_file.h), or with raw=True the file as it is."""
         out = {}
         for root, _, files in os.walk(self.state_dir):
             for f in files:
                 try:
                     with open(os.path.join(root, f), "rb") as fh:
-                        out[os.path.join(root, f)] = fh.read().decode("utf-8", "replace")
+                        data = fh.read()
                 except FileNotFoundError:
-                    pass  # a temp file renamed while we looked
+                    continue  # a temp file renamed while we looked
+                out[os.path.join(root, f)] = (data if raw else sealed_body(data)).decode(
+                    "utf-8", "replace")
         return out
 
     def stop(self):
