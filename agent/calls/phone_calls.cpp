@@ -99,7 +99,8 @@ void PhoneCalls::command(const std::string &id, const char *cmd, const std::stri
 	});
 	ctrl_.request(cmd, params, [name, secret](Expected<std::string> r) {
 		if (!r)
-			log_warn("calls: " + name + " failed" + (secret ? "" : ": " + r.error().what));
+			log_warn("calls: " + name + " failed" +
+			         (secret ? "" : ": " + r.error().what));
 	});
 }
 

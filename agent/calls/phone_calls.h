@@ -25,9 +25,9 @@ class PhoneCalls : private CallPorts
 public:
 	struct Handlers {
 		std::function<void()> screen_changed;
-		std::function<void()> last_call_ended;     // run deferred identity changes
+		std::function<void()> last_call_ended; // run deferred identity changes
 		std::function<bool(const std::string &)> dial_allowed; // transfer targets
-		std::function<void(const std::string &)> redial; // Send/OK on a history entry
+		std::function<void(const std::string &)> redial;       // Send/OK on a history entry
 	};
 	PhoneCalls(CtrlClient &ctrl, std::vector<std::string> emergency_numbers, Handlers h);
 	~PhoneCalls() override;

@@ -95,7 +95,8 @@ Expected<std::string> unseal(const std::string &name, const std::string &file)
 	if (rest.compare(0, kEnd.size(), kEnd) != 0)
 		return bad("no end marker");
 	if (rest.size() > kEnd.size())
-		return bad(std::to_string(rest.size() - kEnd.size()) + " bytes after the end marker");
+		return bad(std::to_string(rest.size() - kEnd.size()) +
+		           " bytes after the end marker");
 	return body;
 }
 
