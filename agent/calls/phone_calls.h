@@ -54,6 +54,7 @@ public:
 	std::vector<std::string> softkey_labels() const;
 	std::vector<CallInfo> calls() const { return calls_.calls(); }
 	CallHistory &history() { return calls_.history(); }
+	const CallHistory &history() const { return calls_.history(); }
 
 private:
 	// CallPorts

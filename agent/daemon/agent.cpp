@@ -42,7 +42,7 @@ Identity pool_from(const DeviceProfile &p)
 
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
              platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
-    : cfg_(std::move(cfg)), keys_(keys), display_(display), leds_(leds), store_(storage),
+    : cfg_(std::move(cfg)), keys_(keys), screen_(display, leds), store_(storage),
       occupancy_(store_), blf_keys_(geometry, leds),
       registration_({[this](bool up) {
 	                     // Only a lost service or its return move the session.
@@ -270,14 +270,10 @@ void Agent::on_mwi(const CtrlMessage &m)
 {
 	if (m.aor != session_->occupant().aor())
 		return;
-	auto summary = parse_mwi(m.param);
-	if (!summary) {
+	if (auto summary = parse_mwi(m.param); summary)
+		screen_.set_voicemail(*summary);
+	else
 		log_warn("agent: MWI_NOTIFY body unusable: " + summary.error().str());
-		return;
-	}
-	mwi_ = *summary;
-	if (leds_)
-		leds_->set("mwi", mwi_.lamp() ? Lamp::On : Lamp::Off);
 	redraw();
 }
 
@@ -305,32 +301,8 @@ void Agent::show(const std::vector<std::string> &)
 // session's otherwise, with the missed-call and voicemail lines.
 void Agent::redraw()
 {
-	std::vector<std::string> lines;
-	// A call that has ended lingers on the screen, but a newer message
-	// from the session (a login's verdict) takes its place.
-	if (calls_ && (calls_->active() || !session_->saying()))
-		lines = calls_->lines();
-	std::vector<std::string> softkeys;
-	if (!lines.empty()) {
-		softkeys = calls_->softkey_labels();
-		const std::string pending = session_->pending_change();
-		if (!pending.empty())
-			lines.insert(lines.begin() + 1, pending == "logout"
-			                                    ? "Logout after the call"
-			                                    : "Login after the call");
-	} else {
-		lines = session_->display_lines();
-		softkeys = session_->key_layout().softkey_labels();
-		if (calls_ && !calls_->history().idle_line().empty())
-			lines.push_back(calls_->history().idle_line());
-		if (mwi_.lamp())
-			lines.push_back(mwi_line(mwi_));
-	}
-	if (softkeys != softkeys_shown_) {
-		softkeys_shown_ = softkeys;
-		display_.set_softkeys(softkeys);
-	}
-	display_.render(lines);
+	if (calls_)
+		screen_.draw(*session_, *calls_);
 	publish(); // every step may change the status
 }
 
@@ -404,9 +376,7 @@ void Agent::occupant_changed(const Identity &now)
 	if (now.pool) {
 		// Nothing of the person stays: their calls' history, their voicemail.
 		calls_->history().wipe();
-		mwi_ = MwiSummary{};
-		if (leds_)
-			leds_->set("mwi", Lamp::Off);
+		screen_.clear_voicemail();
 	}
 	if (now.pool && !occupancy_.pool())
 		occupancy_.commit_pool();

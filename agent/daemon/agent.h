@@ -32,6 +32,7 @@
 #include "../status/status_publisher.h"
 #include "../status/status_router.h"
 #include "../status/status_server.h"
+#include "../ui/phone_screen.h"
 #include "config.h"
 #include "session_timers.h"
 
@@ -92,8 +93,7 @@ private:
 
 	Config cfg_;
 	platform::KeySource &keys_;
-	platform::Display &display_;
-	platform::LedSink *leds_;
+	PhoneScreen screen_;
 	StateStore store_;
 	DeskOccupancy occupancy_;
 	Identity pool_;
@@ -108,8 +108,6 @@ private:
 	std::unique_ptr<BaresipAccounts> accounts_;
 	std::unique_ptr<PbxConversation> pbx_;
 	std::unique_ptr<PhoneCalls> calls_;
-	MwiSummary mwi_;
-	std::vector<std::string> softkeys_shown_;
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;
 	std::unique_ptr<StatusServer> status_server_;

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The phone's display and message-waiting lamp, composed from the owners
+// that have something to say: the call screen while a call is up (or the
+// call history while it is browsed), else the session's lines (who is on
+// the phone, what to do) with the missed-call and voicemail lines. Softkey
+// labels follow what is shown.
+#pragma once
+
+#include "../calls/phone_calls.h"
+#include "../core/mwi.h"
+#include "../core/session.h"
+
+#include "../../platform/display/display.h"
+#include "../../platform/leds/led_sink.h"
+
+#include <string>
+#include <vector>
+
+namespace hotdesk
+{
+
+class PhoneScreen
+{
+public:
+	PhoneScreen(platform::Display &display, platform::LedSink *leds)
+	    : display_(display), leds_(leds)
+	{
+	}
+	// An RFC 3842 summary for the occupant (MWI_NOTIFY): the lamp and a line.
+	void set_voicemail(const MwiSummary &m);
+	// Logout: the person's voicemail state goes with them.
+	void clear_voicemail() { set_voicemail(MwiSummary{}); }
+	void draw(const Session &session, const PhoneCalls &calls);
+
+private:
+	platform::Display &display_;
+	platform::LedSink *leds_;
+	MwiSummary mwi_;
+	std::vector<std::string> softkeys_shown_;
+};
+
+} // namespace hotdesk
