@@ -74,6 +74,7 @@ const Session::Row Session::kTable[] = {
 	{S::Collecting, E::ServiceRestored, nullptr,       S::Collecting, false, &Se::noop},
 
 	{S::PinEntry,   E::PinDigit,        nullptr,       S::PinEntry,   false, &Se::add_pin},
+	{S::PinEntry,   E::PinConfirm,      &Se::pin_too_long, S::PinEntry, false, &Se::refuse_long_pin},
 	{S::PinEntry,   E::PinConfirm,      &Se::has_pin,  S::LoggingIn,  false, &Se::send_login},
 	{S::PinEntry,   E::PinConfirm,      nullptr,       S::PinEntry,   false, &Se::prompt_pin},
 	{S::PinEntry,   E::Cancel,          nullptr,       S::Idle,       true,  &Se::wipe_pin},
@@ -341,33 +342,11 @@ void Session::on_key(const Key &k)
 		ports_.stop_timer(Timer::Message);
 	}
 	if (k.kind == KeyKind::Blf || k.kind == KeyKind::Softkey || k.kind == KeyKind::Page) {
-		// The key layout says what the key does (3CX default: BLF 1 is
-		// the reserved logout key).
-		const KeyAction a = keys_.press(k);
-		if (a.kind == KeyAction::Logout) {
-			dispatch(Event::LogoutKey);
-		} else if ((a.kind == KeyAction::Dial || a.kind == KeyAction::Pickup) &&
-		           state_ != State::PinEntry) {
-			// A BLF key is a whole number, under the same dial policy
-			// (an emergency number on one dials at once, in every state).
-			ports_.stop_timer(Timer::InterDigit);
-			collector_.clear();
-			number_ = a.number;
-			dispatch(dial_policy(plan_, logged_in(), number_) == DialDecision::Emergency
-			             ? Event::EmergencyNumber
-			             : Event::NumberEntered);
-		}
+		on_function_key(k);
 		return;
 	}
 	if (state_ == State::PinEntry) {
-		if (k.kind == KeyKind::Digit) {
-			pin_digit_ = k.digit;
-			dispatch(Event::PinDigit);
-		} else if (k.kind == KeyKind::Hash || k.kind == KeyKind::Send) {
-			dispatch(Event::PinConfirm);
-		} else if (k.kind == KeyKind::Cancel) {
-			dispatch(Event::Cancel);
-		}
+		on_pin_key(k);
 		return;
 	}
 	switch (k.kind) {
@@ -388,11 +367,17 @@ void Session::on_key(const Key &k)
 		collector_.clear();
 		dispatch(Event::Cancel);
 		return;
+	case KeyKind::HookOn: // the handset back: an unfinished number is abandoned
+		if (state_ == State::Collecting) {
+			ports_.stop_timer(Timer::InterDigit);
+			collector_.clear();
+			dispatch(Event::Cancel);
+		}
+		return;
 	case KeyKind::Blf:
 	case KeyKind::Softkey:
 	case KeyKind::Page:
 	case KeyKind::HookOff:
-	case KeyKind::HookOn:
 	case KeyKind::Headset:
 	case KeyKind::Up:
 	case KeyKind::Down:
@@ -400,6 +385,65 @@ void Session::on_key(const Key &k)
 	case KeyKind::Right:
 	case KeyKind::Ok:
 		return; // handled above, or not the session's (call control, menus)
+	}
+}
+
+// BLF keys, softkeys and the page key: the key layout says what they do
+// (3CX default: BLF 1 is the reserved logout key).
+void Session::on_function_key(const Key &k)
+{
+	const KeyAction a = keys_.press(k);
+	if (a.kind == KeyAction::Logout) {
+		dispatch(Event::LogoutKey);
+		return;
+	}
+	if (a.kind != KeyAction::Dial && a.kind != KeyAction::Pickup)
+		return;
+	const bool emergency = dial_policy(plan_, logged_in(), a.number) == DialDecision::Emergency;
+	if (state_ == State::PinEntry) {
+		if (!emergency) {
+			say("Finish the login: PIN, then #");
+			render();
+			return;
+		}
+		dispatch(Event::Cancel); // the PIN is wiped; the emergency call goes out
+	}
+	// A BLF key is a whole number, under the same dial policy (an
+	// emergency number on one dials at once, in every state).
+	ports_.stop_timer(Timer::InterDigit);
+	collector_.clear();
+	number_ = a.number;
+	dispatch(emergency ? Event::EmergencyNumber : Event::NumberEntered);
+}
+
+// In PIN entry every key is acted on or answered: digits are the PIN, '#'
+// and Send confirm, Cancel and hook-on abandon the login, '*' starts a new
+// code (a person retyping *77*<ext>*), anything else repeats the prompt.
+void Session::on_pin_key(const Key &k)
+{
+	switch (k.kind) {
+	case KeyKind::Digit:
+		pin_digit_ = k.digit;
+		dispatch(Event::PinDigit);
+		return;
+	case KeyKind::Hash:
+	case KeyKind::Send:
+		dispatch(Event::PinConfirm);
+		return;
+	case KeyKind::Cancel:
+	case KeyKind::HookOn:
+		dispatch(Event::Cancel);
+		return;
+	case KeyKind::Star:
+		dispatch(Event::Cancel);
+		dispatch_match(collector_.push('*'));
+		if (!collector_.empty())
+			ports_.start_timer(Timer::InterDigit, t_.inter_digit_ms);
+		return;
+	default:
+		say("Enter PIN, then #");
+		render();
+		return;
 	}
 }
 
@@ -596,10 +640,21 @@ void Session::begin_pin()
 
 void Session::add_pin()
 {
-	if (pin_.size() < 16)
+	// Never cut and sent: a PIN longer than any PIN is refused at
+	// confirm and never reaches the PBX (nor counts toward its lockout).
+	if (pin_.size() < kMaxPin)
 		pin_ += pin_digit_;
+	else
+		pin_overflow_ = true;
 	pin_digit_ = 0;
 	ports_.start_timer(Timer::Pin, t_.pin_ms);
+}
+
+void Session::refuse_long_pin()
+{
+	wipe_pin();
+	ports_.start_timer(Timer::Pin, t_.pin_ms);
+	say("PIN too long: retype it");
 }
 
 void Session::prompt_pin()
@@ -616,6 +671,7 @@ void Session::send_login()
 
 void Session::wipe_pin()
 {
+	pin_overflow_ = false;
 	for (auto &c : pin_)
 		c = '\0';
 	pin_.clear();

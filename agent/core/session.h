@@ -178,6 +178,8 @@ private:
 	void dispatch(Event e) { post(Posted{e, {}, {}}); }
 	void run(Posted &p);
 	void dispatch_match(const DialMatch &m);
+	void on_function_key(const Key &k);
+	void on_pin_key(const Key &k);
 	void render();
 	void say(const std::string &msg);
 	State home() const { return occupant_.pool ? State::Idle : State::LoggedIn; }
@@ -186,6 +188,7 @@ private:
 	// Guards.
 	bool is_user() const { return logged_in(); }
 	bool has_pin() const { return !pin_.empty(); }
+	bool pin_too_long() const { return pin_overflow_; }
 	bool throttled() const { return throttled_; }
 	bool in_call() const { return ports_.calls_active(); }
 	bool user_in_call() const { return logged_in() && in_call(); }
@@ -200,6 +203,7 @@ private:
 	void begin_pin();
 	void add_pin();
 	void prompt_pin();
+	void refuse_long_pin();
 	void send_login();
 	void wipe_pin();
 	void pin_timed_out();
@@ -238,6 +242,8 @@ private:
 	std::string number_;
 	std::string pin_;
 	char pin_digit_ = 0;
+	bool pin_overflow_ = false;
+	static constexpr size_t kMaxPin = 16;
 	LoginResult result_;
 	std::string message_;
 	std::string last_error_;

@@ -133,8 +133,13 @@ void Agent::on_key(const Key &k)
 	if (session_->state() == State::PinEntry &&
 	    (k.kind == KeyKind::Hash || k.kind == KeyKind::Send))
 		pin_key_ms_ = now_ms();
-	if (calls_->on_key(k))
+	// Hanging up with no call also abandons a number or a PIN being typed.
+	const bool hook_on_free = k.kind == KeyKind::HookOn && !calls_->active();
+	if (calls_->on_key(k)) {
+		if (hook_on_free)
+			session_->on_key(k);
 		return;
+	}
 	session_->on_key(k);
 }
 

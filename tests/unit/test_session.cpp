@@ -913,3 +913,77 @@ TEST_CASE("session: a swap failing synchronously is queued, never dispatched ins
 	CHECK(ports.logouts == V{"100"}); // the PBX is told the login did not happen
 	CHECK(ports.bugs.empty());
 }
+
+// Kind 7 of issue 14: in PIN entry every key is acted on or answered.
+TEST_CASE("session: PIN entry answers every key and never sends a cut or mixed PIN")
+{
+	SUBCASE("a PIN longer than 16 digits is refused, not cut and sent")
+	{
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run(s, keys("*77*100*"));
+		run(s, keys("12345678901234567890#"));
+		CHECK(ports.logins.empty());
+		CHECK(s.state() == State::PinEntry);
+		CHECK(s.display_lines()[1] == "PIN too long: retype it");
+		run(s, keys(kPin + "#"));
+		REQUIRE(ports.logins.size() == 1);
+		CHECK((ports.logins[0].second == kPin));
+	}
+	SUBCASE("retyping *77*100* during PIN entry starts the code again")
+	{
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run(s, keys("*77*100*"));
+		run(s, keys("*77*100*"));
+		CHECK(s.state() == State::PinEntry);
+		CHECK(s.display_lines()[1] == "PIN for 100: ");
+		run(s, keys(kPin + "#"));
+		REQUIRE(ports.logins.size() == 1);
+		CHECK((ports.logins[0].second == kPin)); // not "77100" + PIN
+	}
+	SUBCASE("hook-on abandons the login and wipes the PIN")
+	{
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run(s, keys("*77*100*12"));
+		run(s, keys("{hook_on}"));
+		CHECK(s.state() == State::Idle);
+		run(s, keys("#"));
+		CHECK(ports.logins.empty());
+	}
+	SUBCASE("other keys repeat the prompt")
+	{
+		for (const char *k : {"{up}", "{down}", "{ok}", "{left}", "{headset}"}) {
+			INFO(k);
+			FakePorts ports;
+			Session s(DialPlan{}, pool_id(), ports);
+			run(s, keys("*77*100*"));
+			run(s, keys(k));
+			CHECK(s.state() == State::PinEntry);
+			CHECK(s.display_lines()[1] == "Enter PIN, then #");
+		}
+	}
+}
+
+TEST_CASE(
+    "session: an emergency number on a BLF key goes out during PIN entry, others are answered")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	std::vector<BlfItem> items = {BlfItem{"112", "", "Emergency"}, BlfItem{"200", "", "Desk"}};
+	KeyGeometry g;
+	g.blf_keys = 4;
+	s.set_key_layout(KeyLayout(blf_layout(g, LogoutKey{}, items)));
+	run(s, keys("*77*100*12"));
+	run(s, keys("{blf3}")); // 200: not now
+	CHECK(ports.dials.empty());
+	CHECK(s.state() == State::PinEntry);
+	CHECK(s.display_lines()[1] == "Finish the login: PIN, then #");
+	run(s, keys("{blf2}")); // 112
+	CHECK(ports.dials == V{"112"});
+	CHECK(s.state() == State::Idle);
+	run(s, keys("#"));
+	CHECK(ports.logins.empty()); // the PIN typed so far is gone
+	CHECK(ports.bugs.empty());
+}
