@@ -8,8 +8,8 @@
 //
 // Exit status: 0 healthy / done, 1 unhealthy / refused, 2 usage or
 // connection error (so scripts can tell "phone is sick" from "can't ask").
-#include "agent/re/re_cxx.h"
 #include "agent/status/status_model.h"
+#include "platform/re/re_cxx.h"
 
 #include <poll.h>
 #include <sys/socket.h>

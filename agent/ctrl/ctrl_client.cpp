@@ -2,7 +2,7 @@
 #include "ctrl_client.h"
 
 #include "../../platform/net/socket_opts.h"
-#include "../re/log.h"
+#include "../core/log.h"
 
 #include <cstring>
 #include <utility>

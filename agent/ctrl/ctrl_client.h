@@ -9,9 +9,9 @@
 // Command parameters may carry secrets (auth_pass): they are never logged.
 #pragma once
 
+#include "../../platform/re/re_cxx.h"
 #include "../core/error.h"
 #include "../core/netstring.h"
-#include "../re/re_cxx.h"
 #include "ctrl_message.h"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ctrl_message.h"
 
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
 
 namespace hotdesk
 {

@@ -2,8 +2,8 @@
 #include "agent.h"
 
 #include "../../platform/fault/crash_point.h"
+#include "../core/log.h"
 #include "../ctrl/reginfo.h"
-#include "../re/log.h"
 
 #include <chrono>
 #include <ctime>

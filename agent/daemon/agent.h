@@ -3,8 +3,8 @@
 // display; baresip's events -> Session. Runs on libre's event loop.
 #pragma once
 
-#include "../board/board.h"
 #include "../core/account_line.h"
+#include "../core/board.h"
 #include "../core/session.h"
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"

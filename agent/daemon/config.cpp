@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "config.h"
 
+#include "../../platform/re/re_cxx.h"
 #include "../core/text.h"
-#include "../re/re_cxx.h"
 
 #include <fstream>
 #include <optional>

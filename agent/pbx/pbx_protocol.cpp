@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_protocol.h"
 
+#include "../../platform/re/re_cxx.h"
 #include "../profile/profile.h"
-#include "../re/re_cxx.h"
 
 namespace hotdesk
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "listen_socket.h"
 
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_conn.h"
 
-#include "../re/log.h"
+#include "../core/log.h"
 #include "listen_socket.h"
 
 #include <sys/socket.h>

@@ -2,7 +2,7 @@
 #include "status_server.h"
 
 #include "../../platform/net/peer_cred.h"
-#include "../re/log.h"
+#include "../core/log.h"
 #include "listen_socket.h"
 
 #include <sys/stat.h>

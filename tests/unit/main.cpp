@@ -4,8 +4,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "agent/re/log.h"
-#include "agent/re/re_cxx.h"
+#include "agent/core/log.h"
+#include "platform/log/log_sinks.h"
+#include "platform/re/re_cxx.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@ struct LibreForTests {
 		}
 		// Keep the test output readable: the code under test logs
 		// warnings on purpose (garbled streams, timeouts, ...).
+		hotdesk::log_set_sink(std::make_unique<hotdesk::platform::StderrSink>("hotdeskd"));
 		hotdesk::log_set_level(hotdesk::LogLevel::Error);
 	}
 	~LibreForTests() { libre_close(); }

@@ -4,8 +4,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "agent/re/log.h"
-#include "agent/re/re_cxx.h"
+#include "agent/core/log.h"
+#include "platform/log/log_sinks.h"
+#include "platform/re/re_cxx.h"
 
 #include <csignal>
 #include <cstdio>
@@ -25,6 +26,7 @@ struct LibreForTests {
 		// A client that vanishes must not kill the test run.
 		std::signal(SIGPIPE, SIG_IGN);
 		const char *lvl = std::getenv("HOTDESK_TEST_LOG");
+		hotdesk::log_set_sink(std::make_unique<hotdesk::platform::StderrSink>("hotdeskd"));
 		hotdesk::log_set_level(lvl && std::strcmp(lvl, "debug") == 0
 		                           ? hotdesk::LogLevel::Debug
 		                           : hotdesk::LogLevel::Error);

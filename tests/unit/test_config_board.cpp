@@ -4,7 +4,7 @@
 // format and the host display's UTF-8 cutting.
 #include <doctest/doctest.h>
 
-#include "agent/board/board.h"
+#include "agent/core/board.h"
 #include "agent/daemon/config.h"
 #include "platform/display/host/host_display.h"
 #include "platform/keys/host/host_key_source.h"
