@@ -6,9 +6,7 @@
 namespace hotdesk::platform
 {
 
-StderrSink::StderrSink(std::string ident, std::FILE *out) : ident_(std::move(ident)), out_(out)
-{
-}
+StderrSink::StderrSink(std::string ident, std::FILE *out) : ident_(std::move(ident)), out_(out) {}
 
 void StderrSink::write(LogLevel level, const std::string &msg)
 {
