@@ -112,6 +112,9 @@ int main(int argc, char **argv)
 		std::printf("%s: ok\n", conf_path.c_str());
 		return 0;
 	}
+	if (cfg->log_target != "stderr")
+		log_set_sink(platform::make_log_sink(
+		    log_target_from_name(cfg->log_target).value_or(LogTarget::Stderr), "hotdeskd"));
 	if (auto s = config_load_secrets(*cfg); !s) {
 		log_error(s.error().str());
 		return 2;

@@ -27,7 +27,7 @@ TEST_CASE("kv reader: one setting a line, comments and blank lines skipped, line
 		const char *key, *value;
 	};
 	const std::vector<Want> want = {
-	    {3, "name", "deskphone-4x6"}, {5, "key", "KEY_3=#"},   {6, "input_name", "gpio keys"},
+	    {3, "name", "deskphone-4x6"}, {5, "key", "KEY_3=#"}, {6, "input_name", "gpio keys"},
 	    {7, "status_socket", ""},     {8, "token", "ab#cd"}, {9, "last", "no-newline"},
 	};
 	REQUIRE(lines.size() == want.size());

@@ -122,7 +122,8 @@ TEST_CASE("log: the stderr backend writes one timestamped line a message")
 	std::FILE *f = std::tmpfile();
 	REQUIRE(f != nullptr);
 	{
-		SinkForTest s(std::make_unique<platform::StderrSink>("hotdeskd", f), LogLevel::Info);
+		SinkForTest s(std::make_unique<platform::StderrSink>("hotdeskd", f),
+		              LogLevel::Info);
 		log_warn("status push failed");
 		log_debug("filtered");
 		log_info("ok");
