@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Benchmark of the status endpoint (issue 4), with baresip's httpd as the baseline.
 
-    bench/status_bench.py --server build/host/agent/status/status_bench_server
+    bench/status_bench.py --server build/host/bench/status_bench_server
                           [--duration 10] [--repeat 3] [--no-write]
 
 Measures, with the server pinned to one core (taskset) and the load generator on another:

@@ -6,8 +6,9 @@
 // The bearer token comes from $STATUS_BENCH_TOKEN (not argv: other users
 // can read command lines). Prints "listening on PORT" when ready; stops on
 // SIGINT/SIGTERM.
-#include "agent/re/log.h"
+#include "agent/core/log.h"
 #include "agent/status/status_server.h"
+#include "platform/log/log_sinks.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
 	if (libre_init() != 0)
 		return 1;
 	(void)fd_setsize(4096);
+	hotdesk::log_set_sink(std::make_unique<hotdesk::platform::StderrSink>("hotdeskd"));
 	hotdesk::log_set_level(hotdesk::LogLevel::Warn);
 	int rc = 0;
 	{

@@ -13,7 +13,6 @@
 #
 #   include(${PROJECT_SOURCE_DIR}/cmake/HotdeskDoctest.cmake)
 #   hotdesk_doctest_add(unit_tests LABELS unit)
-#   hotdesk_doctest_add(status_tests PREFIX "status." LABELS unit)
 #
 # Cross builds add the label qemu-user to every test registered here (they run
 # under the emulator). Include it in every directory that uses doctest (find_package

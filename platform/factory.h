@@ -3,7 +3,7 @@
 // (board.conf `keys`, `display`, `led`); main() only asks this factory.
 #pragma once
 
-#include "../agent/board/board.h"
+#include "../agent/core/board.h"
 #include "../agent/core/error.h"
 #include "display/display.h"
 #include "keys/key_source.h"

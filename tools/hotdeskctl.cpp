@@ -8,15 +8,11 @@
 //
 // Exit status: 0 healthy / done, 1 unhealthy / refused, 2 usage or
 // connection error (so scripts can tell "phone is sick" from "can't ask").
-#include "agent/re/re_cxx.h"
 #include "agent/status/status_model.h"
+#include "platform/re/re_cxx.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include <curl/curl.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,13 +22,13 @@ namespace
 {
 
 constexpr const char *kDefaultSocket = "/run/hotdesk/status.sock";
-constexpr int kTimeoutMs = 5000;
+constexpr long kTimeoutMs = 5000;
 constexpr size_t kMaxResponse = size_t{64} * 1024;
 
 enum Exit { kHealthy = 0, kUnhealthy = 1, kUsage = 2 };
 
 struct Response {
-	int status = 0;
+	long status = 0;
 	std::string body;
 };
 
@@ -45,90 +41,46 @@ int usage()
 	return kUsage;
 }
 
-int connect_unix(const std::string &path)
+// Keeps at most kMaxResponse bytes; a larger answer fails the transfer.
+size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
-	struct sockaddr_un un {
-	};
-	if (path.size() >= sizeof(un.sun_path))
-		return -1;
-	un.sun_family = AF_UNIX;
-	std::memcpy(un.sun_path, path.c_str(), path.size());
-	const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && ::connect(fd, reinterpret_cast<struct sockaddr *>(&un), sizeof(un)) == 0)
-		return fd;
-	const int err = errno;
-	if (fd >= 0)
-		::close(fd);
-	errno = err;
-	return -1;
+	auto *body = static_cast<std::string *>(arg);
+	if (body->size() + size * n > kMaxResponse)
+		return 0;
+	body->append(p, size * n);
+	return size * n;
 }
 
-bool wait_fd(int fd, short events)
-{
-	struct pollfd p {
-		fd, events, 0
-	};
-	return ::poll(&p, 1, kTimeoutMs) == 1;
-}
-
-bool send_all(int fd, const std::string &s)
-{
-	for (size_t off = 0; off < s.size();) {
-		if (!wait_fd(fd, POLLOUT))
-			return false;
-		const ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-		if (n <= 0)
-			return false;
-		off += static_cast<size_t>(n);
-	}
-	return true;
-}
-
-// Reads until the server closes (we send Connection: close), bounded in
-// time and size.
-bool read_all(int fd, std::string &out)
-{
-	char buf[4096];
-	for (;;) {
-		if (!wait_fd(fd, POLLIN))
-			return false;
-		const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-		if (n == 0)
-			return true;
-		if (n < 0 || out.size() + static_cast<size_t>(n) > kMaxResponse)
-			return false;
-		out.append(buf, static_cast<size_t>(n));
-	}
-}
-
-bool parse_response(const std::string &raw, Response &r)
-{
-	const size_t head_end = raw.find("\r\n\r\n");
-	if (raw.compare(0, 9, "HTTP/1.1 ") != 0 || head_end == std::string::npos)
-		return false;
-	r.status = std::atoi(raw.c_str() + 9);
-	r.body = raw.substr(head_end + 4);
-	return r.status >= 100;
-}
-
+// One HTTP/1.1 request to hotdeskd over its UNIX socket (libcurl's
+// CURLOPT_UNIX_SOCKET_PATH), bounded in time and size.
 bool exchange(const std::string &socket, const std::string &method, const std::string &path,
               Response &r)
 {
-	const int fd = connect_unix(socket);
-	if (fd < 0) {
-		std::fprintf(stderr, "hotdeskctl: cannot connect to %s: %s\n", socket.c_str(),
-		             std::strerror(errno));
+	CURL *c = curl_easy_init();
+	if (!c)
 		return false;
+	struct curl_slist *headers = curl_slist_append(nullptr, "Accept: application/json");
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket.c_str());
+	curl_easy_setopt(c, CURLOPT_URL, ("http://localhost" + path).c_str());
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, kTimeoutMs);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	if (method == "POST") {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 	}
-	const std::string req = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n" +
-	                        (method == "POST" ? "Content-Length: 0\r\n" : "") +
-	                        "Accept: application/json\r\nConnection: close\r\n\r\n";
-	std::string raw;
-	const bool ok = send_all(fd, req) && read_all(fd, raw) && parse_response(raw, r);
-	::close(fd);
-	if (!ok)
-		std::fprintf(stderr, "hotdeskctl: no valid answer from %s\n", socket.c_str());
-	return ok;
+	const CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	else
+		std::fprintf(stderr, "hotdeskctl: %s: %s\n", socket.c_str(),
+		             curl_easy_strerror(rc));
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK && r.status >= 100;
 }
 
 int cmd_status(const std::string &socket, bool json)
@@ -138,7 +90,7 @@ int cmd_status(const std::string &socket, bool json)
 		return kUsage;
 	auto s = hotdesk::parse_status_json(r.body);
 	if (r.status != 200 || !s) {
-		std::fprintf(stderr, "hotdeskctl: unexpected answer (HTTP %d)\n", r.status);
+		std::fprintf(stderr, "hotdeskctl: unexpected answer (HTTP %ld)\n", r.status);
 		return kUsage;
 	}
 	if (json)
@@ -161,7 +113,7 @@ int cmd_action(const std::string &socket, const std::string &what)
 	hotdesk::ReRef<struct odict> o;
 	if (json_decode_odict(o.out(), 8, r.body.data(), r.body.size(), 2) == 0)
 		message = hotdesk::odict_str(o.get(), "message");
-	std::printf("%s refused (HTTP %d)%s%s\n", what.c_str(), r.status,
+	std::printf("%s refused (HTTP %ld)%s%s\n", what.c_str(), r.status,
 	            message.empty() ? "" : ": ", message.c_str());
 	return kUnhealthy;
 }
@@ -187,11 +139,12 @@ int main(int argc, char **argv)
 	}
 	if (i != argc || (cmd != "status" && cmd != "logout" && cmd != "resync"))
 		return usage();
-	if (libre_init() != 0) {
-		std::fprintf(stderr, "hotdeskctl: libre_init failed\n");
+	if (libre_init() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		std::fprintf(stderr, "hotdeskctl: cannot initialise libre or libcurl\n");
 		return kUsage;
 	}
 	const int rc = cmd == "status" ? cmd_status(socket, json) : cmd_action(socket, cmd);
+	curl_global_cleanup();
 	libre_close();
 	return rc;
 }

@@ -2,8 +2,8 @@
 #include "baresip_accounts.h"
 
 #include "../../platform/fault/crash_point.h"
+#include "../core/log.h"
 #include "../ctrl/reginfo.h"
-#include "../re/log.h"
 
 #include <iterator>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "phone_calls.h"
 
-#include "../re/log.h"
+#include "../core/log.h"
 
 #include <algorithm>
 #include <chrono>

@@ -9,9 +9,9 @@
 // DTMF digits typed in a call are never logged (they are often PINs).
 #pragma once
 
+#include "../../platform/re/re_cxx.h"
 #include "../core/calls.h"
 #include "../ctrl/ctrl_client.h"
-#include "../re/re_cxx.h"
 
 #include <functional>
 #include <string>

@@ -2,7 +2,7 @@
 #include "ctrl_client.h"
 
 #include "../../platform/net/socket_opts.h"
-#include "../re/log.h"
+#include "../core/log.h"
 
 #include <cstring>
 #include <utility>
@@ -12,12 +12,13 @@ namespace hotdesk
 
 namespace
 {
-constexpr unsigned kFirstBackoffMs = 100;
-constexpr unsigned kMaxBackoffMs = 3000;
+// baresip on the same phone restarts in well under a second.
+constexpr BackoffPolicy kReconnect{100, 3000};
 } // namespace
 
 CtrlClient::CtrlClient(std::string addr, Handlers h, unsigned request_timeout_ms)
-    : addr_(std::move(addr)), h_(std::move(h)), timeout_ms_(request_timeout_ms)
+    : addr_(std::move(addr)), h_(std::move(h)), timeout_ms_(request_timeout_ms),
+      backoff_(kReconnect)
 {
 	tmr_init(&reconnect_tmr_);
 }
@@ -55,16 +56,16 @@ void CtrlClient::schedule_reconnect(const std::string &why)
 	const bool was_up = connected_;
 	connected_ = false;
 	fail_all("baresip connection lost (" + why + ")");
-	backoff_ms_ = backoff_ms_ ? std::min(backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
+	const uint64_t delay = backoff_.next_ms();
 	if (was_up) {
 		log_warn("ctrl_tcp: connection to baresip lost: " + why);
 		if (h_.down)
 			h_.down(why);
 	} else {
 		log_debug("ctrl_tcp: cannot reach baresip (" + why + "), retry in " +
-		          std::to_string(backoff_ms_) + " ms");
+		          std::to_string(delay) + " ms");
 	}
-	tmr_start(&reconnect_tmr_, backoff_ms_, reconnect_h, this);
+	tmr_start(&reconnect_tmr_, delay, reconnect_h, this);
 }
 
 // Called from inside re's handlers: the connection is closed from a
@@ -89,7 +90,7 @@ void CtrlClient::estab_h(void *arg)
 {
 	auto *self = static_cast<CtrlClient *>(arg);
 	self->connected_ = true;
-	self->backoff_ms_ = 0;
+	self->backoff_.reset();
 	platform::tcp_quickack(tcp_conn_fd(self->tc_.get()));
 	log_info("ctrl_tcp: connected to baresip at " + self->addr_);
 	if (self->h_.up)

@@ -4,14 +4,16 @@
 // - netstring framing, JSON via re's odict (ctrl_message.h has the wire format)
 // - requests matched to responses by token, each with its own timeout
 // - TCP_QUICKACK re-armed after every receive (see platform/net)
-// - reconnect with exponential backoff when baresip goes away; the owner
+// - reconnect with jittered exponential backoff (100 ms doubling to 3 s,
+//   core/backoff.h) when baresip goes away; the owner
 //   re-reads baresip's state and re-applies its own in on_up.
 // Command parameters may carry secrets (auth_pass): they are never logged.
 #pragma once
 
+#include "../../platform/re/re_cxx.h"
+#include "../core/backoff.h"
 #include "../core/error.h"
 #include "../core/netstring.h"
-#include "../re/re_cxx.h"
 #include "ctrl_message.h"
 
 #include <cstdint>
@@ -79,7 +81,7 @@ private:
 	ReRef<struct tcp_conn> tc_;
 	struct tmr reconnect_tmr_ {
 	};
-	unsigned backoff_ms_ = 0;
+	Backoff backoff_;
 	unsigned reconnects_ = 0;
 	bool connected_ = false;
 	bool dropping_ = false;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "ctrl_message.h"
 
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
 
 namespace hotdesk
 {
@@ -21,12 +21,7 @@ Expected<std::string> ctrl_encode_command(const std::string &command, const std:
 	    odict_entry_add(o.get(), "params", ODICT_STRING, params.c_str()) ||
 	    odict_entry_add(o.get(), "token", ODICT_STRING, token.c_str()))
 		return make_error("ctrl", "cannot build command");
-	char *s = nullptr;
-	if (re_sdprintf(&s, "%H", json_encode_odict, o.get()) || !s)
-		return make_error("ctrl", "cannot encode command");
-	std::string out(s);
-	mem_deref(s);
-	return out;
+	return odict_json(o.get());
 }
 
 std::string redact_account_secrets(std::string text)

@@ -4,7 +4,7 @@
 #include "status_endpoint.h"
 
 #include "../../platform/fault/crash_point.h"
-#include "../re/log.h"
+#include "../core/log.h"
 
 #include <chrono>
 

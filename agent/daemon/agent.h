@@ -17,10 +17,10 @@
 
 #include "../accounts/baresip_accounts.h"
 #include "../accounts/registration_health.h"
-#include "../board/board.h"
 #include "../calls/phone_calls.h"
 #include "../core/account_line.h"
 #include "../core/blf_layout.h"
+#include "../core/board.h"
 #include "../core/mwi.h"
 #include "../core/session.h"
 #include "../ctrl/ctrl_client.h"

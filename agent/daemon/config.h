@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // hotdeskd's configuration: one file in baresip's "key value" style, read
-// with libre's conf. Every key, its default and its meaning are listed in
-// docs/config.md and in the example hotdeskd.conf. Secrets (the pool's SIP
+// with the core reader (core/kv_reader.h: comments, line numbers). Every key, its default and its
+// meaning are listed in docs/config.md and in the example hotdeskd.conf. Secrets (the pool's SIP
 // password, the device's PBX token) live in a separate secrets file that
 // must not be readable by group or others.
 #pragma once
@@ -37,8 +37,9 @@ struct Config {
 	std::string board_dir = "/usr/share/hotdesk/boards/host";
 	std::string key_socket = "/run/hotdesk/keys.sock";
 	std::string display_log;
-	std::string tty = "auto"; // auto | on | off
-	std::string log_level = "info";
+	std::string tty = "auto";          // auto | on | off
+	std::string log_level = "info";    // debug | info | warn | error
+	std::string log_target = "stderr"; // stderr | syslog (the phone packaging)
 	// Status endpoint (docs/status-api.yaml). Off when status_listen is "".
 	std::string status_listen; // "0.0.0.0:8088"; plain HTTP only on 127.0.0.1
 	std::string status_cert;   // TLS certificate (PEM) and key from provisioning

@@ -2,12 +2,13 @@
 // hotdeskd: hot desking for desk phones running baresip. See README.md.
 // Exceptions and process concerns stay here, at the edge.
 
-#include "../re/log.h"
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
+#include "../core/log.h"
 #include "agent.h"
 #include "config.h"
 
 #include "../../platform/factory.h"
+#include "../../platform/log/log_sinks.h"
 #include "../../platform/storage/posix/posix_storage.h"
 
 #include <cstdio>
@@ -34,17 +35,6 @@ void on_signal(int sig)
 {
 	log_info(std::string("hotdeskd: signal ") + std::to_string(sig) + ", stopping");
 	re_cancel();
-}
-
-LogLevel level_of(const std::string &s)
-{
-	if (s == "debug")
-		return LogLevel::Debug;
-	if (s == "warn")
-		return LogLevel::Warn;
-	if (s == "error")
-		return LogLevel::Error;
-	return LogLevel::Info;
 }
 
 int run(Config cfg)
@@ -89,6 +79,9 @@ int run(Config cfg)
 
 int main(int argc, char **argv)
 {
+	// stderr until the configuration names the target: its own errors
+	// must reach whoever started us.
+	log_set_sink(platform::make_log_sink(LogTarget::Stderr, "hotdeskd"));
 	std::string conf_path;
 	bool check_only = false;
 	for (int i = 1; i < argc; ++i) {
@@ -114,11 +107,14 @@ int main(int argc, char **argv)
 		log_error(cfg.error().str());
 		return 2;
 	}
-	log_set_level(level_of(cfg->log_level));
+	log_set_level(log_level_from_name(cfg->log_level).value_or(LogLevel::Info));
 	if (check_only) {
 		std::printf("%s: ok\n", conf_path.c_str());
 		return 0;
 	}
+	if (cfg->log_target != "stderr")
+		log_set_sink(platform::make_log_sink(
+		    log_target_from_name(cfg->log_target).value_or(LogTarget::Stderr), "hotdeskd"));
 	if (auto s = config_load_secrets(*cfg); !s) {
 		log_error(s.error().str());
 		return 2;

@@ -3,8 +3,8 @@
 // firing into a handler (the composition root feeds Session::on_timer).
 #pragma once
 
+#include "../../platform/re/re_cxx.h"
 #include "../core/session.h"
-#include "../re/re_cxx.h"
 
 #include <functional>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_endpoint.h"
 
-#include "../re/log.h"
+#include "../core/log.h"
 
 namespace hotdesk
 {

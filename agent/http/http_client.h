@@ -6,8 +6,8 @@
 // switched off.
 #pragma once
 
+#include "../../platform/re/re_cxx.h"
 #include "../core/error.h"
-#include "../re/re_cxx.h"
 
 #include <functional>
 #include <map>

@@ -2,7 +2,7 @@
 #include "desk_occupancy.h"
 
 #include "../../platform/fault/crash_point.h"
-#include "../re/log.h"
+#include "../core/log.h"
 
 #include <ctime>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_client.h"
 
-#include "../re/log.h"
+#include "../core/log.h"
 #include "pbx_protocol.h"
 
 namespace hotdesk

@@ -2,7 +2,7 @@
 #include "pbx_conversation.h"
 
 #include "../../platform/fault/crash_point.h"
-#include "../re/log.h"
+#include "../core/log.h"
 
 namespace hotdesk
 {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pbx_protocol.h"
 
+#include "../../platform/re/re_cxx.h"
 #include "../core/account_values.h"
 #include "../profile/profile.h"
-#include "../re/re_cxx.h"
 
 namespace hotdesk
 {

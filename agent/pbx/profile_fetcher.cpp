@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "profile_fetcher.h"
 
-#include "../re/log.h"
+#include "../core/log.h"
 
-#include <algorithm>
+#include <utility>
 
 namespace hotdesk
 {
-
-uint64_t backoff_ms(unsigned attempt, double jitter01)
-{
-	const uint64_t base = 1000ull << std::min(attempt > 0 ? attempt - 1 : 0u, 9u);
-	const uint64_t capped = std::min<uint64_t>(base, 300000);
-	return capped / 2 + static_cast<uint64_t>(static_cast<double>(capped / 2) * jitter01);
-}
 
 ProfileFetcher::ProfileFetcher(HttpClient &http, PbxConfig cfg, Handlers h)
     : http_(http), cfg_(std::move(cfg)), h_(std::move(h))
@@ -61,7 +54,7 @@ void ProfileFetcher::done(const Expected<HttpResponse> &r)
 	if (!r) {
 		retry_later(r.error().str());
 	} else if (r->status == 304) {
-		attempt_ = 0;
+		backoff_.reset();
 		log_debug("profile: device profile unchanged");
 		schedule(uint64_t(recheck_s_) * 1000);
 	} else if (r->status != 200) {
@@ -70,7 +63,7 @@ void ProfileFetcher::done(const Expected<HttpResponse> &r)
 	} else if (auto p = parse_device_profile(r->body); !p) {
 		retry_later("device profile rejected: " + p.error().str());
 	} else {
-		attempt_ = 0;
+		backoff_.reset();
 		CachedProfile c{r->body, r->header("etag"), r->header("last-modified")};
 		set_validators(c.etag, c.last_modified);
 		recheck_s_ = p->recheck_s;
@@ -85,9 +78,7 @@ void ProfileFetcher::done(const Expected<HttpResponse> &r)
 
 void ProfileFetcher::retry_later(const std::string &why)
 {
-	++attempt_;
-	const uint64_t ms =
-	    backoff_ms(attempt_, std::uniform_real_distribution<double>(0, 1)(rng_));
+	const uint64_t ms = backoff_.next_ms();
 	log_warn("profile: " + why + "; retry in " + std::to_string(ms) + " ms");
 	if (h_.failed)
 		h_.failed(why);

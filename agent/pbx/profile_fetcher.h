@@ -6,13 +6,13 @@
 // or validate is reported and never applied.
 #pragma once
 
+#include "../core/backoff.h"
 #include "../http/http_client.h"
 #include "../profile/profile.h"
 #include "../state/state_store.h"
 #include "pbx_client.h"
 
 #include <functional>
-#include <random>
 
 namespace hotdesk
 {
@@ -44,17 +44,13 @@ private:
 	Handlers h_;
 	std::string etag_, last_modified_;
 	unsigned recheck_s_ = 3600;
-	unsigned attempt_ = 0;
+	// 1 s doubling to 5 min, jittered (core/backoff.h), so a PBX restart is
+	// not met by every phone at the same instant.
+	Backoff backoff_{BackoffPolicy{1000, 300000}};
 	bool in_flight_ = false;
 	bool again_ = false;
 	struct tmr tmr_ {
 	};
-	std::mt19937 rng_{std::random_device{}()};
 };
-
-// Backoff before retry number `attempt` (1-based): 1 s doubling to 5 min,
-// then a random 50..100 % of it, so a PBX restart is not met by every phone
-// at the same instant.
-uint64_t backoff_ms(unsigned attempt, double jitter01);
 
 } // namespace hotdesk

@@ -2,7 +2,7 @@
 #include "state_store.h"
 
 #include "../../platform/storage/sealed_file.h"
-#include "../re/log.h"
+#include "../core/log.h"
 
 namespace hotdesk
 {

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_conn.h"
 
-#include "../re/log.h"
-#include "listen_socket.h"
-
-#include <sys/socket.h>
+#include "../../platform/net/listen_socket.h"
+#include "../../platform/net/stream_io.h"
+#include "../core/log.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace hotdesk
@@ -31,11 +29,6 @@ constexpr unsigned kLastWordsMs = 1000;
 // Event rounds per wake-up before yielding to other connections.
 constexpr int kMaxRounds = 8;
 
-bool transient(int err)
-{
-	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
 } // namespace
 
 StatusConn::StatusConn(Host &host, int fd, std::string peer, bool local, TlsServerConfig *tls,
@@ -56,7 +49,7 @@ StatusConn::~StatusConn()
 	if (!done_) { // server shutdown: no goodbye, just let go
 		if (watched_ > 0)
 			fd_close(fd_);
-		close_fd(fd_);
+		platform::close_fd(fd_);
 	}
 }
 
@@ -206,17 +199,17 @@ bool StatusConn::read_some()
 			}
 			n = r.n;
 		} else {
-			const ssize_t k = ::recv(fd_, buf, sizeof(buf), 0);
-			if (k == 0) {
+			const auto r = platform::stream_recv(fd_, buf, sizeof(buf));
+			if (r.kind == platform::StreamIo::Eof) {
 				peer_eof_ = true;
 				return false;
 			}
-			if (k < 0) {
-				if (!transient(errno))
+			if (r.kind != platform::StreamIo::Done) {
+				if (r.kind == platform::StreamIo::Failed)
 					finish("receive error");
 				return false;
 			}
-			n = static_cast<size_t>(k);
+			n = r.n;
 		}
 		parser_.feed(std::string_view(buf, n));
 		// A short plain read emptied the socket; epoll (level-triggered)
@@ -284,16 +277,16 @@ bool StatusConn::flush()
 			}
 			n = r.n;
 		} else {
-			const ssize_t k = ::send(fd_, p, len, MSG_NOSIGNAL);
-			if (k < 0 && transient(errno)) {
+			const auto r = platform::stream_send(fd_, p, len);
+			if (r.kind == platform::StreamIo::WouldBlock) {
 				want_write_ = true;
 				break;
 			}
-			if (k <= 0) {
+			if (r.kind != platform::StreamIo::Done) {
 				finish("send error");
 				return wrote;
 			}
-			n = static_cast<size_t>(k);
+			n = r.n;
 		}
 		out_off_ += n;
 		wrote = true;
@@ -307,7 +300,7 @@ void StatusConn::start_linger()
 {
 	if (tls_ && handshaken_)
 		tls_->close_notify();
-	::shutdown(fd_, SHUT_WR);
+	platform::stream_shutdown_write(fd_);
 	lingering_ = true;
 	arm(Phase::Linger, kLingerMs);
 	watch();
@@ -319,14 +312,14 @@ void StatusConn::linger()
 {
 	char buf[kReadChunk];
 	for (;;) {
-		const ssize_t k = ::recv(fd_, buf, sizeof(buf), 0);
-		if (k < 0 && transient(errno))
+		const auto r = platform::stream_recv(fd_, buf, sizeof(buf));
+		if (r.kind == platform::StreamIo::WouldBlock)
 			return;
-		if (k <= 0) {
+		if (r.kind != platform::StreamIo::Done) {
 			finish("closed");
 			return;
 		}
-		lingered_ += static_cast<size_t>(k);
+		lingered_ += r.n;
 		if (lingered_ > kLingerBytes) {
 			finish("client keeps sending");
 			return;
@@ -391,7 +384,7 @@ void StatusConn::finish(const char *why)
 		fd_close(fd_);
 	if (tls_ && handshaken_ && !lingering_)
 		tls_->close_notify();
-	close_fd(fd_);
+	platform::close_fd(fd_);
 	log_debug(std::string("status: connection from ") + peer_ + " closed (" + why + ")");
 	host_.conn_closed(this);
 }

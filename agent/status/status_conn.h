@@ -12,7 +12,7 @@
 // connection stops reading and parsing until the client catches up.
 #pragma once
 
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
 #include "http_parser.h"
 #include "status_router.h"
 #include "status_tls.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_model.h"
 
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
 
 #include <tinyxml2.h>
 
@@ -99,12 +99,8 @@ std::string render_json(const StatusSnapshot &s)
 	    add_str(d, "last_error", s.last_error) || add_str(d, "version", s.version) ||
 	    add_int(d, "uptime_s", s.uptime_s) || add_int(d, "seq", s.seq))
 		return {};
-	char *str = nullptr;
-	if (re_sdprintf(&str, "%H", json_encode_odict, d) || !str)
-		return {};
-	std::string out(str);
-	mem_deref(str);
-	return out;
+	auto json = odict_json(d);
+	return json ? *json : std::string();
 }
 
 std::string render_xml(const StatusSnapshot &s)
@@ -181,20 +177,6 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 bool status_healthy(const StatusSnapshot &s)
 {
 	return (s.state == "idle" || s.state == "logged-in") && s.registration == "registered";
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b)
-{
-	// Walks the longer input in full; a length mismatch is folded into the
-	// result rather than returned early.
-	const size_t n = a.size() > b.size() ? a.size() : b.size();
-	volatile unsigned char diff = a.size() == b.size() ? 0 : 1;
-	for (size_t i = 0; i < n; ++i) {
-		const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
-		const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
-		diff = static_cast<unsigned char>(diff | (x ^ y));
-	}
-	return diff == 0;
 }
 
 } // namespace hotdesk

@@ -48,8 +48,4 @@ Expected<StatusSnapshot> parse_status_json(std::string_view json);
 // Healthy: idle or logged in, with the current account registered.
 bool status_healthy(const StatusSnapshot &s);
 
-// Compares secrets without an early exit, so the time taken does not tell
-// how many leading bytes of a guess were right.
-bool constant_time_equal(std::string_view a, std::string_view b);
-
 } // namespace hotdesk

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_push.h"
 
-#include "../re/log.h"
+#include "../core/log.h"
 
 #include <algorithm>
 #include <utility>
@@ -36,6 +36,7 @@ StatusPush::StatusPush(HttpClient &http, StatusPushConfig cfg)
 StatusPush::StatusPush(Sender send, StatusPushConfig cfg)
     : send_(std::move(send)), cfg_(std::move(cfg)),
       url_(trim_slashes(cfg_.pbx_url) + "/api/v1/devices/" + cfg_.mac + "/status"),
+      backoff_(BackoffPolicy{cfg_.first_backoff_ms, cfg_.max_backoff_ms}),
       alive_(std::make_shared<StatusPush *>(this))
 {
 	tmr_init(&retry_tmr_);
@@ -84,9 +85,9 @@ void StatusPush::on_done(uint64_t seq, Expected<HttpResponse> r)
 		return on_failure(seq, r.error().str());
 	const long code = r->status;
 	if (code >= 200 && code < 300) {
-		if (failures_)
+		if (backoff_.attempts())
 			log_info("status push: PBX reachable again");
-		failures_ = 0;
+		backoff_.reset();
 		delivered_ = std::max(delivered_, seq);
 		if (pending_ && pending_->seq <= delivered_)
 			pending_.reset();
@@ -95,7 +96,7 @@ void StatusPush::on_done(uint64_t seq, Expected<HttpResponse> r)
 	if (permanent_refusal(code)) {
 		log_warn("status push: PBX refused status " + std::to_string(seq) + " (HTTP " +
 		         std::to_string(code) + "); not retried");
-		failures_ = 0;
+		backoff_.reset();
 		if (pending_ && pending_->seq == seq)
 			pending_.reset();
 		return send_now();
@@ -105,13 +106,13 @@ void StatusPush::on_done(uint64_t seq, Expected<HttpResponse> r)
 
 void StatusPush::on_failure(uint64_t seq, const std::string &why)
 {
-	++failures_;
-	const unsigned delay = backoff_ms(failures_);
+	const uint64_t delay = backoff_.next_ms();
+	const unsigned failures = backoff_.attempts();
 	// First failure and then every tenth: a PBX that is down for an hour
 	// should not fill the log.
-	if (failures_ == 1 || failures_ % 10 == 0)
+	if (failures == 1 || failures % 10 == 0)
 		log_warn("status push of " + std::to_string(seq) + " failed (" + why +
-		         "), attempt " + std::to_string(failures_) + "; retrying in " +
+		         "), attempt " + std::to_string(failures) + "; retrying in " +
 		         std::to_string(delay) + " ms");
 	tmr_start(&retry_tmr_, delay, retry_h, this);
 }
@@ -121,16 +122,9 @@ void StatusPush::retry_h(void *arg)
 	static_cast<StatusPush *>(arg)->send_now();
 }
 
-unsigned StatusPush::backoff_ms(unsigned failure) const
+unsigned StatusPush::backoff_ms(unsigned failure)
 {
-	uint64_t d = cfg_.first_backoff_ms;
-	for (unsigned i = 1; i < failure && d < cfg_.max_backoff_ms; ++i)
-		d *= 2;
-	d = std::min<uint64_t>(d, cfg_.max_backoff_ms);
-	// Equal jitter: [d/2, d]. Phones that lost the PBX together must not
-	// come back in lockstep.
-	const uint64_t half = d / 2;
-	return static_cast<unsigned>(half + (half ? rand_u32() % (half + 1) : 0));
+	return static_cast<unsigned>(backoff_.delay_ms(failure));
 }
 
 } // namespace hotdesk

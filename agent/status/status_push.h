@@ -9,11 +9,13 @@
 // seq; publishing a newer one replaces it, an older one is ignored. A
 // success for an older seq does not cancel a newer pending one. Failures
 // (transport errors, 5xx, 401/403/404/408/429) are retried with jittered
-// exponential backoff between first_backoff_ms and max_backoff_ms; a 400,
+// exponential backoff (core/backoff.h) from first_backoff_ms to
+// max_backoff_ms; a 400,
 // 413 or 422 means the PBX will never take that document, so it is dropped
 // (the next change is pushed as usual). One request in flight at a time.
 #pragma once
 
+#include "../core/backoff.h"
 #include "../http/http_client.h"
 #include "status_model.h"
 
@@ -53,10 +55,10 @@ public:
 	uint64_t pending_seq() const { return pending_ ? pending_->seq : 0; }
 	bool in_flight() const { return in_flight_; }
 	bool waiting_to_retry() const { return tmr_isrunning(&retry_tmr_); }
-	unsigned failures() const { return failures_; }
+	unsigned failures() const { return backoff_.attempts(); }
 	// The delay before retry number `failure` (1-based), jitter applied;
 	// exposed for tests.
-	unsigned backoff_ms(unsigned failure) const;
+	unsigned backoff_ms(unsigned failure);
 
 private:
 	void send_now();
@@ -70,7 +72,7 @@ private:
 	std::optional<StatusSnapshot> pending_;
 	bool in_flight_ = false;
 	uint64_t delivered_ = 0;
-	unsigned failures_ = 0;
+	Backoff backoff_; // counts the failures in a row
 	struct tmr retry_tmr_ {
 	};
 	// Callbacks of requests still in flight when we are destroyed find

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_router.h"
 
-#include "../re/re_cxx.h"
+#include "../../platform/re/re_cxx.h"
+
+// mbedTLS 2.28's constant_time.h lacks the extern "C" of its other headers.
+extern "C" {
+#include <mbedtls/constant_time.h>
+}
 
 #include <algorithm>
 #include <cstdlib>
@@ -54,12 +59,8 @@ std::string result_json(const char *result, const char *reason, const std::strin
 		return "{}";
 	if (!message.empty() && odict_entry_add(o.get(), "message", ODICT_STRING, message.c_str()))
 		return "{}";
-	char *s = nullptr;
-	if (re_sdprintf(&s, "%H", json_encode_odict, o.get()) || !s)
-		return "{}";
-	std::string out(s);
-	mem_deref(s);
-	return out;
+	auto json = odict_json(o.get());
+	return json ? *json : "{}";
 }
 
 HttpReply json_reply(int status, std::string body)
@@ -173,6 +174,15 @@ HttpReply too_many_reply(uint64_t retry_after_ms)
 	r.headers.emplace_back("Retry-After", std::to_string((retry_after_ms + 999) / 1000));
 	r.close = true;
 	return r;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b)
+{
+	// A length mismatch still compares a.size() bytes (a against itself), so
+	// the time does not tell the secret's length either.
+	const bool same_size = a.size() == b.size();
+	const int diff = mbedtls_ct_memcmp(a.data(), same_size ? b.data() : a.data(), a.size());
+	return same_size && diff == 0;
 }
 
 bool bearer_matches(const ParsedRequest &req, const std::string &token)

@@ -15,6 +15,7 @@
 #include "status_model.h"
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,9 @@ HttpReply unauthorized_reply();
 // 429 with Retry-After (whole seconds, rounded up); closes the connection.
 HttpReply too_many_reply(uint64_t retry_after_ms);
 
+// Compares secrets in time that depends on the length of `a` (the guess)
+// only, never on how many of its bytes are right (mbedtls_ct_memcmp).
+bool constant_time_equal(std::string_view a, std::string_view b);
 // Does the request carry `Authorization: Bearer <token>`? Constant time in
 // the token's content; false when `token` is empty.
 bool bearer_matches(const ParsedRequest &req, const std::string &token);

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_server.h"
 
+#include "../../platform/net/listen_socket.h"
 #include "../../platform/net/peer_cred.h"
-#include "../re/log.h"
-#include "listen_socket.h"
-
-#include <sys/stat.h>
-#include <unistd.h>
+#include "../core/log.h"
 
 #include <cstring>
 
@@ -81,11 +78,11 @@ Status StatusServer::start_tcp()
 			return tls.error();
 		tls_ = std::move(*tls);
 	}
-	auto fd = listen_tcp(addr, kBacklog);
+	auto fd = platform::listen_tcp(addr, kBacklog);
 	if (!fd)
 		return make_error("status:listen", cfg_.listen + ": " + fd.error().what);
 	tcp_.fd = *fd;
-	port_ = local_port(tcp_.fd);
+	port_ = platform::local_port(tcp_.fd);
 	if (const int err = fd_listen(tcp_.fd, FD_READ, accept_h, &tcp_))
 		return make_error("status:listen", std::string("fd_listen: ") + std::strerror(err));
 	log_info(std::string("status: serving ") + (tls_ ? "https" : "http") + " on " +
@@ -96,7 +93,7 @@ Status StatusServer::start_tcp()
 
 Status StatusServer::start_unix()
 {
-	auto fd = listen_unix(cfg_.unix_path, kBacklog);
+	auto fd = platform::listen_unix(cfg_.unix_path, kBacklog);
 	if (!fd)
 		return fd.error();
 	unix_.fd = *fd;
@@ -115,14 +112,11 @@ void StatusServer::stop()
 		if (l->fd < 0)
 			continue;
 		fd_close(l->fd);
-		close_fd(l->fd);
+		platform::close_fd(l->fd);
 		l->fd = -1;
 	}
 	if (owns_unix_path_) { // never another daemon's socket
-		struct stat st {
-		};
-		if (lstat(cfg_.unix_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
-			(void)unlink(cfg_.unix_path.c_str());
+		platform::remove_unix_socket(cfg_.unix_path);
 		owns_unix_path_ = false;
 	}
 	conns_.clear();
@@ -140,7 +134,7 @@ void StatusServer::accept_h(int, void *arg)
 void StatusServer::on_accept(Listener &l)
 {
 	for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
-		Accepted a = accept_one(l.fd);
+		platform::Accepted a = platform::accept_one(l.fd);
 		if (a.fd < 0) {
 			if (a.retry)
 				pause_accepting();
@@ -154,14 +148,14 @@ void StatusServer::admit(int fd, const std::string &peer, bool local)
 {
 	if (conns_.size() >= cfg_.max_conns) {
 		log_debug("status: connection limit reached, closing one from " + peer);
-		close_fd(fd);
+		platform::close_fd(fd);
 		return;
 	}
 	if (local && !platform::peer_trusted(fd)) {
 		const auto uid = platform::peer_uid(fd);
 		log_warn("status: refused UNIX socket client with uid " +
 		         (uid ? std::to_string(*uid) : std::string("unknown")));
-		close_fd(fd);
+		platform::close_fd(fd);
 		return;
 	}
 	auto c = std::make_unique<StatusConn>(static_cast<StatusConn::Host &>(*this), fd, peer,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_tls.h"
 
+#include "../../platform/net/stream_io.h"
+
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
@@ -8,10 +10,6 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
-
-#include <sys/socket.h>
-
-#include <cerrno>
 
 namespace hotdesk
 {
@@ -50,23 +48,29 @@ std::string tls_error(int rc)
 
 int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
-	const int fd = *static_cast<int *>(ctx);
-	const ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL);
-	if (n >= 0)
-		return static_cast<int>(n);
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+	if (len == 0)
+		return 0;
+	const auto r = platform::stream_send(*static_cast<int *>(ctx), buf, len);
+	if (r.kind == platform::StreamIo::Done)
+		return static_cast<int>(r.n);
+	if (r.kind == platform::StreamIo::WouldBlock)
 		return MBEDTLS_ERR_SSL_WANT_WRITE;
 	return MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
 int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
-	const int fd = *static_cast<int *>(ctx);
-	const ssize_t n = ::recv(fd, buf, len, 0);
-	if (n >= 0)
-		return static_cast<int>(n); // 0: EOF, mbedTLS reports CONN_EOF
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+	const auto r = platform::stream_recv(*static_cast<int *>(ctx), buf, len);
+	switch (r.kind) {
+	case platform::StreamIo::Done:
+		return static_cast<int>(r.n);
+	case platform::StreamIo::Eof:
+		return 0; // mbedTLS reports CONN_EOF
+	case platform::StreamIo::WouldBlock:
 		return MBEDTLS_ERR_SSL_WANT_READ;
+	case platform::StreamIo::Failed:
+		break;
+	}
 	return MBEDTLS_ERR_NET_RECV_FAILED;
 }
 

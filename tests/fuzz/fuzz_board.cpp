@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Fuzz target: board.conf files (boards are data a vendor writes).
-#include "agent/board/board.h"
+#include "agent/core/board.h"
 
 #include <cstdint>
 #include <string>

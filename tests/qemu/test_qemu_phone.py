@@ -204,7 +204,7 @@ class QemuPhoneSession(unittest.TestCase):
 
     def diagnostics(self):
         try:
-            return self.phone.sh("tail -n 60 /var/log/hotdesk.log", timeout=10)
+            return self.phone.sh("logread | tail -n 60", timeout=10)
         except Exception as e:
             return "(no guest log: %s)" % e
 
@@ -214,7 +214,7 @@ class QemuPhoneSession(unittest.TestCase):
         try:
             self._session()
         except BaseException:
-            print("\n--- guest /var/log/hotdesk.log ---\n" + self.diagnostics(), file=sys.stderr)
+            print("\n--- guest syslog (logread) ---\n" + self.diagnostics(), file=sys.stderr)
             print("--- console (tail) ---\n" + self.phone.console()[-3000:], file=sys.stderr)
             print("--- display frames ---\n%r" % self.phone.frames()[-10:], file=sys.stderr)
             print("--- kamailio (tail) ---\n" + self.reg.log()[-2000:], file=sys.stderr)
@@ -237,7 +237,9 @@ class QemuPhoneSession(unittest.TestCase):
         # The device profile arrives over HTTPS after the pool registration. Type
         # only once it is applied: applying it clears digits typed so far (seen
         # here: '*' lost when the profile landed 35 ms after it; reported).
-        wait_until(lambda: "device profile applied" in p.sh("cat /var/log/hotdesk.log"), 60,
+        # hotdeskd logs to syslog (log_target syslog; S01syslogd's RAM ring, logread)
+        wait_until(lambda: "device profile applied" in
+                   p.sh("logread | grep -F 'device profile applied' || true"), 60,
                    "hotdeskd applying the device profile", interval=0.2)
         f["boot_to_profile_applied_s"] = round(time.monotonic() - p.t_start, 2)
         m = p.wait_console(r"hotdesk-boot: started \(uptime ([\d.]+)\)", 30)
@@ -289,7 +291,7 @@ class QemuPhoneSession(unittest.TestCase):
         self.assertNotEqual(new, old)
         p.wait_screen("HD0001", 30, since=n)   # the new hotdeskd draws the idle screen
         self.wait_registered_as("HD0001", 30)
-        self.assertIn("restarting", p.sh("cat /var/log/hotdesk.log"))
+        self.assertIn("restarting", p.sh("logread | grep -F hotdesk-init || true"))
         status = p.sh("/etc/init.d/S50hotdesk status")
         self.assertIn("hotdeskd: running", status)
         self.assertIn("baresip: running", status)

@@ -8,7 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "agent/core/netstring.h"
-#include "agent/re/re_cxx.h"
+#include "platform/re/re_cxx.h"
 
 #include <functional>
 #include <memory>

@@ -4,7 +4,7 @@
 // (libre 1.1.0 has no re_main_timeout).
 #pragma once
 
-#include "agent/re/re_cxx.h"
+#include "platform/re/re_cxx.h"
 
 #include <chrono>
 #include <functional>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_support.h"
 
-#include "agent/re/re_cxx.h"
+#include "platform/re/re_cxx.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>

@@ -4,7 +4,7 @@
 // format and the host display's UTF-8 cutting.
 #include <doctest/doctest.h>
 
-#include "agent/board/board.h"
+#include "agent/core/board.h"
 #include "agent/daemon/config.h"
 #include "platform/display/host/host_display.h"
 #include "platform/keys/host/host_key_source.h"
@@ -289,6 +289,76 @@ TEST_CASE("config: secrets file must be private")
 	Config missing = *cfg;
 	missing.secrets_file = private_file + ".nope";
 	CHECK_FALSE(config_load_secrets(missing).ok());
+}
+
+TEST_CASE("config: log_target is stderr by default, syslog on request")
+{
+	auto def = config_parse("");
+	REQUIRE(def.ok());
+	CHECK(def->log_target == "stderr");
+	auto sys = config_parse("log_target syslog\nlog_level warn\n");
+	REQUIRE(sys.ok());
+	CHECK(sys->log_target == "syslog");
+	CHECK(sys->log_level == "warn");
+	auto bad = config_parse("log_target file\n");
+	REQUIRE_FALSE(bad.ok());
+	CHECK(bad.error().where == "config:log_target");
+	CHECK(has(bad.error().what, "stderr or syslog"));
+}
+
+TEST_CASE("config: errors name the line; keys set twice and unknown keys are errors")
+{
+	struct Case {
+		const char *text;
+		const char *where;
+		std::vector<const char *> named;
+	};
+	const std::vector<Case> cases = {
+	    {"# c\n\nregister_interval abc\n", "config:register_interval", {"line 3:"}},
+	    {"tty on\nlog_level debug\ntty off\n", "config:tty", {"line 3:", "first on line 1"}},
+	    {"pool_ext HD0002\nlog_levle debug\n", "config:log_levle", {"line 2:", "unknown"}},
+	    {"pbx_url http://x\n", "config:pbx_url", {"line 1:", "https://"}},
+	    {"emergency_numbers 112, 911\n", "config:emergency_numbers", {"line 1:", "'911'"}},
+	};
+	for (const auto &c : cases) {
+		INFO(std::string(c.text));
+		auto cfg = config_parse(c.text);
+		REQUIRE_FALSE(cfg.ok());
+		CHECK(cfg.error().where == c.where);
+		for (const char *n : c.named)
+			CHECK(has(cfg.error().what, n));
+	}
+	// A key without a value sets it empty: "status_socket" alone turns the
+	// hotdeskctl socket off.
+	auto off = config_parse("status_socket\n");
+	REQUIRE(off.ok());
+	CHECK(off->status_socket.empty());
+}
+
+TEST_CASE("config: the secrets file never quotes a line back")
+{
+	const std::string kSecret = "pw-with blank";
+	TempDir dir;
+	Config c = *config_parse("");
+	c.secrets_file =
+	    dir.write("secrets", "pbx_token tok\npool_password " + kSecret + "\n", 0600);
+	auto s = config_load_secrets(c);
+	REQUIRE_FALSE(s.ok());
+	CHECK(has(s.error().str(), "line 2"));
+	CHECK_FALSE(has(s.error().str(), "blank"));
+	CHECK(c.pool_password.empty());
+
+	// Lines it does not know are left alone, unnamed.
+	Config u = *config_parse("");
+	u.secrets_file = dir.write("secrets2", "hunter2\npbx_token tok\n", 0600);
+	REQUIRE(config_load_secrets(u).ok());
+	CHECK((u.pbx_token == "tok"));
+	Config twice = *config_parse("");
+	twice.secrets_file = dir.write("secrets3", "hunter2\npbx_token tok\nhunter2\n", 0600);
+	auto st = config_load_secrets(twice);
+	REQUIRE_FALSE(st.ok());
+	CHECK(has(st.error().str(), "line 3: set twice (first on line 1)"));
+	CHECK_FALSE(has(st.error().str(), "hunter"));
 }
 
 // ---- boards ----

@@ -10,7 +10,7 @@
 
 #include "agent/core/netstring.h"
 #include "agent/ctrl/ctrl_client.h"
-#include "agent/re/re_cxx.h"
+#include "platform/re/re_cxx.h"
 
 #include <chrono>
 #include <functional>

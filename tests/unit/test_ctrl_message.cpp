@@ -5,7 +5,7 @@
 
 #include "agent/ctrl/ctrl_message.h"
 #include "agent/ctrl/reginfo.h"
-#include "agent/re/re_cxx.h"
+#include "platform/re/re_cxx.h"
 
 #include <string>
 #include <vector>

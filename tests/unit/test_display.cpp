@@ -7,11 +7,11 @@
 
 #include "re_loop.h"
 
-#include "agent/board/board.h"
-#include "agent/re/re_cxx.h"
+#include "agent/core/board.h"
 #include "platform/display/serial/serial_display.h"
 #include "platform/display/text_layout.h"
 #include "platform/factory.h"
+#include "platform/re/re_cxx.h"
 
 #include <chrono>
 #include <cstdlib>

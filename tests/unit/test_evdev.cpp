@@ -9,10 +9,10 @@
 
 #include "re_loop.h"
 
-#include "agent/board/board.h"
-#include "agent/re/re_cxx.h"
+#include "agent/core/board.h"
 #include "platform/factory.h"
 #include "platform/keys/evdev/evdev_key_source.h"
+#include "platform/re/re_cxx.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -38,7 +38,7 @@ using platform::EvdevOptions;
 // Every entry of the name table is the kernel's number for that name.
 #define X(n, v) static_assert((n) == (v), #n);
 #define S(n, v) static_assert((n) == (v), #n);
-#include "agent/board/linux_input_codes.inc"
+#include "agent/core/linux_input_codes.inc"
 #undef X
 #undef S
 

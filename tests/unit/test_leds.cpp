@@ -3,7 +3,7 @@
 // like /sys/class/leds; the BLF lamps from a key layout.
 #include <doctest/doctest.h>
 
-#include "agent/board/board.h"
+#include "agent/core/board.h"
 #include "platform/factory.h"
 #include "platform/leds/fake/fake_leds.h"
 #include "platform/leds/sysfs/sysfs_leds.h"

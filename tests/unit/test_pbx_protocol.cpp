@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "agent/pbx/pbx_protocol.h"
-#include "agent/re/re_cxx.h"
+#include "platform/re/re_cxx.h"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The state store's transaction rules and the POSIX storage's file modes.
-#include "agent/re/log.h"
+#include "agent/core/log.h"
 #include "agent/state/state_store.h"
 #include "platform/storage/fake/fake_storage.h"
 #include "platform/storage/posix/posix_storage.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "serial_display.h"
 
-#include "../../../agent/re/log.h"
-#include "../../../agent/re/re_cxx.h"
+#include "../../../agent/core/log.h"
+#include "../../re/re_cxx.h"
 #include "../text_layout.h"
 
 #include <cerrno>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "evdev_key_source.h"
 
-#include "../../../agent/re/log.h"
-#include "../../../agent/re/re_cxx.h"
+#include "../../../agent/core/log.h"
+#include "../../re/re_cxx.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -18,7 +18,7 @@
 //   console.
 #pragma once
 
-#include "../../../agent/board/board.h"
+#include "../../../agent/core/board.h"
 #include "../key_source.h"
 
 #include <map>

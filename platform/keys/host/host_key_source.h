@@ -9,7 +9,7 @@
 // line was pressed).
 #pragma once
 
-#include "../../../agent/board/board.h"
+#include "../../../agent/core/board.h"
 #include "../key_source.h"
 
 #include <map>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "sysfs_leds.h"
 
-#include "../../../agent/re/log.h"
+#include "../../../agent/core/log.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// libre from C++: the header needs these defines (its .pc omits them), and
-// a small owner for re's reference-counted memory.
+// libre from C++: the header needs these defines (its .pc omits them), a
+// small owner for re's reference-counted memory and JSON through re's odict.
+// For agent/ above core and platform/; agent/core never includes it.
 #pragma once
+
+#include "../../agent/core/error.h"
 
 #ifndef HAVE_INTTYPES_H
 #define HAVE_INTTYPES_H 1
@@ -16,6 +19,7 @@ extern "C" {
 #undef DEBUG_MODULE
 #undef list_head
 
+#include <algorithm>
 #include <string>
 
 namespace hotdesk
@@ -58,6 +62,19 @@ inline std::string odict_str(const struct odict *o, const char *key)
 {
 	const char *s = odict_string(o, key);
 	return s ? s : "";
+}
+
+// The JSON text of `o` (libre's json_encode_odict). libre's buffer is
+// zeroed before it is freed: a body may hold a PIN or a SIP password.
+inline Expected<std::string> odict_json(const struct odict *o)
+{
+	char *s = nullptr;
+	if (re_sdprintf(&s, "%H", json_encode_odict, o) || !s)
+		return make_error("json", "cannot encode (out of memory)");
+	std::string out(s);
+	std::fill(s, s + out.size(), '\0');
+	mem_deref(s);
+	return out;
 }
 
 } // namespace hotdesk

@@ -4,9 +4,9 @@
 // The format, every setting and the errors: docs/boards.md.
 #pragma once
 
-#include "../core/blf_layout.h"
-#include "../core/error.h"
-#include "../core/key.h"
+#include "blf_layout.h"
+#include "error.h"
+#include "key.h"
 
 #include <map>
 #include <optional>
@@ -22,7 +22,7 @@ enum class DisplayBackend { Host, Serial, Chardev };
 const char *keys_backend_name(KeysBackend b);
 const char *display_backend_name(DisplayBackend b);
 
-// Linux input codes by name, from agent/board/linux_input_codes.inc (the
+// Linux input codes by name, from agent/core/linux_input_codes.inc (the
 // kernel's numbers; agent/ includes no Linux header).
 enum class InputType { Key, Switch }; // EV_KEY (KEY_*, BTN_*), EV_SW (SW_*)
 struct InputCode {

@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace hotdesk
+namespace hotdesk::platform
 {
 
 namespace
@@ -84,6 +84,14 @@ void close_fd(int fd)
 {
 	if (fd >= 0)
 		(void)::close(fd);
+}
+
+void remove_unix_socket(const std::string &path)
+{
+	struct stat st {
+	};
+	if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)unlink(path.c_str());
 }
 
 Expected<int> listen_tcp(const struct sa &addr, int backlog)
@@ -167,4 +175,4 @@ uint16_t local_port(int fd)
 	return sa_set_sa(&a, reinterpret_cast<struct sockaddr *>(&ss)) == 0 ? sa_port(&a) : 0;
 }
 
-} // namespace hotdesk
+} // namespace hotdesk::platform

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "board.h"
 
+#include "kv_reader.h"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -25,59 +27,12 @@ const CodeEntry kCodes[] = {
 #undef X
 #undef S
 
-// One setting: `name value` on line `line`.
-struct Line {
-	unsigned line = 0;
-	std::string name;
-	std::string value;
-};
-
 bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-std::string trim(const std::string &s)
-{
-	size_t b = 0, e = s.size();
-	while (b < e && is_space(s[b]))
-		++b;
-	while (e > b && is_space(s[e - 1]))
-		--e;
-	return s.substr(b, e - b);
-}
-
-// Splits the text into settings. '#' at the start of a word begins a
-// comment ("key KEY_3=#" keeps its '#').
-std::vector<Line> split_lines(const std::string &text)
-{
-	std::vector<Line> out;
-	unsigned n = 0;
-	size_t pos = 0;
-	while (pos <= text.size()) {
-		size_t nl = text.find('\n', pos);
-		if (nl == std::string::npos)
-			nl = text.size();
-		std::string raw = text.substr(pos, nl - pos);
-		pos = nl + 1;
-		++n;
-		for (size_t i = 0; i < raw.size(); ++i)
-			if (raw[i] == '#' && (i == 0 || is_space(raw[i - 1]))) {
-				raw.resize(i);
-				break;
-			}
-		raw = trim(raw);
-		if (raw.empty())
-			continue;
-		size_t sp = 0;
-		while (sp < raw.size() && !is_space(raw[sp]))
-			++sp;
-		out.push_back(Line{n, raw.substr(0, sp), trim(raw.substr(sp))});
-		if (nl == text.size())
-			break;
-	}
-	return out;
-}
+using Line = KvLine;
 
 class Parser
 {
@@ -88,7 +43,7 @@ public:
 private:
 	Error at(unsigned line, const std::string &what) const
 	{
-		return make_error(origin_ + ":" + std::to_string(line), what);
+		return kv_error(origin_, line, what);
 	}
 	Status number(const Line &l, unsigned lo, unsigned hi, unsigned &out) const;
 	Status setting(const Line &l);
@@ -120,7 +75,7 @@ Status Parser::number(const Line &l, unsigned lo, unsigned hi, unsigned &out) co
 {
 	const std::string &s = l.value;
 	const std::string range =
-	    l.name + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi);
+	    l.key + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi);
 	if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
 		return at(l.line, range + ", not '" + s + "'");
 	const unsigned long v = std::stoul(s);
@@ -165,38 +120,38 @@ Status Parser::setting(const Line &l)
 	static const char *const kRepeated[] = {"key", "led", "input", "input_name"};
 	const bool scalar =
 	    std::find_if(std::begin(kScalar), std::end(kScalar),
-	                 [&](const char *n) { return l.name == n; }) != std::end(kScalar);
+	                 [&](const char *n) { return l.key == n; }) != std::end(kScalar);
 	const bool repeated =
 	    std::find_if(std::begin(kRepeated), std::end(kRepeated),
-	                 [&](const char *n) { return l.name == n; }) != std::end(kRepeated);
+	                 [&](const char *n) { return l.key == n; }) != std::end(kRepeated);
 	if (!scalar && !repeated)
-		return at(l.line, "unknown setting '" + l.name + "'");
+		return at(l.line, "unknown setting '" + l.key + "'");
 	if (l.value.empty())
-		return at(l.line, "'" + l.name + "' needs a value");
+		return at(l.line, "'" + l.key + "' needs a value");
 	if (scalar) {
-		auto [it, fresh] = seen_.emplace(l.name, l.line);
+		auto [it, fresh] = seen_.emplace(l.key, l.line);
 		if (!fresh)
-			return at(l.line, "'" + l.name + "' is set twice (first on line " +
+			return at(l.line, "'" + l.key + "' is set twice (first on line " +
 			                      std::to_string(it->second) + ")");
 	}
 
-	if (l.name == "name") {
+	if (l.key == "name") {
 		if (!valid_board_name(l.value))
 			return at(l.line, "name '" + l.value + "': want 1-63 of a-z A-Z 0-9 . _ -");
 		b_.name = l.value;
 		return Ok{};
 	}
-	if (l.name == "display_lines")
+	if (l.key == "display_lines")
 		return number(l, 1, 16, b_.display_lines);
-	if (l.name == "display_columns")
+	if (l.key == "display_columns")
 		return number(l, 8, 80, b_.display_columns);
-	if (l.name == "blf_keys")
+	if (l.key == "blf_keys")
 		return number(l, 0, 64, b_.blf_keys);
-	if (l.name == "blf_pages")
+	if (l.key == "blf_pages")
 		return number(l, 1, 8, b_.blf_pages);
-	if (l.name == "softkeys")
+	if (l.key == "softkeys")
 		return number(l, 0, 16, b_.softkeys);
-	if (l.name == "keys") {
+	if (l.key == "keys") {
 		if (l.value == "host")
 			b_.keys = KeysBackend::Host;
 		else if (l.value == "evdev")
@@ -206,7 +161,7 @@ Status Parser::setting(const Line &l)
 			          "unknown keys backend '" + l.value + "' (want host or evdev)");
 		return Ok{};
 	}
-	if (l.name == "display") {
+	if (l.key == "display") {
 		if (l.value == "host")
 			b_.display = DisplayBackend::Host;
 		else if (l.value == "serial")
@@ -218,13 +173,13 @@ Status Parser::setting(const Line &l)
 			                      "' (want host, serial or chardev)");
 		return Ok{};
 	}
-	if (l.name == "display_path") {
+	if (l.key == "display_path") {
 		if (l.value[0] != '/' || has_space(l.value))
 			return at(l.line, "display_path '" + l.value + "': want an absolute path");
 		b_.display_path = l.value;
 		return Ok{};
 	}
-	if (l.name == "display_baud") {
+	if (l.key == "display_baud") {
 		static const unsigned kBauds[] = {1200,  2400,   4800,   9600,   19200, 38400,
 		                                  57600, 115200, 230400, 460800, 921600};
 		unsigned v = 0;
@@ -237,30 +192,30 @@ Status Parser::setting(const Line &l)
 		b_.display_baud = v;
 		return Ok{};
 	}
-	if (l.name == "input" || l.name == "input_name") {
-		auto [it, fresh] = input_line_.emplace(l.name + " " + l.value, l.line);
+	if (l.key == "input" || l.key == "input_name") {
+		auto [it, fresh] = input_line_.emplace(l.key + " " + l.value, l.line);
 		if (!fresh)
-			return at(l.line, "'" + l.name + " " + l.value +
+			return at(l.line, "'" + l.key + " " + l.value +
 			                      "' is listed twice (first on line " +
 			                      std::to_string(it->second) + ")");
 	}
-	if (l.name == "input") {
+	if (l.key == "input") {
 		if (l.value[0] != '/' || has_space(l.value))
 			return at(l.line, "input '" + l.value + "': want an absolute device path");
 		b_.inputs.push_back(l.value);
 		input_lines_.push_back(l.line);
 		return Ok{};
 	}
-	if (l.name == "input_name") {
+	if (l.key == "input_name") {
 		if (l.value.size() > 255)
 			return at(l.line, "input_name is longer than 255 characters");
 		b_.input_names.push_back(l.value);
 		input_lines_.push_back(l.line);
 		return Ok{};
 	}
-	if (l.name == "key")
+	if (l.key == "key")
 		return key_line(l);
-	if (l.name == "hook_switch")
+	if (l.key == "hook_switch")
 		return hook_line(l);
 	return led_line(l);
 }
@@ -445,7 +400,7 @@ Status Parser::finish()
 
 Expected<Board> Parser::run(const std::string &text)
 {
-	for (const Line &l : split_lines(text))
+	for (const Line &l : kv_parse(text))
 		if (auto s = setting(l); !s)
 			return s.error();
 	if (auto s = finish(); !s)

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Listening sockets for the status server: non-blocking, close-on-exec,
-// plain POSIX (the Linux-only peer check is in platform/net/peer_cred.h).
+// Listening and accepted stream sockets for the status endpoint
+// (agent/status), so that agent/ includes no socket header: non-blocking,
+// close-on-exec; Linux implementation in listen_socket_linux.cpp (the peer
+// check is peer_cred.h, reading and writing stream_io.h). Addresses are
+// libre's `struct sa` (platform/ may use libre).
 #pragma once
 
-#include "../core/error.h"
+#include "../../agent/core/error.h"
 
 #include <cstdint>
 #include <string>
 
 struct sa;
 
-namespace hotdesk
+namespace hotdesk::platform
 {
 
 // TCP on `addr` (SO_REUSEADDR, so a restart does not wait for TIME_WAIT).
@@ -20,6 +23,9 @@ Expected<int> listen_tcp(const struct sa &addr, int backlog);
 // socket left by a dead daemon is replaced; a live one (someone accepts) or
 // any other kind of file at `path` is an error.
 Expected<int> listen_unix(const std::string &path, int backlog);
+// Removes the socket file at `path` that listen_unix made; anything else
+// there (another kind of file) is left alone.
+void remove_unix_socket(const std::string &path);
 
 struct Accepted {
 	int fd = -1;        // -1: nothing (more) to accept
@@ -33,4 +39,4 @@ uint16_t local_port(int fd);
 // of a socket).
 void close_fd(int fd);
 
-} // namespace hotdesk
+} // namespace hotdesk::platform
