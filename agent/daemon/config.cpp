@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "config.h"
 
+#include "../core/account_values.h"
+
 #include "../core/kv_reader.h"
 #include "../core/text.h"
 
@@ -184,6 +186,28 @@ void read_device(Reader &r, Config &cfg)
 	r.flag("status_push", cfg.status_push);
 }
 
+// The pool account goes into a baresip account line: the same one check as
+// for profiles (agent/core/account_values.h), normalising what has one
+// meaning (a scheme-less outbound proxy) and refusing what baresip cannot use.
+Status check_pool_account(Config &cfg)
+{
+	if (auto e = check_extension(cfg.pool_ext); !e)
+		return make_error("config:pool_ext", e.error().what);
+	if (auto u = check_sip_user(cfg.pool_sip_user); !u)
+		return make_error("config:pool_sip_user", u.error().what);
+	if (auto r = check_registrar(cfg.registrar); !r)
+		return make_error("config:registrar", r.error().what);
+	else
+		cfg.registrar = *r;
+	if (cfg.outbound_proxy.empty())
+		return Ok{};
+	if (auto o = check_outbound(cfg.outbound_proxy); !o)
+		return make_error("config:outbound_proxy", o.error().what);
+	else
+		cfg.outbound_proxy = *o;
+	return Ok{};
+}
+
 } // namespace
 
 Expected<Config> config_parse(const std::string &text)
@@ -199,6 +223,8 @@ Expected<Config> config_parse(const std::string &text)
 	if (cfg.pool_ext.empty() || cfg.registrar.empty())
 		return make_error("config", "pool_ext and registrar are required");
 	if (auto s = validate(cfg.dial_plan); !s)
+		return s.error();
+	if (auto s = check_pool_account(cfg); !s)
 		return s.error();
 	return cfg;
 }
@@ -242,6 +268,9 @@ Status config_load_secrets(Config &cfg)
 		return make_error(cfg.secrets_file, r.error()->str());
 	if (cfg.pbx_token.empty())
 		return make_error(cfg.secrets_file, "needs pbx_token");
+	if (!cfg.pool_password.empty())
+		if (auto s = check_sip_password(cfg.pool_password); !s)
+			return make_error(cfg.secrets_file + ":pool_password", s.error().what);
 	return Ok{};
 }
 

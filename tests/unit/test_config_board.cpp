@@ -896,3 +896,22 @@ TEST_CASE("display: fit_utf8 never splits a multi-byte character")
 	}
 	CHECK(fit_utf8(mixed, 30) == mixed);
 }
+
+// Issue 14 kind 1: the pool account in hotdeskd.conf gets the same one check
+// of account-line values as a profile's.
+TEST_CASE("config: the pool account is normalised or refused naming the key")
+{
+	auto c = config_parse("outbound_proxy 127.0.0.1:5070;transport=udp\n");
+	REQUIRE(c.ok());
+	CHECK(c->outbound_proxy == "sip:127.0.0.1:5070;transport=udp");
+	CHECK(config_parse("registrar sip:127.0.0.1:5070\n")->registrar == "127.0.0.1:5070");
+
+	auto sips = config_parse("outbound_proxy sips:sbc.example.com\n");
+	REQUIRE_FALSE(sips.ok());
+	CHECK(sips.error().str().find("config:outbound_proxy") != std::string::npos);
+	auto path = config_parse("registrar 127.0.0.1:5070/path\n");
+	REQUIRE_FALSE(path.ok());
+	CHECK(path.error().str().find("config:registrar") != std::string::npos);
+	auto user = config_parse("pool_sip_user HD 0001\n");
+	CHECK_FALSE(user.ok());
+}
