@@ -53,6 +53,14 @@ public:
 	std::vector<std::string> lines() const;
 	std::vector<std::string> softkey_labels() const;
 	std::vector<CallInfo> calls() const { return calls_.calls(); }
+	// Calls up (not those lingering on the screen after they ended).
+	size_t live() const
+	{
+		size_t n = 0;
+		for (const auto &c : calls_.calls())
+			n += c.state != CallState::Closed;
+		return n;
+	}
 	CallHistory &history() { return calls_.history(); }
 	const CallHistory &history() const { return calls_.history(); }
 

@@ -194,6 +194,8 @@ void Agent::publish()
 	}
 	f.registration = registration_.word();
 	f.last_error = session_->last_error();
+	f.pending = session_->pending_change();
+	f.calls = calls_ ? calls_->live() : 0;
 	status_->update(f);
 }
 

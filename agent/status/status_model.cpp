@@ -96,7 +96,8 @@ std::string render_json(const StatusSnapshot &s)
 	struct odict *d = o.get();
 	if (add_device(d, s) || add_str(d, "state", s.state) || add_str(d, "since", s.since_iso) ||
 	    add_user(d, s) || add_str(d, "registration", s.registration) ||
-	    add_str(d, "last_error", s.last_error) || add_str(d, "version", s.version) ||
+	    add_str(d, "last_error", s.last_error) || add_str(d, "pending", s.pending) ||
+	    add_int(d, "calls", s.calls) || add_str(d, "version", s.version) ||
 	    add_int(d, "uptime_s", s.uptime_s) || add_int(d, "seq", s.seq))
 		return {};
 	auto json = odict_json(d);
@@ -122,6 +123,8 @@ std::string render_xml(const StatusSnapshot &s)
 	}
 	xml_text(p, "registration", s.registration);
 	xml_text(p, "last_error", s.last_error);
+	xml_text(p, "pending", s.pending);
+	xml_number(p, "calls", s.calls);
 	xml_text(p, "version", s.version);
 	xml_number(p, "uptime_s", s.uptime_s);
 	xml_number(p, "seq", s.seq);
@@ -137,9 +140,11 @@ std::string render_text(const StatusSnapshot &s)
 	return "Device:       " + or_dash(s.device_id) + " (pool " + or_dash(s.pool_ext) + ")\n" +
 	       "State:        " + or_dash(s.state) + " since " + or_dash(s.since_iso) + "\n" +
 	       "User:         " + user + "\n" + "Registration: " + or_dash(s.registration) + "\n" +
-	       "Last error:   " + or_dash(s.last_error) + "\n" + "Agent:        hotdeskd " +
-	       or_dash(s.version) + ", up " + duration(s.uptime_s) + ", seq " +
-	       std::to_string(s.seq) + "\n" +
+	       "Last error:   " + or_dash(s.last_error) + "\n" +
+	       "Calls:        " + std::to_string(s.calls) +
+	       (s.pending.empty() ? "" : ", " + s.pending + " after the last call") + "\n" +
+	       "Agent:        hotdeskd " + or_dash(s.version) + ", up " + duration(s.uptime_s) +
+	       ", seq " + std::to_string(s.seq) + "\n" +
 	       "Health:       " + (status_healthy(s) ? "OK" : "NOT OK") + "\n";
 }
 
@@ -158,6 +163,8 @@ Expected<StatusSnapshot> parse_status_json(std::string_view json)
 	s.user_name = str_in(d, "user", "name");
 	s.registration = odict_str(d, "registration");
 	s.last_error = odict_str(d, "last_error");
+	s.pending = odict_str(d, "pending");
+	(void)odict_get_number(d, &s.calls, "calls");
 	s.version = odict_str(d, "version");
 	if (s.state.empty() || !odict_get_number(d, &s.seq, "seq"))
 		return make_error("status", "not a status document");
@@ -171,7 +178,8 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 	       a.registration == b.registration && a.user_ext == b.user_ext &&
 	       a.user_name == b.user_name && a.since_iso == b.since_iso &&
 	       a.last_error == b.last_error && a.device_id == b.device_id &&
-	       a.pool_ext == b.pool_ext && a.version == b.version;
+	       a.pool_ext == b.pool_ext && a.version == b.version && a.pending == b.pending &&
+	       a.calls == b.calls;
 }
 
 bool status_healthy(const StatusSnapshot &s)

@@ -23,6 +23,8 @@ struct StatusSnapshot {
 	std::string since_iso;    // UTC, ISO 8601: when `state` was entered
 	std::string registration; // registered | registering | failed | unknown
 	std::string last_error;   // empty when none; never a secret
+	std::string pending;      // "" | logout | login: waits for the calls to end
+	uint64_t calls = 0;       // calls up (never who with)
 	std::string version;
 	uint64_t uptime_s = 0;
 	uint64_t seq = 0; // increases on every change
@@ -36,6 +38,7 @@ inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
 
 // {"device":{"mac":..,"pool_ext":..},"state":..,"since":..,
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,
+//  "pending":..,"calls":N,
 //  "version":..,"uptime_s":N,"seq":N}
 std::string render_json(const StatusSnapshot &s);
 // <status> with the same fields as elements; <user> absent when idle.

@@ -70,6 +70,8 @@ void StatusPublisher::update(const StatusFacts &f)
 	s.user_name = f.user_name;
 	s.registration = f.registration;
 	s.last_error = f.last_error;
+	s.pending = f.pending;
+	s.calls = f.calls;
 	s.version = HOTDESK_VERSION;
 	if (have_ && s == published_)
 		return;

@@ -23,6 +23,8 @@ struct StatusFacts {
 	std::string user_ext, user_name;
 	std::string registration; // registered | registering | failed | unknown
 	std::string last_error;
+	std::string pending; // "" | logout | login
+	uint64_t calls = 0;
 };
 
 // The status API's word for a session state (docs/status-api.yaml).

@@ -71,7 +71,7 @@ class StateDamageTest(WorldTestCase):
         n = len(self.w.hotdeskd.log())
         self.w.start_hotdeskd(wait_pool=False)
         # reginfo answered: hotdeskd holds baresip and dials through it
-        wait_until(lambda: "agent: baresip has" in self.w.hotdeskd.log()[n:], 8,
+        wait_until(lambda: "accounts: baresip holds" in self.w.hotdeskd.log()[n:], 8,
                    "hotdeskd connected to baresip")
         return n
 

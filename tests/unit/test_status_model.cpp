@@ -222,3 +222,18 @@ TEST_CASE("router: the render cache follows every change of the snapshot")
 	ParsedRequest r = request("GET", "/status");
 	CHECK(route_request(r, h, &cache).body == route_request(r, h).body);
 }
+
+TEST_CASE("status model: a logout waiting for the calls is reported in JSON, XML and text")
+{
+	StatusSnapshot s = sample();
+	s.pending = "logout";
+	s.calls = 1;
+	auto back = parse_status_json(render_json(s));
+	REQUIRE(back.ok());
+	CHECK(back->pending == "logout");
+	CHECK(back->calls == 1);
+	CHECK(*back == s);
+	CHECK(render_xml(s).find("<pending>logout</pending><calls>1</calls>") != std::string::npos);
+	CHECK(render_text(s).find("Calls:        1, logout after the last call") !=
+	      std::string::npos);
+}
