@@ -8,6 +8,8 @@
 #include "re_loop.h"
 
 #include "agent/core/board.h"
+#include "platform/display/host/host_display.h"
+#include "platform/re/re_cxx.h"
 #include "platform/display/serial/serial_display.h"
 #include "platform/display/text_layout.h"
 #include "platform/factory.h"
@@ -164,6 +166,19 @@ TEST_CASE("display: control characters, broken UTF-8 and bidi overrides cannot r
 	CHECK(sanitize_utf8("Zoë 日本") == "Zoë 日本");
 	CHECK(pad("ab", 4) == "ab  ");
 	CHECK(pad("abcdef", 4) == "abc" + kEllipsis);
+}
+
+TEST_CASE("display: the host terminal redraws its box in place; names cannot act as escapes")
+{
+	const std::string bar = "+------+\x1b[K\r\n";
+	// The first frame clears the terminal; later ones only home the cursor
+	// and overwrite the same rows, so the screen never scrolls.
+	CHECK(terminal_frame({"Zoë", "ok"}, 4, true) ==
+	      "\x1b[H\x1b[2J" + bar + "| Zoë  |\x1b[K\r\n| ok   |\x1b[K\r\n" + bar);
+	CHECK(terminal_frame({"Zoë", "ok"}, 4, false) ==
+	      "\x1b[H" + bar + "| Zoë  |\x1b[K\r\n| ok   |\x1b[K\r\n" + bar);
+	// A caller's display name comes from the SIP From header.
+	CHECK(terminal_frame({"\x1b[2J"}, 4, false) == "\x1b[H" + bar + "|  [2J |\x1b[K\r\n" + bar);
 }
 
 TEST_CASE("display: the screen on each board's geometry")

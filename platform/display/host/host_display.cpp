@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "host_display.h"
 
+#include "../text_layout.h"
+
+#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,6 +31,35 @@ std::string fit_utf8(const std::string &s, unsigned columns)
 	}
 	return out;
 }
+
+std::string terminal_frame(const std::vector<std::string> &lines, unsigned columns, bool first)
+{
+	const std::string bar = "+" + std::string(columns + 2, '-') + "+\x1b[K\r\n";
+	std::string out = first ? "\x1b[H\x1b[2J" : "\x1b[H";
+	out += bar;
+	for (const auto &l : lines)
+		out += "| " + pad(l, columns) + " |\x1b[K\r\n";
+	out += bar;
+	return out;
+}
+
+namespace
+{
+// One write(2) per frame: a tty takes a write whole, so another process
+// drawing on the same terminal (the demo) never lands inside a frame.
+void write_all(int fd, const std::string &s)
+{
+	size_t off = 0;
+	while (off < s.size()) {
+		const ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; // a terminal that went away: nothing to draw on
+		off += static_cast<size_t>(n);
+	}
+}
+} // namespace
 
 HostDisplay::HostDisplay(unsigned lines, unsigned columns, std::string path, bool tty)
     : lines_(lines), columns_(columns), path_(std::move(path)), tty_(tty)
@@ -57,17 +89,15 @@ void HostDisplay::render(const std::vector<std::string> &lines)
 	if (joined == last_)
 		return;
 	last_ = joined;
+	// The terminal first: whoever watches the transcript (the demo) may draw
+	// below the box as soon as a frame is there, after the first clear.
+	if (tty_) {
+		write_all(STDOUT_FILENO, terminal_frame(fitted, columns_, !drawn_));
+		drawn_ = true;
+	}
 	if (log_) {
 		std::fprintf(log_, "%s\n", joined.c_str());
 		std::fflush(log_);
-	}
-	if (tty_) {
-		const std::string bar(columns_ + 2, '-');
-		std::printf("\r\n+%s+\r\n", bar.c_str());
-		for (const auto &l : fitted)
-			std::printf("| %-*s |\r\n", static_cast<int>(columns_), l.c_str());
-		std::printf("+%s+\r\n", bar.c_str());
-		std::fflush(stdout);
 	}
 }
 
