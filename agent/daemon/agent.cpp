@@ -93,7 +93,7 @@ Status Agent::start()
 	accounts_ = std::make_unique<BaresipAccounts>(*ctrl_, cfg_.register_timeout_ms);
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_, *this, cfg_.timings);
 	PhoneCalls::Handlers ch;
-	ch.screen_changed = [this] { redraw(); };
+	ch.screen_changed = [this] { on_calls_screen(); };
 	ch.last_call_ended = [this] { on_last_call_ended(); };
 	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
 	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };
@@ -306,9 +306,7 @@ void Agent::show(const std::vector<std::string> &)
 void Agent::redraw()
 {
 	std::vector<std::string> lines;
-	// A call that has ended lingers on the screen, but a newer message
-	// from the session (a login's verdict) takes its place.
-	if (calls_ && (calls_->active() || !session_->saying()))
+	if (calls_ && !session_first())
 		lines = calls_->lines();
 	std::vector<std::string> softkeys;
 	if (!lines.empty()) {
@@ -332,6 +330,33 @@ void Agent::redraw()
 	}
 	display_.render(lines);
 	publish(); // every step may change the status
+}
+
+// Who has the screen. A call that rings or talks keeps it. Otherwise the
+// session's screen goes first while the person types to it over calls
+// that are only held (a number, a login: dial keys are the session's
+// then) or runs that login, and while it says something newer than the
+// call screen: a login's verdict over a held call or an ended one, but
+// not `Calling 101` over that call's `Busy`.
+bool Agent::session_first() const
+{
+	const bool newer = session_->saying() && session_->messages_said() != calls_said_;
+	if (!calls_->active())
+		return newer;
+	if (calls_->busy())
+		return false;
+	const State s = session_->state();
+	return newer || s == State::Collecting || s == State::PinEntry ||
+	       (s == State::LoggingIn && session_->pending_change().empty());
+}
+
+// The call screen changed: while a call rings or talks, and when the last
+// one has ended, it is newer than what the session has said so far.
+void Agent::on_calls_screen()
+{
+	if (calls_->busy() || !calls_->active())
+		calls_said_ = session_->messages_said();
+	redraw();
 }
 
 void Agent::on_last_call_ended()

@@ -85,6 +85,8 @@ private:
 	void relayout();
 	void publish();
 	void redraw();
+	bool session_first() const;
+	void on_calls_screen();
 	void on_last_call_ended();
 	void on_mwi(const CtrlMessage &m);
 	void swap_pool_if_changed();
@@ -110,6 +112,9 @@ private:
 	std::unique_ptr<PhoneCalls> calls_;
 	MwiSummary mwi_;
 	std::vector<std::string> softkeys_shown_;
+	// The session's messages_said() when the call screen last became
+	// newer than them (session_first()).
+	uint64_t calls_said_ = 0;
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;
 	std::unique_ptr<StatusServer> status_server_;
