@@ -236,6 +236,11 @@ public:
 	// ---- state ----
 	bool active() const;           // any call not Closed
 	bool emergency_active() const; // any such call to an emergency number
+	// A call rings here, talks, or is being set up or transferred: dial
+	// keys are the calls'. False when every call is held or has ended;
+	// then dial keys are the session's (a new call, a login) and so is
+	// the screen while the person types to it.
+	bool busy() const;
 	bool off_hook() const { return off_hook_; }
 	bool showing() const { return !calls_.empty(); } // the call screen is up
 	bool transfer_entry() const { return entry_active_; }
@@ -301,7 +306,6 @@ private:
 	Call *ringing(); // the call in Incoming, if any
 	Call *talking(); // the Established call keys act on, if any
 	Call *next_held(const Call *except);
-	bool busy() const; // a call rings or talks (not only held/closed)
 	size_t live() const;
 	Call &make(const BaresipEvent &e);
 	void touch(Call &c) { c.order = ++order_; } // a command makes it current

@@ -595,6 +595,7 @@ void Session::render()
 void Session::say(const std::string &msg)
 {
 	message_ = msg;
+	++said_;
 	ports_.start_timer(Timer::Message, t_.message_ms);
 }
 

@@ -12,6 +12,7 @@
 #include "identity.h"
 #include "key.h"
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <utility>
@@ -144,6 +145,10 @@ public:
 	std::vector<std::string> display_lines() const;
 	// A message is on the status line ("Login server unreachable", ...).
 	bool saying() const { return !message_.empty(); }
+	// How many messages the session has said so far: tells whether the
+	// message on its status line is newer than something else on the
+	// screen (the agent's call screen).
+	uint64_t messages_said() const { return said_; }
 
 	using Action = void (Session::*)();
 	using Guard = bool (Session::*)() const;
@@ -246,6 +251,7 @@ private:
 	static constexpr size_t kMaxPin = 16;
 	LoginResult result_;
 	std::string message_;
+	uint64_t said_ = 0;
 	std::string last_error_;
 	KeyLayout keys_;
 	unsigned wrong_pins_ = 0;

@@ -93,7 +93,10 @@ Status Agent::start()
 	accounts_ = std::make_unique<BaresipAccounts>(*ctrl_, cfg_.register_timeout_ms);
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_, *this, cfg_.timings);
 	PhoneCalls::Handlers ch;
-	ch.screen_changed = [this] { redraw(); };
+	ch.screen_changed = [this] {
+		screen_.calls_changed(*session_, *calls_);
+		redraw();
+	};
 	ch.last_call_ended = [this] { on_last_call_ended(); };
 	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
 	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };

@@ -11,12 +11,34 @@ void PhoneScreen::set_voicemail(const MwiSummary &m)
 		leds_->set("mwi", mwi_.lamp() ? Lamp::On : Lamp::Off);
 }
 
+// Who has the screen. A call that rings or talks keeps it. Otherwise the
+// session's screen goes first while the person types to it over calls
+// that are only held (a number, a login: dial keys are the session's
+// then) or runs that login, and while it says something newer than the
+// call screen: a login's verdict over a held call or an ended one, but
+// not `Calling 101` over that call's `Busy`.
+bool PhoneScreen::session_first(const Session &session, const PhoneCalls &calls) const
+{
+	const bool newer = session.saying() && session.messages_said() != calls_said_;
+	if (!calls.active())
+		return newer;
+	if (calls.busy())
+		return false;
+	const State s = session.state();
+	return newer || s == State::Collecting || s == State::PinEntry ||
+	       (s == State::LoggingIn && session.pending_change().empty());
+}
+
+void PhoneScreen::calls_changed(const Session &session, const PhoneCalls &calls)
+{
+	if (calls.busy() || !calls.active())
+		calls_said_ = session.messages_said();
+}
+
 void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 {
 	std::vector<std::string> lines;
-	// A call that has ended lingers on the screen, but a newer message
-	// from the session (a login's verdict) takes its place.
-	if (calls.active() || !session.saying())
+	if (!session_first(session, calls))
 		lines = calls.lines();
 	std::vector<std::string> softkeys;
 	if (!lines.empty()) {

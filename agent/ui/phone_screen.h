@@ -31,12 +31,19 @@ public:
 	// Logout: the person's voicemail state goes with them.
 	void clear_voicemail() { set_voicemail(MwiSummary{}); }
 	void draw(const Session &session, const PhoneCalls &calls);
+	// The call screen changed: while a call rings or talks, and when the
+	// last one has ended, it is newer than what the session said so far.
+	void calls_changed(const Session &session, const PhoneCalls &calls);
 
 private:
+	bool session_first(const Session &session, const PhoneCalls &calls) const;
 	platform::Display &display_;
 	platform::LedSink *leds_;
 	MwiSummary mwi_;
 	std::vector<std::string> softkeys_shown_;
+	// The session's messages_said() when the call screen last became
+	// newer than them.
+	uint64_t calls_said_ = 0;
 };
 
 } // namespace hotdesk

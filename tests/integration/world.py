@@ -59,8 +59,9 @@ def secrets():
 
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
-                 **hotdesk_opts):
+                 peers=(), **hotdesk_opts):
         self.dir = workdir
+        self.peer_exts = tuple(peers)  # colleagues' phones: plain baresip, manual answer
         self.pbx_poll = pbx_poll
         self.pbx_opts = pbx_opts or {}
         self.device_profile = device_profile or {}
@@ -121,6 +122,9 @@ class World:
         self.procs.append(self.psap)
         wait_until(lambda: self.reg.contacts_of("112"), 5, "112 registered")
         self.psap_ctrl = BaresipCtrl(self.psap.ctrl_port)
+        self.peers, self.peer_ctrl = {}, {}
+        for ext in self.peer_exts:
+            self._start_peer(ext)
 
         self.phone = Baresip(self.dir, "phone", free_port(span=2), free_port(), [],
                              extra_modules=())
@@ -156,6 +160,25 @@ class World:
             for k, v in conf.items():
                 f.write("%-24s %s\n" % (k, v))
         self.start_hotdeskd()
+
+    def _start_peer(self, ext):
+        """A colleague's desk phone: baresip registered at kamailio as `ext` (display
+        name from USERS), answermode=manual, its ctrl_tcp in self.peer_ctrl[ext]."""
+        name, _, _, regpw, _ = USERS[ext]
+        line = '"%s" <sip:%s@127.0.0.1:%d>;auth_pass=%s;regint=600;answermode=manual' % (
+            name, ext, self.reg.port, regpw)
+        peer = Baresip(self.dir, "peer" + ext, free_port(span=2), free_port(), [line])
+        self.procs.append(peer)
+        peer.start()
+        self.peers[ext] = peer
+        self.peer_ctrl[ext] = BaresipCtrl(peer.ctrl_port)
+        port = ":%d" % peer.sip_port
+        wait_until(lambda: any(port in c for c in self.reg.contacts_of(ext)), 5,
+                   "peer %s registered" % ext)
+
+    def peer_uri(self, user):
+        """A SIP URI for `user` at the registrar, as a peer dials it."""
+        return "sip:%s@%s" % (user, self.domain)
 
     def start_hotdeskd(self, crash_at=None, wait_pool=True):
         env = dict(os.environ)
@@ -198,9 +221,10 @@ class World:
         return out
 
     def stop(self):
-        ctrl = getattr(self, "psap_ctrl", None)
-        if ctrl:
-            ctrl.close()
+        ctrls = list(getattr(self, "peer_ctrl", {}).values())
+        for ctrl in [getattr(self, "psap_ctrl", None)] + ctrls:
+            if ctrl:
+                ctrl.close()
         for p in reversed(self.procs):
             try:
                 p.stop()

@@ -645,6 +645,38 @@ TEST_CASE("calls: which keys are the calls' and which the session's")
 	CHECK(r.ports.cmds == V{"dtmf c1 *", "hold c1", "resume c1"});
 }
 
+// The agent gives the screen to the session over held calls (a login typed
+// then must show its prompt): busy() says when dial keys are the calls'.
+TEST_CASE("calls: busy() is exactly when dial keys are the calls'")
+{
+	Rig r;
+	auto check = [&](const char *when, bool busy, bool active) {
+		INFO(when);
+		CHECK(r.calls.busy() == busy);
+		CHECK(r.calls.active() == active);
+		CHECK(r.calls.on_key(Key::dig('5')) == busy);
+	};
+	check("no call", false, false);
+	r.run(in("c1"));
+	check("ringing here", true, true);
+	r.run(keys("{send}"));
+	check("answering", true, true);
+	r.run(est("c1"));
+	check("talking", true, true);
+	r.run(act(CallAction::Hold));
+	check("held", false, true);
+	r.run(in("c2", "201"));
+	check("held, and another rings", true, true);
+	r.run(closed("c2", "Connection reset by peer"));
+	check("held again", false, true);
+	r.run(sdp("c3"));
+	check("held, and a new call out", true, true);
+	r.run(closed("c3", "486 Busy Here", "outgoing"));
+	r.run(closed("c1", "Connection reset by peer"));
+	check("all ended", false, false);
+	CHECK(r.ports.bugs.empty());
+}
+
 TEST_CASE("calls: off-hook, then the handset goes back with no call")
 {
 	Rig r;

@@ -9,7 +9,6 @@
 
 #include "agent/core/board.h"
 #include "platform/display/host/host_display.h"
-#include "platform/re/re_cxx.h"
 #include "platform/display/serial/serial_display.h"
 #include "platform/display/text_layout.h"
 #include "platform/factory.h"

@@ -592,6 +592,25 @@ TEST_CASE("session: wrong PIN records the reason and never swaps")
 	CHECK(s.display_lines() == V{"HD0001", "Emergency calls only"});
 }
 
+// The agent shows the newer of the session's message and the call screen:
+// every message said counts, the same text said again too.
+TEST_CASE("session: messages_said() counts every message")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	CHECK(s.messages_said() == 0);
+	run(s, keys("200#")); // "Log in to call"
+	CHECK(s.saying());
+	CHECK(s.messages_said() == 1);
+	run(s, keys("200#"));
+	CHECK(s.messages_said() == 2);
+	run(s, fire(Timer::Message));
+	CHECK_FALSE(s.saying());
+	CHECK(s.messages_said() == 2); // a message going away is not a new one
+	run_all(s, {keys("*77*100*"), pin_and_hash(), refused("wrong_pin")});
+	CHECK(s.messages_said() == 3);
+}
+
 TEST_CASE("session: the refusal message uses the configured login code")
 {
 	FakePorts ports;

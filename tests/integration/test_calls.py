@@ -1,0 +1,412 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Calls through hotdeskd on real parts: the phone (hotdeskd driving baresip), colleagues'
+phones (plain baresip peers registered as 101 and 102), the emergency answering point (112),
+all through kamailio, with tests/pbx.
+
+Assertions are on what the far end sees (the peers' ctrl_tcp events), on kamailio's
+request log and location table, and on the PBX's admin view; the phone's display only
+where the person is what matters.
+
+    HOTDESKD=build/host/hotdeskd python3 -m unittest -v test_calls   (in this dir)
+"""
+
+import sys
+import time
+import unittest
+
+from harness import https_json, wait_until
+from world import ADMIN_TOKEN, MAC, USERS, WorldTestCase
+
+CLOSED = "CALL_CLOSED"
+
+
+def pin(ext):
+    return USERS[ext][1]
+
+
+def name(ext):
+    return USERS[ext][0]
+
+
+def figure(text):
+    """A measured figure for the report (stderr, beside unittest's own output)."""
+    print("figure: " + text, file=sys.stderr)
+
+
+class CallsCase(WorldTestCase):
+    prefix = "hotdesk-calls-"
+    world_opts = {"peers": ("101", "102")}
+
+    def tearDown(self):
+        if self.w.procs:
+            bugs = [l for l in self.hotdeskd_log().splitlines() if "BUG" in l]
+            self.assertEqual(bugs, [], "hotdeskd logged bugs")
+        super().tearDown()
+
+    # ---- the person at the phone ----
+
+    def login(self, ext):
+        self.w.keys("*77*%s*" % ext)
+        self.w.wait_screen("PIN for %s" % ext)
+        self.w.keys(pin(ext) + "#")
+        wait_until(lambda: self.w.registered_as(ext), 5,
+                   "%s registered (now %r)" % (ext, self.w.phone_bindings()))
+        self.w.wait_screen("%s %s |" % (ext, name(ext)))  # "Welcome ...", then "Ready"
+
+    def peer(self, ext):
+        return self.w.peer_ctrl[ext]
+
+    def hotdeskd_log(self):
+        return self.w.hotdeskd.log()
+
+    # ---- calls ----
+
+    def call_phone(self, ctrl, user="100"):
+        """`ctrl` (a peer or the answering point) calls the phone's `user`; returns the
+        Call-ID once the caller hears it ring (180 from the phone's baresip)."""
+        ctrl.ok("dial", self.w.peer_uri(user))
+        ev = ctrl.wait_event("CALL_RINGING", 5)
+        return ev["id"]
+
+    def phone_calls(self, ctrl, number, keys=None):
+        """The phone dials `number` (typed, `#` ends it); `ctrl` answers. Returns the
+        Call-ID once both ends are up."""
+        self.w.keys(keys or number + "#")
+        ev = ctrl.wait_event("CALL_INCOMING", 5)
+        cid = ev["id"]
+        ctrl.ok("accept")
+        ctrl.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        self.w.wait_screen("Connected")
+        return cid
+
+    def answered_call(self, ext="101", key="{hook_off}"):
+        """Peer `ext` calls 100, the phone answers with `key`. Returns the Call-ID."""
+        cid = self.call_phone(self.peer(ext))
+        self.w.wait_screen("Incoming call")
+        self.w.keys(key)
+        self.peer(ext).wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        self.w.wait_screen("Connected")
+        return cid
+
+    def wait_closed(self, ctrl, cid, timeout=5):
+        return ctrl.wait_event(CLOSED, timeout, lambda e: e["id"] == cid)
+
+    def assert_no_event(self, ctrl, type, cid, seconds):
+        """Watch `ctrl` for `seconds`: no `type` event for the call may arrive."""
+        try:
+            ev = ctrl.wait_event(type, seconds, lambda e: e["id"] == cid)
+        except AssertionError:
+            return
+        self.fail("%s for the call within %.1f s: %r" % (type, seconds, ev))
+
+    def dtmf_seen(self, ctrl, cid, n, timeout=5):
+        """The first n digits the peer received (CALL_DTMF_START params), in order."""
+        got = []
+        for _ in range(n):
+            got.append(ctrl.wait_event("CALL_DTMF_START", timeout,
+                                       lambda e: e["id"] == cid)["param"])
+        return "".join(got)
+
+    def reinvites_from(self, user, contact_port):
+        """In-dialog INVITEs (re-INVITEs: hold, resume) from `user` towards the
+        baresip listening on contact_port, as kamailio logged them."""
+        port = ":%d" % contact_port
+        return [r for r in self.w.reg.requests()
+                if r[0] == "INVITE" and port in r[1] and ("sip:%s@" % user) in r[2]]
+
+    def idle_again(self, ext="100"):
+        """The call screen has gone and the session's screen is back."""
+        self.w.wait_screen("%s %s | Ready" % (ext, name(ext)), timeout=5)
+
+
+class AnswerTest(CallsCase):
+
+    def test_incoming_call_shows_the_caller_and_each_answer_key_answers(self):
+        self.login("100")
+        bob = self.peer("101")
+        for key in ("{hook_off}", "{send}", "{ok}", "{headset}"):
+            with self.subTest(key=key):
+                n = len(self.w.frames())
+                cid = self.call_phone(bob)
+                # The phone shows who calls, and it rings (the caller heard 180).
+                self.w.wait_frame("Bob Builder | Incoming call", since=n)
+                self.assertNotIn("CALL_ESTABLISHED", [e["type"] for e in bob.events()],
+                                 "answered before a key (answermode must be manual)")
+                self.w.keys(key)
+                ev = bob.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+                self.assertIn("sip:100@", ev["peeruri"])
+                self.w.wait_screen("Bob Builder | Connected")
+                bob.ok("hangup")
+                self.wait_closed(bob, cid)
+                self.w.wait_frame("Call ended", since=n)
+                if key == "{hook_off}":
+                    self.w.keys("{hook_on}")
+                bob.clear_events()
+        self.idle_again()
+
+    def test_reject_with_cancel_gives_the_caller_486(self):
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.call_phone(bob)
+        self.w.wait_screen("Incoming call")
+        self.w.keys("{cancel}")
+        ev = self.wait_closed(bob, cid)
+        self.assertTrue(ev["param"].startswith("486"), ev)
+        self.assertNotIn("CALL_ESTABLISHED", [e["type"] for e in bob.all_events])
+        self.w.wait_frame("Rejected")
+
+    def test_callback_to_the_pool_identity_is_answered_and_a_login_waits(self):
+        # Idle phone (HD0001): the emergency service calls back.
+        self.assertTrue(self.w.registered_as("HD0001"))
+        psap = self.w.psap_ctrl
+        cid = self.call_phone(psap, "HD0001")
+        self.w.wait_screen("112 | Incoming call")
+        self.assertNotIn("CALL_ESTABLISHED", [e["type"] for e in psap.events()])
+        self.w.keys("{hook_off}")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        self.w.wait_screen("Connected")
+        # A login typed during it (the call held) waits for the call to end.
+        self.w.keys("{soft1}")
+        self.w.wait_screen("On hold")
+        self.w.keys("*77*100*")
+        self.w.wait_screen("PIN for 100")
+        self.w.keys(pin("100") + "#")
+        self.w.wait_frame("Login after the call")
+        self.assert_no_event(psap, CLOSED, cid, 3.0)
+        self.assertEqual(self.w.phone_bindings(), ["hd0001"])
+        psap.ok("hangup")
+        t0 = time.monotonic()
+        wait_until(lambda: self.w.registered_as("100"), 3, "100 registered")
+        figure("callback on the pool, login: hang-up -> 100 registered %.0f ms"
+               % ((time.monotonic() - t0) * 1000))
+        self.assertLess(time.monotonic() - t0, 1.0)
+
+
+class InCallTest(CallsCase):
+
+    def test_dtmf_goes_to_the_peer_in_order_and_never_to_the_log(self):
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.answered_call()
+        log_before = len(self.hotdeskd_log())
+        self.w.keys("1234*#")
+        self.assertEqual(self.dtmf_seen(bob, cid, 6), "1234*#")
+        # The logout code typed in a call is DTMF too: the person stays logged in.
+        self.w.keys("*77*5*")
+        self.assertEqual(self.dtmf_seen(bob, cid, 6), "*77*5*")
+        self.assert_no_event(bob, CLOSED, cid, 0.5)
+        self.assertEqual(self.w.phone_bindings(), ["100"])
+        self.assertEqual(self.w.admin_view()[MAC]["state"], "logged_in")
+        self.w.keys("{hook_on}")
+        self.wait_closed(bob, cid)
+        self.assertEqual(self.w.phone_bindings(), ["100"])
+        log = self.hotdeskd_log()[log_before:]
+        for typed in ("1234", "*#", "*77*5*", "*77", "sndcode"):
+            self.assertNotIn(typed, log, "DTMF in hotdeskd's log")
+        for typed in ("1234", "*77*5*"):
+            self.assertNotIn(typed, "\n".join(self.w.frames()), "DTMF on the display")
+
+    def test_outgoing_call_progress_and_its_end_are_shown(self):
+        self.login("100")
+        bob = self.peer("101")
+        # Bob is called, it rings at his desk, he rejects: the phone says so.
+        n = len(self.w.frames())
+        self.w.keys("101#")
+        cid = bob.wait_event("CALL_INCOMING", 5)["id"]
+        self.w.wait_frame("101 | Ringing...", since=n)
+        bob.ok("hangup")
+        self.assertTrue(self.wait_closed(bob, cid)["param"].startswith("Connection reset"))
+        self.w.wait_screen("101 | Busy")
+        # ... at once: an older message of the session ("Calling 101") never hides it.
+        f = self.w.frames()[n:]
+        self.assertEqual(f[f.index("101 | Ringing...") + 1], "101 | Busy", f)
+        # Nobody is registered as 555: kamailio answers 404.
+        n = len(self.w.frames())
+        self.w.keys("555#")
+        self.w.wait_screen("555 | Not found")
+        self.assertTrue(self.w.invites_to("555"))
+        self.idle_again()
+
+    def test_hang_up_from_the_phone(self):
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.answered_call()
+        self.w.keys("{hook_on}")
+        ev = self.wait_closed(bob, cid)
+        self.assertEqual(ev["param"], "Connection reset by peer")
+        self.idle_again()
+
+    def test_hang_up_from_the_peer(self):
+        self.login("100")
+        bob = self.peer("101")
+        self.phone_calls(bob, "101")
+        bob.ok("hangup")
+        self.w.wait_frame("Call ended")
+        self.idle_again()
+
+    def test_hold_and_resume(self):
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.answered_call()
+        port = self.w.peers["101"].sip_port
+        before = len(self.reinvites_from("100", port))
+        self.w.keys("{soft1}")  # Hold
+        self.w.wait_screen("On hold")
+        wait_until(lambda: len(self.reinvites_from("100", port)) == before + 1, 3,
+                   "a re-INVITE to 101 (hold)")
+        # Bob gets the new offer (sendonly) and the call stays up.
+        bob.wait_event("CALL_REMOTE_SDP", 3, lambda e: e["id"] == cid)
+        self.w.keys("{soft1}")  # Resume
+        self.w.wait_screen("Connected")
+        wait_until(lambda: len(self.reinvites_from("100", port)) == before + 2, 3,
+                   "a re-INVITE to 101 (resume)")
+        bob.wait_event("CALL_REMOTE_SDP", 3, lambda e: e["id"] == cid)
+        # Talking again: a digit reaches Bob.
+        self.w.keys("5")
+        self.assertEqual(self.dtmf_seen(bob, cid, 1), "5")
+        self.assertNotIn(CLOSED, [e["type"] for e in bob.events()])
+        self.w.keys("{hook_on}")
+        self.wait_closed(bob, cid)
+
+    def test_blind_transfer_calls_the_target(self):
+        self.login("100")
+        bob, carol = self.peer("101"), self.peer("102")
+        cid = self.answered_call()
+        self.w.keys("{soft2}")  # Xfer
+        self.w.wait_screen("Transfer to:")
+        self.w.keys("102#")
+        # Bob is REFERred to 102 and calls Carol.
+        ev = carol.wait_event("CALL_INCOMING", 5)
+        self.assertIn("sip:101@", ev["peeruri"])
+        self.assertTrue([r for r in self.w.reg.requests()
+                         if r[0] == "REFER" and "sip:100@" in r[2]], "no REFER from 100")
+        carol.ok("accept")
+        carol.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == ev["id"])
+        self.wait_closed(bob, cid)
+        self.w.wait_frame("Transferred")
+        carol.ok("hangup")
+
+    def test_call_waiting_answer_holds_the_first(self):
+        self.login("100")
+        bob, carol = self.peer("101"), self.peer("102")
+        bob_id = self.answered_call()
+        port = self.w.peers["101"].sip_port
+        before = len(self.reinvites_from("100", port))
+        carol_id = self.call_phone(carol)
+        self.w.wait_screen("Carol Nodesk | Call waiting")
+        self.w.keys("{send}")
+        carol.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == carol_id)
+        wait_until(lambda: len(self.reinvites_from("100", port)) > before, 3,
+                   "a re-INVITE to 101 (hold)")
+        self.w.wait_screen("Carol Nodesk | Connected")
+        # Carol hangs up; Bob is still there, on hold until the person resumes him.
+        carol.ok("hangup")
+        self.wait_closed(carol, carol_id)
+        self.w.wait_screen("Bob Builder | On hold")
+        self.w.keys("{ok}")
+        self.w.wait_screen("Bob Builder | Connected")
+        self.w.keys("7")
+        self.assertEqual(self.dtmf_seen(bob, bob_id, 1), "7")
+        self.assertNotIn(CLOSED, [e["type"] for e in bob.events()])
+        bob.ok("hangup")
+        self.wait_closed(bob, bob_id)
+
+
+# What the person (or the PBX) does during a call, and what the phone becomes once
+# the call is over.
+TRIGGERS = {
+    # name: (held first, becomes)
+    "pbx_logout": (False, "HD0001"),
+    "logout_key": (False, "HD0001"),
+    "logout_code": (True, "HD0001"),
+    "roam": (True, "101"),
+}
+
+
+class NoCutTest(CallsCase):
+    """No identity change cuts a call, ordinary or emergency."""
+
+    def trigger(self, what):
+        if what == "pbx_logout":
+            status, body = https_json(self.w.pbx.url + "/api/v1/admin/devices/%s/logout" % MAC,
+                                      method="POST", body={}, token=ADMIN_TOKEN, ca=self.w.ca)
+            self.assertEqual(status, 200, body)
+        elif what == "logout_key":
+            self.w.keys("{blf1}")
+        elif what == "logout_code":
+            self.w.keys("*77*5*")
+        elif what == "roam":
+            # With the call held, keys are the session's again: the person sees the
+            # login prompt they type into.
+            self.w.keys("*77*101*")
+            self.w.wait_screen("PIN for 101")
+            self.w.keys(pin("101") + "#")
+
+    def run_case(self, kind, what):
+        held, becomes = TRIGGERS[what]
+        if not self.w.registered_as("100"):
+            self.login("100")
+        if kind == "emergency":
+            far = self.w.psap_ctrl
+            cid = self.phone_calls(far, "112", keys="112")
+        else:
+            far = self.peer("101")
+            cid = self.phone_calls(far, "101")
+        if held:
+            self.w.keys("{soft1}")
+            self.w.wait_screen("On hold")
+        n = len(self.w.frames())
+        self.trigger(what)
+        self.w.wait_frame("Logout after the call" if becomes == "HD0001"
+                          else "Login after the call", since=n)
+        self.assert_no_event(far, CLOSED, cid, 3.0)
+        self.assertEqual(self.w.phone_bindings(), ["100"])
+        if becomes == "HD0001":  # the PBX hears of a logout when it happens
+            view = self.w.admin_view()[MAC]
+            self.assertEqual((view["state"], view["user"]["ext"]), ("logged_in", "100"))
+        far.ok("hangup")
+        t0 = time.monotonic()
+        wait_until(lambda: self.w.registered_as(becomes), 3,
+                   "%s registered (now %r)" % (becomes, self.w.phone_bindings()))
+        took = time.monotonic() - t0
+
+        def pbx_matches():
+            v = self.w.admin_view()[MAC]
+            if becomes == "HD0001":
+                return v["state"] == "idle"
+            return v["state"] == "logged_in" and v["user"]["ext"] == becomes
+        wait_until(pbx_matches, 3, "the PBX's view of the phone")
+        pbx_took = time.monotonic() - t0
+        figure("%s call, %s: hang-up -> %s registered %.0f ms, PBX view %.0f ms"
+               % (kind, what, becomes, took * 1000, pbx_took * 1000))
+        self.assertLess(took, 1.0)
+        self.assertLess(pbx_took, 1.0)
+        far.clear_events()
+
+    def test_a_login_typed_during_a_held_call_shows_its_prompt_and_verdict(self):
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.phone_calls(bob, "101")
+        self.w.keys("{soft1}")
+        self.w.wait_screen("On hold")
+        self.w.keys("*77*101*")
+        self.w.wait_screen("PIN for 101")
+        n = len(self.w.frames())
+        self.w.keys("11112222#")
+        self.w.wait_frame("Wrong PIN", since=n)
+        self.assertEqual(self.w.phone_bindings(), ["100"])
+        # The verdict read, the held call is back on the screen; it was never cut.
+        self.w.wait_screen("101 | On hold")
+        self.assertNotIn(CLOSED, [e["type"] for e in bob.events()])
+        bob.ok("hangup")
+        self.wait_closed(bob, cid)
+
+    def test_no_identity_change_cuts_a_call(self):
+        for kind in ("ordinary", "emergency"):
+            for what in TRIGGERS:
+                with self.subTest(kind=kind, trigger=what):
+                    self.run_case(kind, what)
+
+
+if __name__ == "__main__":
+    unittest.main()
