@@ -25,6 +25,14 @@ PhoneCalls::~PhoneCalls()
 		tmr_cancel(&t.tmr);
 }
 
+void PhoneCalls::dial(const std::string &number)
+{
+	ctrl_.request("dial", number, [number](Expected<std::string> r) {
+		if (!r)
+			log_error("calls: dial " + number + " failed: " + r.error().what);
+	});
+}
+
 bool PhoneCalls::on_event(const CtrlMessage &m)
 {
 	if (m.call_id.empty())

@@ -34,6 +34,8 @@ public:
 	PhoneCalls(const PhoneCalls &) = delete;
 	PhoneCalls &operator=(const PhoneCalls &) = delete;
 
+	// A new outgoing call (the session decided it may go out).
+	void dial(const std::string &number);
 	// A baresip event; false when it is not a call's.
 	bool on_event(const CtrlMessage &m);
 	// A key; true when the calls (or the history while browsing) took it.

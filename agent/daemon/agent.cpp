@@ -26,18 +26,6 @@ void crash(const std::string &point)
 	platform::crash_point(point.c_str());
 }
 
-Identity pool_from(const DeviceProfile &p)
-{
-	Identity id;
-	id.pool = true;
-	id.ext = p.pool_ext;
-	id.name = p.pool.realname;
-	id.sip_user = p.pool.user;
-	id.sip_password = p.pool.password;
-	id.domain = p.pool.host;
-	return id;
-}
-
 } // namespace
 
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
@@ -50,15 +38,11 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
 		                     session_->on_service(up);
                      },
                      [this] { publish(); }}),
+      pool_(
+          Identity{true, cfg_.pool_ext, "", cfg_.pool_sip_user, cfg_.pool_password, cfg_.registrar},
+          AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),
       timers_([this](Timer t) { session_->on_timer(t); })
 {
-	pool_.pool = true;
-	pool_.ext = cfg_.pool_ext;
-	pool_.sip_user = cfg_.pool_sip_user;
-	pool_.sip_password = cfg_.pool_password;
-	pool_.domain = cfg_.registrar;
-	account_opts_.regint = cfg_.register_interval;
-	account_opts_.outbound_proxy = cfg_.outbound_proxy;
 }
 
 Agent::~Agent()
@@ -66,7 +50,6 @@ Agent::~Agent()
 	session_.reset();
 	accounts_.reset();
 	ctrl_.reset();
-	pool_.wipe();
 }
 
 Status Agent::start()
@@ -76,7 +59,7 @@ Status Agent::start()
 	CtrlClient::Handlers h;
 	h.up = [this] {
 		const Identity &want = session_->occupant();
-		accounts_->want(account_line(want, account_opts_), want.aor());
+		accounts_->want(pool_.line(want), want.aor());
 		accounts_->on_up();
 	};
 	h.down = [this](const std::string &why) {
@@ -91,7 +74,7 @@ Status Agent::start()
 	h.event = [this](const CtrlMessage &m) { on_ctrl_event(m); };
 	ctrl_ = std::make_unique<CtrlClient>(cfg_.ctrl_tcp, h, cfg_.ctrl_timeout_ms);
 	accounts_ = std::make_unique<BaresipAccounts>(*ctrl_, cfg_.register_timeout_ms);
-	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_, *this, cfg_.timings);
+	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_.identity(), *this, cfg_.timings);
 	PhoneCalls::Handlers ch;
 	ch.screen_changed = [this] {
 		screen_.calls_changed(*session_, *calls_);
@@ -157,7 +140,7 @@ void Agent::restore()
 		r.user->wipe();
 	}
 	const Identity &now = session_->occupant();
-	accounts_->want(account_line(now, account_opts_), now.aor());
+	accounts_->want(pool_.line(now), now.aor());
 	// Tell the PBX the interrupted login did not happen. With status pushes
 	// on, the first push says who sits here and a separate logout would
 	// only race with it.
@@ -189,7 +172,7 @@ void Agent::publish()
 	if (!status_)
 		return;
 	StatusFacts f;
-	f.pool_ext = pool_.ext;
+	f.pool_ext = pool_.identity().ext;
 	f.state = status_state_of(session_->state(), session_->logged_in());
 	if (session_->logged_in()) {
 		f.user_ext = session_->occupant().ext;
@@ -220,47 +203,27 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 {
 	for (const auto &w : p.warnings)
 		log_warn("agent: device profile: " + w);
-	const Identity next = pool_from(p);
-	const bool account_changed = next.aor() != pool_.aor() ||
-	                             next.sip_password != pool_.sip_password ||
-	                             p.pool.outbound != account_opts_.outbound_proxy;
 	if (auto s = session_->set_dial_plan(p.dial_plan); !s)
 		log_error("agent: device profile dial plan refused: " + s.error().str());
 	else
 		calls_->set_emergency_numbers(p.dial_plan.emergency);
-	account_opts_.outbound_proxy = p.pool.outbound;
-	pool_.wipe();
-	pool_ = next;
-	session_->set_pool(pool_);
+	pool_.apply(p);
+	session_->set_pool(pool_.identity());
 	pbx_->set_recheck(p.recheck_s);
 	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
 		cfg_.status_token = p.status_token; // read when the endpoint starts
 	blf_keys_.set_device(p);
 	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut)
 		relayout();
-	hotdesk::log_info("agent: device profile applied (pool " + pool_.ext + ")");
-	if (fresh && account_changed)
+	hotdesk::log_info("agent: device profile applied (pool " + p.pool_ext + ")");
+	if (fresh)
 		swap_pool_if_changed();
 }
 
-// A new pool account goes into baresip make-before-break when the phone is
-// idle and no call is up (never while it shows "No service": the current
-// account is what emergency calls have); otherwise at the next logout, or
-// when the last call ends.
 void Agent::swap_pool_if_changed()
 {
-	const std::string line = account_line(pool_, account_opts_);
-	if (session_->state() != State::Idle || calls_->active() || !ctrl_->connected() ||
-	    accounts_->busy() || accounts_->wanted_aor() != accounts_->in_baresip())
-		return;
-	if (accounts_->wanted_aor() == pool_.aor() && accounts_->wanted_line() == line)
-		return;
-	const std::string old = accounts_->in_baresip();
-	accounts_->swap(line, pool_.aor(), false, "pool", [old](bool ok, const std::string &why) {
-		if (!ok)
-			log_error("agent: new pool account did not register (" + why +
-			          "); keeping " + old);
-	});
+	pool_.swap_if_changed(*accounts_, session_->state() == State::Idle && !calls_->active() &&
+	                                      ctrl_->connected());
 }
 
 // ---- baresip ----
@@ -323,14 +286,6 @@ void Agent::on_last_call_ended()
 	redraw();
 }
 
-void Agent::dial(const std::string &number)
-{
-	ctrl_->request("dial", number, [number](Expected<std::string> r) {
-		if (!r)
-			log_error("agent: dial " + number + " failed: " + r.error().what);
-	});
-}
-
 void Agent::pbx_login(const std::string &ext, const std::string &pin)
 {
 	pbx_->login(ext, pin);
@@ -354,7 +309,7 @@ void Agent::swap_to(const Identity &to, bool force_break)
 		label = occupancy_.pool() ? "login" : "roam";
 		crash(label + ".after_intent");
 	}
-	accounts_->swap(account_line(to, account_opts_), to.aor(), force_break, label,
+	accounts_->swap(pool_.line(to), to.aor(), force_break, label,
 	                [this, force_break](bool ok, const std::string &why) {
 		                on_swap_done(ok, why, force_break);
 	                });

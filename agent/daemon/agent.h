@@ -16,6 +16,7 @@
 #pragma once
 
 #include "../accounts/baresip_accounts.h"
+#include "../accounts/pool_account.h"
 #include "../accounts/registration_health.h"
 #include "../calls/phone_calls.h"
 #include "../core/account_line.h"
@@ -58,7 +59,7 @@ public:
 
 	// SessionPorts
 	void show(const std::vector<std::string> &lines) override;
-	void dial(const std::string &number) override;
+	void dial(const std::string &number) override { calls_->dial(number); }
 	void pbx_login(const std::string &ext, const std::string &pin) override;
 	void pbx_logout(const std::string &ext) override;
 	void swap_to(const Identity &to, bool force_break) override;
@@ -96,13 +97,12 @@ private:
 	PhoneScreen screen_;
 	StateStore store_;
 	DeskOccupancy occupancy_;
-	Identity pool_;
-	AccountOptions account_opts_;
 	BlfKeys blf_keys_;
 	RegistrationHealth registration_;
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
 	HttpClient http_;
+	PoolAccount pool_;
 	SessionTimers timers_;
 	std::unique_ptr<CtrlClient> ctrl_;
 	std::unique_ptr<BaresipAccounts> accounts_;
