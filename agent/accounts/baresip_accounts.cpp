@@ -285,8 +285,12 @@ void BaresipAccounts::list()
 			return;
 		}
 		present_.clear();
-		for (const auto &ua : parse_reginfo(*r))
+		registered_.clear();
+		for (const auto &ua : parse_reginfo(*r)) {
 			present_.push_back(ua.aor);
+			if (ua.registered)
+				registered_.push_back(ua.aor);
+		}
 		post(E::Listed);
 	});
 }
@@ -341,6 +345,9 @@ void BaresipAccounts::start_removing()
 			to_remove_.push_back(p);
 	log_info("accounts: baresip holds " + want_aor_ + " (" + std::to_string(to_remove_.size()) +
 	         " other account(s) removed)");
+	for (const auto &r : registered_)
+		if (r == want_aor_ && found_registered_)
+			found_registered_(r);
 	if (to_remove_.empty())
 		post(E::CommandOk); // nothing to remove: as if the last uadel answered
 	else

@@ -83,6 +83,14 @@ public:
 	void swap(const std::string &line, const std::string &aor, bool force_break,
 	          const std::string &label, Done done);
 
+	// Called when a re-apply finds the wanted account already in baresip
+	// and registered (reginfo): its REGISTER_OK went by while hotdeskd was
+	// not connected, and the next one may be a refresh interval away.
+	void on_found_registered(std::function<void(const std::string &aor)> f)
+	{
+		found_registered_ = std::move(f);
+	}
+
 	// Inputs from the ctrl_tcp client.
 	void on_up();
 	void on_down(const std::string &why);
@@ -164,7 +172,9 @@ private:
 
 	std::string want_line_, want_aor_; // what baresip must hold
 	std::string in_baresip_;
-	std::vector<std::string> present_; // reginfo's AORs
+	std::vector<std::string> present_;    // reginfo's AORs
+	std::vector<std::string> registered_; // those of them registered
+	std::function<void(const std::string &)> found_registered_;
 	std::vector<std::string> to_remove_;
 	std::deque<Job> jobs_;
 	// The swap in progress.

@@ -23,6 +23,14 @@ void RegistrationHealth::on_event(const CtrlMessage &m, const std::string &occup
 	h_.service(m.type == "REGISTER_OK");
 }
 
+void RegistrationHealth::found_registered(const std::string &aor, const std::string &occupant)
+{
+	if (aor != occupant)
+		return;
+	set("registered");
+	h_.service(true);
+}
+
 void RegistrationHealth::lost()
 {
 	set("unknown");

@@ -27,6 +27,9 @@ public:
 	// A register-class event; `occupant` is the AOR in force, `swapping`
 	// whether a swap owns the registration events now.
 	void on_event(const CtrlMessage &m, const std::string &occupant, bool swapping);
+	// baresip (re-read after a reconnect) has the occupant's account
+	// registered: as good as the REGISTER_OK that went by unseen.
+	void found_registered(const std::string &aor, const std::string &occupant);
 	// baresip went away: nothing is known.
 	void lost();
 	const std::string &word() const { return word_; }

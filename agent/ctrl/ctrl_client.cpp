@@ -12,8 +12,10 @@ namespace hotdesk
 
 namespace
 {
-// baresip on the same phone restarts in well under a second.
-constexpr BackoffPolicy kReconnect{100, 3000};
+// baresip on the same phone restarts in well under a second. The first retry
+// comes after 100..200 ms, never sooner than the 100 ms of the fixed schedule
+// this replaced: sooner only races baresip's own start-up.
+constexpr BackoffPolicy kReconnect{200, 3000};
 } // namespace
 
 CtrlClient::CtrlClient(std::string addr, Handlers h, unsigned request_timeout_ms)

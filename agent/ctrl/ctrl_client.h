@@ -4,8 +4,8 @@
 // - netstring framing, JSON via re's odict (ctrl_message.h has the wire format)
 // - requests matched to responses by token, each with its own timeout
 // - TCP_QUICKACK re-armed after every receive (see platform/net)
-// - reconnect with jittered exponential backoff (100 ms doubling to 3 s,
-//   core/backoff.h) when baresip goes away; the owner
+// - reconnect with jittered exponential backoff (100..200 ms, doubling to
+//   1.5..3 s; core/backoff.h) when baresip goes away; the owner
 //   re-reads baresip's state and re-applies its own in on_up.
 // Command parameters may carry secrets (auth_pass): they are never logged.
 #pragma once

@@ -74,6 +74,9 @@ Status Agent::start()
 	h.event = [this](const CtrlMessage &m) { on_ctrl_event(m); };
 	ctrl_ = std::make_unique<CtrlClient>(cfg_.ctrl_tcp, h, cfg_.ctrl_timeout_ms);
 	accounts_ = std::make_unique<BaresipAccounts>(*ctrl_, cfg_.register_timeout_ms);
+	accounts_->on_found_registered([this](const std::string &aor) {
+		registration_.found_registered(aor, session_->occupant().aor());
+	});
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_.identity(), *this, cfg_.timings);
 	PhoneCalls::Handlers ch;
 	ch.screen_changed = [this] {

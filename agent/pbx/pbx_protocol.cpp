@@ -20,14 +20,9 @@ encode_strings(std::initializer_list<std::pair<const char *, const std::string *
 	for (const auto &p : kv)
 		if (odict_entry_add(o.get(), p.first, ODICT_STRING, p.second->c_str()))
 			return make_error("pbx", "cannot build request");
-	char *s = nullptr;
-	if (re_sdprintf(&s, "%H", json_encode_odict, o.get()) || !s)
-		return make_error("pbx", "cannot encode request");
-	std::string out(s);
-	for (char *c = s; *c; ++c) // the body may hold the PIN
-		*c = '\0';
-	mem_deref(s);
-	return out;
+	// odict_json zeroes libre's buffer before freeing it: the body may
+	// hold the PIN.
+	return odict_json(o.get());
 }
 
 LoginResult failed(const std::string &why)

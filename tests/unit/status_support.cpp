@@ -437,6 +437,22 @@ std::string post_request(const std::string &path, const std::string &token)
 	       "\r\nContent-Length: 0\r\n\r\n";
 }
 
+bool openssl_cli_available()
+{
+	const char *path = std::getenv("PATH");
+	std::string dirs = path ? path : "/usr/bin:/bin";
+	for (size_t start = 0; start <= dirs.size();) {
+		size_t colon = dirs.find(':', start);
+		if (colon == std::string::npos)
+			colon = dirs.size();
+		const std::string dir = dirs.substr(start, colon - start);
+		if (!dir.empty() && ::access((dir + "/openssl").c_str(), X_OK) == 0)
+			return true;
+		start = colon + 1;
+	}
+	return false;
+}
+
 const Pki &test_pki()
 {
 	static PkiOwner owner;

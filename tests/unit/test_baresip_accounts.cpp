@@ -322,3 +322,20 @@ TEST_CASE("accounts: every state x event pair, the unhandled ones are exactly th
 			CHECK(handled.count(pair) + unreachable.count(pair) == 1);
 		}
 }
+
+TEST_CASE("accounts: a re-apply that finds the wanted account registered reports it at once")
+{
+	// hotdeskd reconnects to the same baresip (ctrl_tcp takes one client at
+	// a time): the REGISTER_OK went by unseen and the next is a refresh away.
+	SimBaresip sim;
+	sim.uas = {kAlice};
+	sim.current = kAlice;
+	Rig rig(sim);
+	std::vector<std::string> found;
+	rig.accounts.on_found_registered([&](const std::string &aor) { found.push_back(aor); });
+	rig.accounts.want(line_of(kAlice), kAlice);
+	REQUIRE(rig.ctrl.start().ok());
+	REQUIRE(run_until([&] { return rig.ready() && !found.empty(); }));
+	CHECK(found == V{kAlice});
+	CHECK(sim.uas == V{kAlice});
+}

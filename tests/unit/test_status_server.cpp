@@ -297,7 +297,8 @@ TEST_CASE("status server: a pipelining client that never reads is dropped")
 	cl.reset();
 }
 
-TEST_CASE("status server: HTTPS, and a TLS client that never finishes the handshake")
+TEST_CASE("status server: HTTPS, and a TLS client that never finishes the handshake" *
+          doctest::skip(!openssl_cli_available()))
 {
 	const Pki &pki = test_pki();
 	StatusServerConfig c = quick_config();
@@ -328,7 +329,8 @@ TEST_CASE("status server: HTTPS, and a TLS client that never finishes the handsh
 	CHECK(plain_over_tls.status == 0);
 }
 
-TEST_CASE("status server: mutual TLS requires a client certificate from the CA")
+TEST_CASE("status server: mutual TLS requires a client certificate from the CA" *
+          doctest::skip(!openssl_cli_available()))
 {
 	const Pki &pki = test_pki();
 	StatusServerConfig c = quick_config();
