@@ -324,6 +324,11 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	if (!ok && !force_break)
 		occupancy_.rollback(); // the refused person's profile goes with it
 	session_->on_swap_result(ok, why);
+	// The swap saw the new account's REGISTER_OK (owned by the swap, it
+	// went by RegistrationHealth while the occupant was still the old one).
+	if (ok)
+		registration_.found_registered(session_->occupant().aor(),
+		                               session_->occupant().aor());
 	if (ok && ctrl_->connected() && session_->state() == State::Error)
 		session_->on_service(true);
 }

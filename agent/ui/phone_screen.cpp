@@ -29,10 +29,14 @@ bool PhoneScreen::session_first(const Session &session, const PhoneCalls &calls)
 	       (s == State::LoggingIn && session.pending_change().empty());
 }
 
+// Only a real change counts: the same "Call ended" drawn again after the
+// last call's end ran a deferred logout must not hide "Logged out".
 void PhoneScreen::calls_changed(const Session &session, const PhoneCalls &calls)
 {
-	if (calls.busy() || !calls.active())
+	std::vector<std::string> now = calls.lines();
+	if (now != calls_seen_ && (calls.busy() || !calls.active()))
 		calls_said_ = session.messages_said();
+	calls_seen_ = std::move(now);
 }
 
 void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)

@@ -44,6 +44,7 @@ private:
 	// The session's messages_said() when the call screen last became
 	// newer than them.
 	uint64_t calls_said_ = 0;
+	std::vector<std::string> calls_seen_; // the call screen last shown
 };
 
 } // namespace hotdesk

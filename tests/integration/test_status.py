@@ -72,6 +72,26 @@ class StatusCase(WorldTestCase):
 
 
 class StatusTest(StatusCase):
+    def test_registration_is_known_after_hotdeskd_restarts(self):
+        # baresip keeps the person's registered account across a hotdeskd
+        # restart: no REGISTER_OK comes until the next refresh (600 s here),
+        # so the status must learn it from baresip's account list.
+        self.login("100")
+        wait_until(lambda: json.loads(self.get()[2])["state"] == "logged-in", 5, "logged-in")
+        self.w.hotdeskd.stop(signals=())  # power cut of hotdeskd alone
+        self.w.start_hotdeskd(wait_pool=False)
+
+        def registration():
+            try:
+                return json.loads(self.get()[2])["registration"]
+            except OSError:  # the endpoint is not listening yet
+                return None
+        wait_until(lambda: registration() == "registered", 5,
+                   "registration known after the restart")
+        st = json.loads(self.get()[2])
+        self.assertEqual(st["user"]["ext"], "100")
+        self.assertEqual(st["state"], "logged-in")
+
     def test_poll_get_status_json_and_xml(self):
         code, ctype, body = self.get()
         self.assertEqual(code, 200)
