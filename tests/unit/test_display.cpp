@@ -9,7 +9,6 @@
 
 #include "agent/core/board.h"
 #include "platform/display/host/host_display.h"
-#include "platform/re/re_cxx.h"
 #include "platform/display/serial/serial_display.h"
 #include "platform/display/text_layout.h"
 #include "platform/factory.h"
@@ -36,12 +35,11 @@ namespace
 
 const std::string kEllipsis = "\xE2\x80\xA6";
 
+// The source tree. Not from __FILE__: with ccache's base_dir (CCACHE_BASEDIR) that
+// path is relative to the build directory, not to where the test runs.
 std::string source_dir()
 {
-	std::string f = __FILE__;
-	const std::string tail = "tests/unit/test_display.cpp";
-	REQUIRE(f.size() > tail.size());
-	return f.substr(0, f.size() - tail.size());
+	return std::string(HOTDESK_SOURCE_DIR) + "/";
 }
 
 using hotdesk::test::run_for;
