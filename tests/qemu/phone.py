@@ -48,10 +48,11 @@ MACHINES = {
 
 # Characters and names -> QEMU qcodes, for boards/qemu-virt: '*' is the keypad
 # asterisk (KEY_KPASTERISK), '#' the ISO "#~" key (KEY_BACKSLASH), F1 is BLF 1
-# (the logout key).
+# (the logout key), F9 the headset key, F11/F12 lift and put back the handset.
 QCODES = {str(d): str(d) for d in range(10)}
 QCODES.update({"*": "kp_multiply", "#": "backslash", "send": "ret", "cancel": "esc",
-               "blf1": "f1", "blf2": "f2", "blf3": "f3", "blf4": "f4"})
+               "blf1": "f1", "blf2": "f2", "blf3": "f3", "blf4": "f4",
+               "headset": "f9", "hook_off": "f11", "hook_on": "f12"})
 
 
 def load_qemu_image_module():

@@ -6,7 +6,10 @@ qemu-system-aarch64 `-M virt` and drives it from the host:
 boot -> idle, registered as the pool extension HD0001 at the host's kamailio (SIP
 over TCP through guestfwd) -> keys through QMP into the virtio keyboard (the guest
 kernel's evdev path) -> *77*100* + PIN + # -> registered as 100 (the PBX over
-HTTPS through guestfwd) -> logout key (F1 = BLF 1) -> pool again; hotdeskd killed
+HTTPS through guestfwd) -> a colleague (a baresip on the host) calls 100 through
+kamailio: the display shows the caller, the hook key (F11) answers, the colleague's
+baresip sees the call established, the other hook key (F12) hangs up and it sees
+the call closed -> logout key (F1 = BLF 1) -> pool again; hotdeskd killed
 -> S50hotdesk's supervisor restarts it. The display is read on the host side from
 the virtio console QEMU writes to a file.
 
@@ -33,7 +36,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
 import phone as qp  # noqa: E402
-from harness import Registrar, free_port, https_json, start_pbx, wait_until  # noqa: E402
+from harness import Baresip, Registrar, free_port, https_json, start_pbx, wait_until  # noqa: E402
 
 ARCH = os.environ.get("HOTDESK_QEMU_ARCH", "")
 IMAGE = os.environ.get("HOTDESK_QEMU_IMAGE") or os.path.join(qp.REPO_DIR, "build", "qemu-" + ARCH)
@@ -48,6 +51,8 @@ EXT, PIN, SIP_PW = "100", "73194268", "qsipAlice-61"
 # quote, and baresip 1.0.0's uanew strips both (the UA gets a broken AOR): see
 # docs/cross-and-qemu.md. HOTDESK_QEMU_USER_NAME= (empty) measures without it.
 NAME = os.environ.get("HOTDESK_QEMU_USER_NAME", "Alice Example")
+# The colleague who calls the person: a baresip on the host, over UDP to kamailio.
+PEER, PEER_PW, PEER_NAME = "200", "qpeerBob-3088", "Bob Example"
 SIP_PORT, PBX_PORT = 5060, 8443   # as the guest sees them at 10.0.2.100
 STATUS_PORT = 8444                # the phone's status endpoint (guest side)
 STATUS_TOKEN = "qstatus-tok-7d1e5a0c93"
@@ -83,10 +88,18 @@ class QemuPhoneSession(unittest.TestCase):
 
     @classmethod
     def _start_world(cls):
+        # The guest reaches kamailio's TCP socket at 10.0.2.100:5060 (guestfwd): that
+        # is the address kamailio advertises, so the guest can follow its Record-Route.
         cls.reg = Registrar(os.path.join(cls.dir, "registrar"), free_port(),
-                            {"HD0001": POOL_PASSWORD, EXT: SIP_PW}, tcp=True)
+                            {"HD0001": POOL_PASSWORD, EXT: SIP_PW, PEER: PEER_PW}, tcp=True,
+                            tcp_advertise="%s:%d" % (qp.SERVICES_IP, SIP_PORT))
         cls.procs.append(cls.reg)
         cls.reg.start()
+        cls.peer = Baresip(cls.dir, "peer", free_port(span=2), free_port(),
+                           ['"%s" <sip:%s@127.0.0.1:%d>;auth_pass=%s;regint=600;answermode=manual'
+                            % (PEER_NAME, PEER, cls.reg.port, PEER_PW)])
+        cls.procs.append(cls.peer)
+        cls.peer.start()
         ca, cert, key = qp.make_ca(os.path.join(cls.dir, "pki"))
         cfg = {"sip_domain": "%s:%d" % (qp.SERVICES_IP, SIP_PORT), "admin_token": ADMIN_TOKEN,
                "devices": {qp.GUEST_MAC: {
@@ -218,6 +231,8 @@ class QemuPhoneSession(unittest.TestCase):
             print("--- console (tail) ---\n" + self.phone.console()[-3000:], file=sys.stderr)
             print("--- display frames ---\n%r" % self.phone.frames()[-10:], file=sys.stderr)
             print("--- kamailio (tail) ---\n" + self.reg.log()[-2000:], file=sys.stderr)
+            print("--- the colleague's baresip (tail) ---\n" + self.peer.log()[-2000:],
+                  file=sys.stderr)
             print("--- pbx ---\n" + self.pbx.log()[-2000:], file=sys.stderr)
             raise
 
@@ -265,6 +280,9 @@ class QemuPhoneSession(unittest.TestCase):
                   "yet; GET /status through hostfwd is not polled", file=sys.stderr)
             f["status_endpoint"] = "TODO: not in hotdeskd yet"
 
+        # a colleague calls: answered with the hook key, hung up with the other one
+        f.update(self.incoming_call())
+
         # the logout key hands the phone back
         f["logout_key_to_pool_registered_s"] = round(self.logout(), 3)
         wait_until(lambda: self.admin_state()["state"] == "idle", 10, "PBX told of logout")
@@ -295,6 +313,59 @@ class QemuPhoneSession(unittest.TestCase):
         status = p.sh("/etc/init.d/S50hotdesk status")
         self.assertIn("hotdeskd: running", status)
         self.assertIn("baresip: running", status)
+
+    def incoming_call(self):
+        """The colleague's baresip calls the person through kamailio (which reaches the
+        guest over the TCP connection of its registration); F11 (hook_off) through the
+        virtio keyboard answers, F12 (hook_on) hangs up. Asserts on what the colleague's
+        baresip sees; returns figures."""
+        p = self.phone
+        wait_until(lambda: self.reg.contacts_of(PEER), 10, "the colleague registered")
+        with self.peer.ctrl() as bob:
+            n = len(p.frames())
+            t_dial = time.monotonic()
+            bob.ok("dial", "sip:%s@127.0.0.1:%d" % (EXT, self.reg.port))
+            ringing = bob.wait_event("CALL_RINGING", 30)
+            call_id = ringing.get("id")
+            same_call = lambda ev: ev.get("id") == call_id  # noqa: E731
+            # the phone shows who calls (the caller's display name)
+            i = p.wait_screen(PEER_NAME, 30, since=n)
+            t_shown = time.monotonic()
+            self.assertIn("Incoming call", " | ".join(p.frames()[i]))
+            self.assertNotIn("CALL_ESTABLISHED", [e.get("type") for e in bob.events()],
+                             "answered before the hook key")
+            n = len(p.frames())
+            t_key = p.key("hook_off")
+            ev = self.first_call_event(bob, ("CALL_ESTABLISHED", "CALL_CLOSED"), same_call, 30)
+            self.assertEqual(ev["type"], "CALL_ESTABLISHED",
+                             "the colleague's call closed instead: %r" % ev.get("param"))
+            t_est = time.monotonic()
+            # the phone got the ACK: its baresip has the call established too
+            p.wait_screen("Connected", 30, since=n)
+            n = len(p.frames())
+            t_key2 = p.key("hook_on")
+            closed = bob.wait_event("CALL_CLOSED", 30, same_call)
+            t_closed = time.monotonic()
+            # the phone sent the BYE (not a timeout, not a failure on the way)
+            self.assertEqual(closed.get("param"), "Connection reset by peer", closed)
+            p.wait_screen("Call ended", 30, since=n)
+        # the call's last screen is gone: the person's idle screen again
+        p.wait_first_line(("%s %s" % (EXT, NAME)).strip(), 30, since=n)
+        self.assertEqual(self.guest_bindings(), [EXT.lower()])
+        return {"call_dial_to_caller_shown_s": round(t_shown - t_dial, 3),
+                "call_hook_off_to_established_s": round(t_est - t_key, 3),
+                "call_hook_on_to_closed_s": round(t_closed - t_key2, 3)}
+
+    @staticmethod
+    def first_call_event(ctrl, types, pred, timeout):
+        """The first of `types` the peer's baresip reports for the call (consumed)."""
+        def first():
+            for ev in ctrl.events():
+                if ev.get("type") in types and pred(ev):
+                    return ctrl.wait_event(ev["type"], 0, lambda e: e is ev)
+            return None
+        return wait_until(first, timeout, "one of %s at the colleague's baresip" % (types,),
+                          interval=0.02)
 
     def _new_pid(self, old):
         status, out = self.phone.shell("cat /run/hotdesk/hotdeskd.pid 2>/dev/null && "

@@ -115,8 +115,11 @@ def _stop_group(pgid, pid=None, grace=3.0):
 class Registrar:
     """A kamailio registrar on udp:127.0.0.1:port with users {name: password}."""
 
-    def __init__(self, workdir, port=None, users=None, tcp=False):
+    def __init__(self, workdir, port=None, users=None, tcp=False, tcp_advertise=None):
         self.tcp = tcp  # also listen on tcp:127.0.0.1:port (QEMU guests: TCP only)
+        # "HOST:PORT" the TCP socket advertises (Via, Record-Route): where a guest
+        # behind QEMU's NAT reaches it (its guestfwd address)
+        self.tcp_advertise = tcp_advertise
         self.workdir = os.path.abspath(workdir)
         self.port = int(port) if port else free_udp_port()
         self.users = dict(users or {})
@@ -213,7 +216,9 @@ class Registrar:
                 "-A", 'CTLSOCK="unix:%s"' % self.ctlsock,
                 "-A", "LISTEN=udp:127.0.0.1:%d" % self.port,
                 "-A", 'MPATH="%s"' % find_mpath()] + (
-                    ["-A", "LISTEN_TCP=tcp:127.0.0.1:%d" % self.port] if self.tcp else [])
+                    ["-A", "LISTEN_TCP=tcp:127.0.0.1:%d%s" % (
+                        self.port, " advertise " + self.tcp_advertise if self.tcp_advertise
+                        else "")] if self.tcp else [])
 
     def _ready(self):
         if not os.path.exists(self.ctlsock):

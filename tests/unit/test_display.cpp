@@ -35,12 +35,11 @@ namespace
 
 const std::string kEllipsis = "\xE2\x80\xA6";
 
+// The source tree. Not from __FILE__: with ccache's base_dir (CCACHE_BASEDIR) that
+// path is relative to the build directory, not to where the test runs.
 std::string source_dir()
 {
-	std::string f = __FILE__;
-	const std::string tail = "tests/unit/test_display.cpp";
-	REQUIRE(f.size() > tail.size());
-	return f.substr(0, f.size() - tail.size());
+	return std::string(HOTDESK_SOURCE_DIR) + "/";
 }
 
 using hotdesk::test::run_for;
