@@ -43,14 +43,19 @@ endif()
 function(hotdesk_doctest_add target)
   cmake_parse_arguments(ARG "" "PREFIX" "LABELS" ${ARGN})
   set(labels ${ARG_LABELS})
+  set(env "")
   if(CMAKE_CROSSCOMPILING)
     list(APPEND labels qemu-user)
+    # Under instruction emulation wall-clock deadlines sized for a real CPU
+    # cannot be met (status_support.h: running_emulated()).
+    set(env "HOTDESK_EMULATED=1")
   endif()
   if(HOTDESK_DOCTEST_DISCOVERY)
     doctest_discover_tests(${target} TEST_PREFIX "${ARG_PREFIX}" ADD_LABELS 1
-      PROPERTIES LABELS "${labels}")
+      PROPERTIES LABELS "${labels}" ENVIRONMENT "${env}")
   else()
     add_test(NAME ${ARG_PREFIX}${target} COMMAND ${target} --no-colors=true)
-    set_tests_properties(${ARG_PREFIX}${target} PROPERTIES LABELS "${labels}")
+    set_tests_properties(${ARG_PREFIX}${target} PROPERTIES LABELS "${labels}"
+      ENVIRONMENT "${env}")
   endif()
 endfunction()

@@ -437,6 +437,11 @@ std::string post_request(const std::string &path, const std::string &token)
 	       "\r\nContent-Length: 0\r\n\r\n";
 }
 
+bool running_emulated()
+{
+	return std::getenv("HOTDESK_EMULATED") != nullptr;
+}
+
 bool openssl_cli_available()
 {
 	const char *path = std::getenv("PATH");

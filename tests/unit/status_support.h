@@ -88,6 +88,11 @@ const Pki &test_pki();
 // phone has none: there the TLS cases are skipped (Unity: IGNORE), as they
 // were before they joined unit_tests.
 bool openssl_cli_available();
+// Set (HOTDESK_EMULATED) where the tests run under qemu-user or on the
+// QEMU-emulated phone: there a TLS handshake takes longer than the
+// deadlines the TLS cases check (they are sized for a real CPU), so those
+// cases run on every host build and are IGNOREd under emulation.
+bool running_emulated();
 
 std::string temp_dir();
 void remove_tree(const std::string &dir);

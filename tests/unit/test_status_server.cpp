@@ -298,7 +298,7 @@ TEST_CASE("status server: a pipelining client that never reads is dropped")
 }
 
 TEST_CASE("status server: HTTPS, and a TLS client that never finishes the handshake" *
-          doctest::skip(!openssl_cli_available()))
+          doctest::skip(!openssl_cli_available() || running_emulated()))
 {
 	const Pki &pki = test_pki();
 	StatusServerConfig c = quick_config();
@@ -330,7 +330,7 @@ TEST_CASE("status server: HTTPS, and a TLS client that never finishes the handsh
 }
 
 TEST_CASE("status server: mutual TLS requires a client certificate from the CA" *
-          doctest::skip(!openssl_cli_available()))
+          doctest::skip(!openssl_cli_available() || running_emulated()))
 {
 	const Pki &pki = test_pki();
 	StatusServerConfig c = quick_config();
