@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "phone_calls.h"
 
+#include "../../platform/clock/clock.h"
 #include "../core/log.h"
 
 #include <algorithm>
@@ -131,9 +132,7 @@ void PhoneCalls::timer_h(void *arg)
 
 uint64_t PhoneCalls::now_ms()
 {
-	using namespace std::chrono;
-	return static_cast<uint64_t>(
-	    duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+	return monotonic_ms();
 }
 
 void PhoneCalls::log_info(const std::string &msg)

@@ -48,9 +48,7 @@ public:
 	}
 
 	bool active() const { return calls_.active(); }
-	bool emergency_active() const { return calls_.emergency_active(); }
 	bool busy() const { return calls_.busy(); }
-	bool off_hook() const { return calls_.off_hook(); }
 	// What the display shows when the calls have the screen: the call
 	// screen, or the history while browsing. Empty: the session's screen.
 	std::vector<std::string> lines() const;

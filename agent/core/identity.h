@@ -2,6 +2,8 @@
 // Who the phone is registered as: the pool extension or a person.
 #pragma once
 
+#include "text.h"
+
 #include <string>
 
 namespace hotdesk
@@ -26,10 +28,7 @@ struct Identity {
 
 inline void Identity::wipe()
 {
-	for (auto &c : sip_password)
-		c = '\0';
-	sip_password.clear();
-	sip_password.shrink_to_fit();
+	wipe_secret(sip_password);
 }
 
 } // namespace hotdesk

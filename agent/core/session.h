@@ -119,7 +119,6 @@ public:
 	// Whether `number` may be called now (a transfer target): the dial
 	// policy, and never one of our feature codes.
 	bool may_dial(const std::string &number) const;
-	const DialPlan &dial_plan() const { return plan_; }
 	// Resume as a user after a restart (state restored from disk).
 	void resume_as(const Identity &user);
 	// What BLF keys, softkeys and the page key do (agent/core/blf_layout.h).

@@ -3,6 +3,7 @@
 
 #include "status_endpoint.h"
 
+#include "../../platform/clock/clock.h"
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
 
@@ -13,13 +14,6 @@ namespace hotdesk
 
 namespace
 {
-
-uint64_t now_ms()
-{
-	using namespace std::chrono;
-	return static_cast<uint64_t>(
-	    duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
 
 void crash(const std::string &point)
 {
@@ -121,7 +115,7 @@ void Agent::on_key(const Key &k)
 {
 	if (session_->state() == State::PinEntry &&
 	    (k.kind == KeyKind::Hash || k.kind == KeyKind::Send))
-		pin_key_ms_ = now_ms();
+		pin_key_ms_ = monotonic_ms();
 	// Hanging up with no call also abandons a number or a PIN being typed.
 	const bool hook_on_free = k.kind == KeyKind::HookOn && !calls_->active();
 	if (calls_->on_key(k)) {
@@ -260,7 +254,7 @@ void Agent::on_register_event(const CtrlMessage &m)
 	if (swapping && (ok || m.type == "REGISTER_FAIL")) {
 		if (ok && pin_key_ms_ && session_->state() == State::LoggingIn)
 			hotdesk::log_info("agent: login latency (last PIN key -> REGISTER_OK) " +
-			                  std::to_string(now_ms() - pin_key_ms_) + " ms");
+			                  std::to_string(monotonic_ms() - pin_key_ms_) + " ms");
 		accounts_->on_register(m.aor, ok, m.param);
 	}
 	registration_.on_event(m, session_->occupant().aor(), swapping);

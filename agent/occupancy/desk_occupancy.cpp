@@ -1,36 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "desk_occupancy.h"
 
+#include "../../platform/clock/clock.h"
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
-
-#include <ctime>
+#include "../core/text.h"
 
 namespace hotdesk
 {
-
-namespace
-{
-
-std::string iso_now()
-{
-	const std::time_t t = std::time(nullptr);
-	std::tm tm{};
-	gmtime_r(&t, &tm);
-	char buf[32];
-	std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-void wipe_string(std::string &s)
-{
-	for (auto &c : s)
-		c = '\0';
-	s.clear();
-	s.shrink_to_fit();
-}
-
-} // namespace
 
 std::optional<UserProfile> DeskOccupancy::parse(const std::string &xml, const std::string &ext)
 {
@@ -72,7 +49,7 @@ DeskOccupancy::Restored DeskOccupancy::restore()
 	}
 	(void)store_.forget_users_except(record_.ext); // a rolled-back roam's files
 	profile_ = parse((*u)->profile_xml, record_.ext);
-	wipe_string((*u)->profile_xml);
+	wipe_secret((*u)->profile_xml);
 	out.user = std::move((*u)->id);
 	log_info("occupancy: restored " + record_.ext + " from the state directory");
 	return out;
@@ -106,7 +83,7 @@ void DeskOccupancy::commit_user(const Identity &user)
 		return;
 	}
 	platform::crash_point((label + ".after_save_user").c_str());
-	record_ = Occupancy{false, user.ext, iso_now(), record_.seq + 1};
+	record_ = Occupancy{false, user.ext, utc_now_iso8601(), record_.seq + 1};
 	if (auto s = store_.save_occupancy(record_); !s)
 		log_error("occupancy: cannot save the occupancy: " + s.error().str());
 	platform::crash_point((label + ".after_commit").c_str());
@@ -122,7 +99,7 @@ void DeskOccupancy::commit_pool()
 	if (auto s = store_.forget_users_except(""); !s)
 		log_error("occupancy: cannot remove the user's files: " + s.error().str());
 	if (changed || record_.seq == 0) {
-		record_ = Occupancy{true, "", iso_now(), record_.seq + 1};
+		record_ = Occupancy{true, "", utc_now_iso8601(), record_.seq + 1};
 		if (auto s = store_.save_occupancy(record_); !s)
 			log_error("occupancy: cannot save the occupancy: " + s.error().str());
 	}
@@ -133,7 +110,7 @@ void DeskOccupancy::commit_pool()
 void DeskOccupancy::wipe_pending()
 {
 	login_pending_ = false;
-	wipe_string(pending_xml_);
+	wipe_secret(pending_xml_);
 	pending_profile_.reset();
 }
 

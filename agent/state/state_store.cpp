@@ -43,13 +43,6 @@ bool holds_person(const std::string &name)
 	return name.rfind(kUserPrefix, 0) == 0 || name.rfind(kProfilePrefix, 0) == 0;
 }
 
-// A person's file held a SIP password: buffers are zeroed before they go.
-void wipe(std::string &s)
-{
-	for (auto &c : s)
-		c = '\0';
-}
-
 bool clean_value(const std::string &v)
 {
 	return v.find_first_of("\r\n") == std::string::npos;
@@ -131,7 +124,7 @@ Expected<Identity> decode_user(const std::string &ext, const std::string &body)
 		*f.to = *v;
 	}
 	for (auto &p : *kv) // the parsed copy of the password
-		wipe(p.second);
+		wipe_secret(p.second);
 	if (id.ext != ext) {
 		id.wipe();
 		return make_error("", "written for another extension");
@@ -203,7 +196,7 @@ Expected<std::optional<StateStore::Sealed>> StateStore::read_sealed(const std::s
 	auto body = platform::unseal(name, **raw);
 	if (!body) {
 		Error e = damaged(name, **raw, body.error().what);
-		wipe(**raw);
+		wipe_secret(**raw);
 		return e;
 	}
 	return std::optional<Sealed>(Sealed{std::move(**raw), std::move(*body)});
@@ -273,8 +266,8 @@ Expected<std::optional<SavedUser>> StateStore::load_user(const std::string &ext)
 		return std::optional<SavedUser>{};
 	auto id = decode_user(ext, (*f)->body);
 	Error bad = id ? Error{} : damaged(user_file(ext), (*f)->raw, id.error().str());
-	wipe((*f)->raw);
-	wipe((*f)->body);
+	wipe_secret((*f)->raw);
+	wipe_secret((*f)->body);
 	if (!id)
 		return bad;
 	SavedUser u;

@@ -1,33 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "status_publisher.h"
 
+#include "../../platform/clock/clock.h"
+
 #include <chrono>
-#include <ctime>
 
 namespace hotdesk
 {
-
-namespace
-{
-
-uint64_t now_ms()
-{
-	using namespace std::chrono;
-	return static_cast<uint64_t>(
-	    duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
-
-std::string iso_now()
-{
-	const std::time_t t = std::time(nullptr);
-	std::tm tm{};
-	gmtime_r(&t, &tm);
-	char buf[32];
-	std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
-
-} // namespace
 
 const char *status_state_of(State s, bool logged_in)
 {
@@ -53,7 +32,7 @@ const char *status_state_of(State s, bool logged_in)
 // docs/protocol.md): a restarted daemon starts above anything its
 // predecessor sent, and stays below 2^53, exact in every JSON parser.
 StatusPublisher::StatusPublisher(std::string device_id, std::unique_ptr<StatusPush> push)
-    : device_id_(std::move(device_id)), push_(std::move(push)), started_ms_(now_ms())
+    : device_id_(std::move(device_id)), push_(std::move(push)), started_ms_(monotonic_ms())
 {
 	seq_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
 	                                 std::chrono::system_clock::now().time_since_epoch())
@@ -76,9 +55,9 @@ void StatusPublisher::update(const StatusFacts &f)
 	if (have_ && s == published_)
 		return;
 	if (!have_ || s.state != published_.state || s.user_ext != published_.user_ext)
-		s.since_iso = iso_now();
+		s.since_iso = utc_now_iso8601();
 	s.seq = ++seq_;
-	s.uptime_s = (now_ms() - started_ms_) / 1000;
+	s.uptime_s = (monotonic_ms() - started_ms_) / 1000;
 	published_ = s;
 	have_ = true;
 	if (push_)
@@ -88,7 +67,7 @@ void StatusPublisher::update(const StatusFacts &f)
 StatusSnapshot StatusPublisher::current() const
 {
 	StatusSnapshot s = published_;
-	s.uptime_s = (now_ms() - started_ms_) / 1000;
+	s.uptime_s = (monotonic_ms() - started_ms_) / 1000;
 	return s;
 }
 

@@ -142,6 +142,16 @@ struct Rig {
 
 using V = std::vector<std::string>;
 
+// baresip holds `aor` and the machine is Ready; the commands so far are
+// forgotten, so a test sees only its own.
+void start_holding(Rig &rig, SimBaresip &sim, const std::string &aor)
+{
+	rig.accounts.want(line_of(aor), aor);
+	REQUIRE(rig.ctrl.start().ok());
+	REQUIRE(run_until([&] { return rig.ready() && !sim.uas.empty(); }));
+	sim.log.clear();
+}
+
 } // namespace
 
 TEST_CASE("accounts: after connecting, baresip holds exactly the wanted account")
@@ -162,10 +172,7 @@ TEST_CASE("accounts: a swap is make-before-break and the current account is neve
 {
 	SimBaresip sim;
 	Rig rig(sim);
-	rig.accounts.want(line_of(kPool), kPool);
-	REQUIRE(rig.ctrl.start().ok());
-	REQUIRE(run_until([&] { return rig.ready() && !sim.uas.empty(); }));
-	sim.log.clear();
+	start_holding(rig, sim, kPool);
 
 	Outcome out;
 	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
@@ -182,10 +189,7 @@ TEST_CASE("accounts: a refused registration rolls back to the old account")
 	SimBaresip sim;
 	sim.refuse = {kAlice};
 	Rig rig(sim);
-	rig.accounts.want(line_of(kPool), kPool);
-	REQUIRE(rig.ctrl.start().ok());
-	REQUIRE(run_until([&] { return rig.ready() && !sim.uas.empty(); }));
-	sim.log.clear();
+	start_holding(rig, sim, kPool);
 
 	Outcome out;
 	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
@@ -203,10 +207,7 @@ TEST_CASE("accounts: force_break (logout) removes the old account even when the 
 	SimBaresip sim;
 	sim.refuse = {kPool};
 	Rig rig(sim);
-	rig.accounts.want(line_of(kAlice), kAlice);
-	REQUIRE(rig.ctrl.start().ok());
-	REQUIRE(run_until([&] { return rig.ready() && !sim.uas.empty(); }));
-	sim.log.clear();
+	start_holding(rig, sim, kAlice);
 
 	Outcome out;
 	rig.accounts.swap(line_of(kPool), kPool, true, "logout", out.done());
@@ -222,9 +223,7 @@ TEST_CASE("accounts: no registration within the timeout rolls back")
 {
 	SimBaresip sim;
 	Rig rig(sim, 150);
-	rig.accounts.want(line_of(kPool), kPool);
-	REQUIRE(rig.ctrl.start().ok());
-	REQUIRE(run_until([&] { return rig.ready() && !sim.uas.empty(); }));
+	start_holding(rig, sim, kPool);
 	sim.silent_registrar = true;
 	Outcome out;
 	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
@@ -238,9 +237,7 @@ TEST_CASE("accounts: baresip lost mid-swap fails the swap once and re-applies wh
 {
 	SimBaresip sim;
 	Rig rig(sim);
-	rig.accounts.want(line_of(kPool), kPool);
-	REQUIRE(rig.ctrl.start().ok());
-	REQUIRE(run_until([&] { return rig.ready() && !sim.uas.empty(); }));
+	start_holding(rig, sim, kPool);
 	sim.silent_registrar = true; // the swap waits for a registration
 	Outcome out;
 	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
