@@ -284,6 +284,10 @@ void Session::run(Posted &p)
 		result_ = std::move(p.result);
 	if (e == Event::SwapFailed)
 		last_error_ = p.reason;
+	if (e == Event::LogoutKey || e == Event::LogoutCode)
+		logout_reason_ = "user";
+	if (e == Event::RemoteLogout)
+		logout_reason_ = p.reason.empty() ? "pbx" : p.reason;
 	for (const Row &r : kTable) {
 		if (r.from != state_ || r.event != e)
 			continue;
@@ -529,6 +533,11 @@ void Session::on_remote_logout()
 	dispatch(Event::RemoteLogout);
 }
 
+void Session::on_auto_logout(const std::string &reason)
+{
+	post(Posted{Event::RemoteLogout, {}, reason});
+}
+
 void Session::resume_as(const Identity &user)
 {
 	set_occupant(user);
@@ -759,7 +768,14 @@ void Session::start_logout()
 void Session::commit_pool()
 {
 	set_occupant(pool_);
-	say("Logged out");
+	if (logout_reason_ == "idle")
+		say("Logged out: idle");
+	else if (logout_reason_ == "max_session")
+		say("Logged out: time limit");
+	else if (logout_reason_ == "daily")
+		say("Logged out: end of day");
+	else
+		say("Logged out");
 }
 
 void Session::logout_failed()

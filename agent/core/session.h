@@ -111,6 +111,13 @@ public:
 	void on_swap_result(bool ok, const std::string &reason);
 	void on_service(bool up);
 	void on_remote_logout();
+	// An auto-logout policy is due (reason: idle, max_session, daily;
+	// agent/core/auto_logout.h). Runs as a remote logout does: a call
+	// defers it, the end of the last call runs it at once.
+	void on_auto_logout(const std::string &reason);
+	// Why the current or last logout happens: "user" (key or code),
+	// "pbx" (remote), or an auto-logout reason. Read by pbx_logout().
+	const std::string &logout_reason() const { return logout_reason_; }
 	// The last call ended: a deferred logout or swap runs now.
 	void on_calls_ended();
 	// Dial a whole number (redial from the call history), under the dial
@@ -252,6 +259,7 @@ private:
 	std::string message_;
 	uint64_t said_ = 0;
 	std::string last_error_;
+	std::string logout_reason_;
 	KeyLayout keys_;
 	unsigned wrong_pins_ = 0;
 	bool throttled_ = false;

@@ -25,7 +25,11 @@ void crash(const std::string &point)
 Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
              platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
     : cfg_(std::move(cfg)), keys_(keys), screen_(display, leds), store_(storage),
-      occupancy_(store_), blf_keys_(geometry, leds),
+      occupancy_(store_),
+      auto_logout_(
+          {[this](AutoLogoutReason r) { session_->on_auto_logout(auto_logout_reason_name(r)); },
+           [this] { redraw(); }}),
+      blf_keys_(geometry, leds),
       registration_({[this](bool up) {
 	                     // Only a lost service or its return move the session.
 	                     if (!up || session_->state() == State::Error)
@@ -73,10 +77,7 @@ Status Agent::start()
 	});
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_.identity(), *this, cfg_.timings);
 	PhoneCalls::Handlers ch;
-	ch.screen_changed = [this] {
-		screen_.calls_changed(*session_, *calls_);
-		redraw();
-	};
+	ch.screen_changed = [this] { on_calls_changed(); };
 	ch.last_call_ended = [this] { on_last_call_ended(); };
 	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
 	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };
@@ -113,6 +114,12 @@ PbxConfig Agent::pbx_config() const
 
 void Agent::on_key(const Key &k)
 {
+	// A key during an auto-logout countdown keeps the session; the hook
+	// keeps it too and still does what it does.
+	if (auto_logout_.on_key(k) && k.kind != KeyKind::HookOff && k.kind != KeyKind::HookOn) {
+		redraw();
+		return;
+	}
 	if (session_->state() == State::PinEntry &&
 	    (k.kind == KeyKind::Hash || k.kind == KeyKind::Send))
 		pin_key_ms_ = monotonic_ms();
@@ -132,6 +139,19 @@ void Agent::restore()
 	pbx_->load_cached();
 	auto r = occupancy_.restore();
 	interrupted_login_ = r.interrupted;
+	// Off across an auto-logout deadline: back as the pool (power-safe).
+	if (r.user) {
+		if (auto due = auto_logout_.due_since(occupancy_.record().since)) {
+			const char *why = auto_logout_reason_name(*due);
+			hotdesk::log_info(std::string("agent: auto logout (") + why +
+			                  ") fell due while the phone was off: back as the pool");
+			occupancy_.commit_pool();
+			pbx_->logout(r.user->ext, why);
+			restart_logout_ = why;
+			r.user->wipe();
+			r.user.reset();
+		}
+	}
 	if (r.user) {
 		session_->resume_as(*r.user);
 		r.user->wipe();
@@ -179,6 +199,11 @@ void Agent::publish()
 	f.last_error = session_->last_error();
 	f.pending = session_->pending_change();
 	f.calls = calls_ ? calls_->live() : 0;
+	f.auto_logout_policy = auto_logout_.policy_text();
+	f.auto_logout_reason = auto_logout_.next_reason();
+	f.auto_logout_at = auto_logout_.next_at();
+	f.last_logout_reason =
+	    session_->logout_reason().empty() ? restart_logout_ : session_->logout_reason();
 	status_->update(f);
 }
 
@@ -206,6 +231,7 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 		calls_->set_emergency_numbers(p.dial_plan.emergency);
 	pool_.apply(p);
 	session_->set_pool(pool_.identity());
+	auto_logout_.set_policy(p.auto_logout, p.timezone);
 	pbx_->set_recheck(p.recheck_s);
 	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
 		cfg_.status_token = p.status_token; // read when the endpoint starts
@@ -271,13 +297,23 @@ void Agent::show(const std::vector<std::string> &)
 // session's otherwise, with the missed-call and voicemail lines.
 void Agent::redraw()
 {
-	if (calls_)
+	if (calls_) {
+		screen_.set_notice(auto_logout_.countdown_lines(), auto_logout_.stay_offered());
 		screen_.draw(*session_, *calls_);
+	}
 	publish(); // every step may change the status
+}
+
+void Agent::on_calls_changed()
+{
+	screen_.calls_changed(*session_, *calls_);
+	auto_logout_.on_calls(calls_->active());
+	redraw();
 }
 
 void Agent::on_last_call_ended()
 {
+	auto_logout_.on_calls(false);
 	session_->on_calls_ended();
 	swap_pool_if_changed();
 	redraw();
@@ -290,7 +326,7 @@ void Agent::pbx_login(const std::string &ext, const std::string &pin)
 
 void Agent::pbx_logout(const std::string &ext)
 {
-	pbx_->logout(ext);
+	pbx_->logout(ext, session_->logout_reason());
 }
 
 // Logout commits first (the person is gone from disk), login and roam
@@ -349,6 +385,10 @@ void Agent::occupant_changed(const Identity &now)
 		occupancy_.commit_pool();
 	else if (!now.pool && (occupancy_.login_pending() || occupancy_.record().ext != now.ext))
 		occupancy_.commit_user(now);
+	if (now.pool)
+		auto_logout_.pool();
+	else
+		auto_logout_.person(occupancy_.record().since);
 	relayout();
 }
 

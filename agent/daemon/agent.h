@@ -27,6 +27,7 @@
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
 #include "../keys/blf_keys.h"
+#include "../occupancy/auto_logout.h"
 #include "../occupancy/desk_occupancy.h"
 #include "../pbx/pbx_conversation.h"
 #include "../state/state_store.h"
@@ -88,6 +89,7 @@ private:
 	void publish();
 	void redraw();
 	void on_last_call_ended();
+	void on_calls_changed();
 	void on_mwi(const CtrlMessage &m);
 	void swap_pool_if_changed();
 	PbxConfig pbx_config() const;
@@ -97,9 +99,11 @@ private:
 	PhoneScreen screen_;
 	StateStore store_;
 	DeskOccupancy occupancy_;
+	AutoLogout auto_logout_;
 	BlfKeys blf_keys_;
 	RegistrationHealth registration_;
 	std::string interrupted_login_; // rolled back at start; the PBX is told
+	std::string restart_logout_;    // an auto logout that fell due while off
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
 	HttpClient http_;
 	PoolAccount pool_;

@@ -63,9 +63,10 @@ void PbxClient::undo_login(const std::string &ext)
 	});
 }
 
-void PbxClient::logout(const std::string &ext, std::function<void(Status)> done)
+void PbxClient::logout(const std::string &ext, std::function<void(Status)> done,
+                       const std::string &reason)
 {
-	auto body = pbx_logout_body(ext);
+	auto body = pbx_logout_body(ext, reason);
 	if (!body) {
 		done(body.error());
 		return;

@@ -30,7 +30,8 @@ public:
 	// cannot use (bad_profile) is undone at the PBX with a logout.
 	void login(const std::string &ext, const std::string &pin,
 	           std::function<void(LoginResult)> done);
-	void logout(const std::string &ext, std::function<void(Status)> done);
+	void logout(const std::string &ext, std::function<void(Status)> done,
+	            const std::string &reason = "");
 
 private:
 	HttpRequest post(const std::string &what, std::string body) const;

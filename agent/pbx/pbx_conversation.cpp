@@ -68,13 +68,16 @@ void PbxConversation::login(const std::string &ext, const std::string &pin)
 	});
 }
 
-void PbxConversation::logout(const std::string &ext)
+void PbxConversation::logout(const std::string &ext, const std::string &reason)
 {
-	client_.logout(ext, [ext](Status s) {
-		if (!s)
-			log_warn("pbx: telling the PBX about the logout of " + ext +
-			         " failed: " + s.error().str());
-	});
+	client_.logout(
+	    ext,
+	    [ext](Status s) {
+		    if (!s)
+			    log_warn("pbx: telling the PBX about the logout of " + ext +
+			             " failed: " + s.error().str());
+	    },
+	    reason);
 }
 
 } // namespace hotdesk

@@ -39,7 +39,8 @@ public:
 
 	// The PIN lives only as long as the request needs it; never logged.
 	void login(const std::string &ext, const std::string &pin);
-	void logout(const std::string &ext);
+	// `reason`: why (docs/protocol.md), "" to leave it out.
+	void logout(const std::string &ext, const std::string &reason = "");
 	// A conditional GET of the device profile (usually a 304) opens the TLS
 	// connection that the login request then reuses from curl's cache.
 	void warm_up();

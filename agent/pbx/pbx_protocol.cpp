@@ -40,9 +40,11 @@ Expected<std::string> pbx_login_body(const std::string &ext, const std::string &
 	return encode_strings({{"ext", &ext}, {"pin", &pin}});
 }
 
-Expected<std::string> pbx_logout_body(const std::string &ext)
+Expected<std::string> pbx_logout_body(const std::string &ext, const std::string &reason)
 {
-	return encode_strings({{"ext", &ext}});
+	if (reason.empty())
+		return encode_strings({{"ext", &ext}});
+	return encode_strings({{"ext", &ext}, {"reason", &reason}});
 }
 
 bool is_bad_profile(const std::string &reason)

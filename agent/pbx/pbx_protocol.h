@@ -14,7 +14,9 @@ namespace hotdesk
 {
 
 Expected<std::string> pbx_login_body(const std::string &ext, const std::string &pin);
-Expected<std::string> pbx_logout_body(const std::string &ext);
+// {"ext":"100"} or, with a reason (user, pbx, idle, max_session, daily),
+// {"ext":"100","reason":"idle"} (docs/protocol.md).
+Expected<std::string> pbx_logout_body(const std::string &ext, const std::string &reason = "");
 
 // The machine reason of a login the PBX accepted (HTTP 200, "ok") but whose
 // user the phone cannot use: one of the SIP fields of its `user` object

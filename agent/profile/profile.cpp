@@ -318,6 +318,41 @@ Status read_dial_plan(const Fields &f, DialPlan &plan)
 	return Ok{};
 }
 
+Status read_auto_logout(const Fields &f, AutoLogoutPolicy &p)
+{
+	for (const char *key : {"hd_auto_logout_idle", "hd_auto_logout_max_session"}) {
+		auto v = f.strict(key);
+		if (!v)
+			return v.error();
+		if (v->empty())
+			continue;
+		auto d = parse_auto_logout_duration(*v);
+		if (!d)
+			return f.bad(key, d.error().what);
+		(std::string(key) == "hd_auto_logout_idle" ? p.idle_s : p.max_session_s) = *d;
+	}
+	auto daily = f.strict("hd_auto_logout_daily");
+	if (!daily)
+		return daily.error();
+	if (!daily->empty()) {
+		auto m = parse_clock_time(*daily);
+		if (!m)
+			return f.bad("hd_auto_logout_daily", m.error().what);
+		p.daily_minute = *m;
+	}
+	auto stay = f.strict("hd_auto_logout_stay", "off");
+	if (!stay)
+		return stay.error();
+	if (*stay != "on" && *stay != "off")
+		return f.bad("hd_auto_logout_stay", "must be on or off");
+	p.stay_allowed = *stay == "on";
+	unsigned countdown = p.countdown_s;
+	if (auto s = read_unsigned(f, "hd_auto_logout_countdown_s", 3, 600, countdown); !s)
+		return s;
+	p.countdown_s = countdown;
+	return Ok{};
+}
+
 Status read_options(const Fields &f, DeviceProfile &d)
 {
 	for (const char *key : {"hd_logout_key", "hd_status_token", "language", "timezone"})
@@ -334,6 +369,8 @@ Status read_options(const Fields &f, DeviceProfile &d)
 		return f.bad("hd_status_token", "must be at least 16 printable characters");
 	d.language = *f.strict("language", d.language);
 	d.timezone = *f.strict("timezone", d.timezone);
+	if (auto s = read_auto_logout(f, d.auto_logout); !s)
+		return s;
 	return read_unsigned(f, "hd_profile_check_s", 60, 604800, d.recheck_s);
 }
 

@@ -12,6 +12,7 @@
 // No error or warning ever holds a password or a password hash.
 #pragma once
 
+#include "../core/auto_logout.h"
 #include "../core/dial_plan.h"
 #include "../core/error.h"
 
@@ -50,11 +51,15 @@ struct DeviceProfile {
 	std::string pool_ext; // hd_pool_ext, default user_name of identity 1
 	SipAccount pool;      // identity 1
 	DialPlan dial_plan;   // hd_emergency_numbers, hd_login_code, hd_logout_code, hd_dial_codes
-	std::string logout_key = "blf1";   // hd_logout_key: blf1 | soft1..soft16 | none
-	std::string status_token;          // hd_status_token: a secret
-	std::string language = "en";       // language
-	std::string timezone = "UTC";      // timezone
-	unsigned recheck_s = 3600;         // hd_profile_check_s
+	std::string logout_key = "blf1"; // hd_logout_key: blf1 | soft1..soft16 | none
+	std::string status_token;        // hd_status_token: a secret
+	std::string language = "en";     // language
+	std::string timezone = "UTC";    // timezone
+	unsigned recheck_s = 3600;       // hd_profile_check_s
+	// hd_auto_logout_idle / _max_session ("30m", "8h"), _daily ("19:00",
+	// local to `timezone`), _countdown_s (3..600, default 60), _stay
+	// (on|off: "Stay" for max_session and daily). All optional.
+	AutoLogoutPolicy auto_logout;
 	std::vector<BlfEntry> blf;         // the pool's function keys
 	std::vector<std::string> warnings; // what was dropped or read differently
 };

@@ -97,7 +97,11 @@ std::string render_json(const StatusSnapshot &s)
 	if (add_device(d, s) || add_str(d, "state", s.state) || add_str(d, "since", s.since_iso) ||
 	    add_user(d, s) || add_str(d, "registration", s.registration) ||
 	    add_str(d, "last_error", s.last_error) || add_str(d, "pending", s.pending) ||
-	    add_int(d, "calls", s.calls) || add_str(d, "version", s.version) ||
+	    add_int(d, "calls", s.calls) ||
+	    add_str(d, "auto_logout_policy", s.auto_logout_policy) ||
+	    add_str(d, "auto_logout_next", s.auto_logout_next) ||
+	    add_str(d, "auto_logout_at", s.auto_logout_at) ||
+	    add_str(d, "logout_reason", s.logout_reason) || add_str(d, "version", s.version) ||
 	    add_int(d, "uptime_s", s.uptime_s) || add_int(d, "seq", s.seq))
 		return {};
 	auto json = odict_json(d);
@@ -125,6 +129,10 @@ std::string render_xml(const StatusSnapshot &s)
 	xml_text(p, "last_error", s.last_error);
 	xml_text(p, "pending", s.pending);
 	xml_number(p, "calls", s.calls);
+	xml_text(p, "auto_logout_policy", s.auto_logout_policy);
+	xml_text(p, "auto_logout_next", s.auto_logout_next);
+	xml_text(p, "auto_logout_at", s.auto_logout_at);
+	xml_text(p, "logout_reason", s.logout_reason);
 	xml_text(p, "version", s.version);
 	xml_number(p, "uptime_s", s.uptime_s);
 	xml_number(p, "seq", s.seq);
@@ -143,8 +151,12 @@ std::string render_text(const StatusSnapshot &s)
 	       "Last error:   " + or_dash(s.last_error) + "\n" +
 	       "Calls:        " + std::to_string(s.calls) +
 	       (s.pending.empty() ? "" : ", " + s.pending + " after the last call") + "\n" +
-	       "Agent:        hotdeskd " + or_dash(s.version) + ", up " + duration(s.uptime_s) +
-	       ", seq " + std::to_string(s.seq) + "\n" +
+	       "Auto logout:  " + or_dash(s.auto_logout_policy) +
+	       (s.auto_logout_next.empty()
+	            ? ""
+	            : ", next " + s.auto_logout_next + " at " + s.auto_logout_at) +
+	       "\n" + "Agent:        hotdeskd " + or_dash(s.version) + ", up " +
+	       duration(s.uptime_s) + ", seq " + std::to_string(s.seq) + "\n" +
 	       "Health:       " + (status_healthy(s) ? "OK" : "NOT OK") + "\n";
 }
 
@@ -165,6 +177,10 @@ Expected<StatusSnapshot> parse_status_json(std::string_view json)
 	s.last_error = odict_str(d, "last_error");
 	s.pending = odict_str(d, "pending");
 	(void)odict_get_number(d, &s.calls, "calls");
+	s.auto_logout_policy = odict_str(d, "auto_logout_policy");
+	s.auto_logout_next = odict_str(d, "auto_logout_next");
+	s.auto_logout_at = odict_str(d, "auto_logout_at");
+	s.logout_reason = odict_str(d, "logout_reason");
 	s.version = odict_str(d, "version");
 	if (s.state.empty() || !odict_get_number(d, &s.seq, "seq"))
 		return make_error("status", "not a status document");
@@ -179,7 +195,7 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 	       a.user_name == b.user_name && a.since_iso == b.since_iso &&
 	       a.last_error == b.last_error && a.device_id == b.device_id &&
 	       a.pool_ext == b.pool_ext && a.version == b.version && a.pending == b.pending &&
-	       a.calls == b.calls;
+	       a.calls == b.calls && a.logout_reason == b.logout_reason;
 }
 
 bool status_healthy(const StatusSnapshot &s)

@@ -25,6 +25,15 @@ struct StatusSnapshot {
 	std::string last_error;   // empty when none; never a secret
 	std::string pending;      // "" | logout | login: waits for the calls to end
 	uint64_t calls = 0;       // calls up (never who with)
+	// Auto-logout (docs/profile.md): the device's policy ("idle 30m, daily
+	// 19:00 Europe/Berlin", "" for none), the next deadline's reason
+	// (idle | max_session | daily | "") and time (ISO 8601 UTC | ""). The
+	// idle deadline moves with every key, so these alone never make a new
+	// snapshot (no seq, no push): a poll reads them fresh.
+	std::string auto_logout_policy, auto_logout_next, auto_logout_at;
+	// Why the last logout happened: user | pbx | idle | max_session | daily
+	// | "" (none since start).
+	std::string logout_reason;
 	std::string version;
 	uint64_t uptime_s = 0;
 	uint64_t seq = 0; // increases on every change
@@ -38,7 +47,8 @@ inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
 
 // {"device":{"mac":..,"pool_ext":..},"state":..,"since":..,
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,
-//  "pending":..,"calls":N,
+//  "pending":..,"calls":N,"auto_logout_policy":..,"auto_logout_next":..,
+//  "auto_logout_at":..,"logout_reason":..,
 //  "version":..,"uptime_s":N,"seq":N}
 std::string render_json(const StatusSnapshot &s);
 // <status> with the same fields as elements; <user> absent when idle.

@@ -51,8 +51,14 @@ void StatusPublisher::update(const StatusFacts &f)
 	s.last_error = f.last_error;
 	s.pending = f.pending;
 	s.calls = f.calls;
+	s.logout_reason = f.last_logout_reason;
 	s.version = HOTDESK_VERSION;
-	if (have_ && s == published_)
+	const bool same = have_ && s == published_;
+	// Read fresh by every poll, but no change of their own (see the model).
+	published_.auto_logout_policy = s.auto_logout_policy = f.auto_logout_policy;
+	published_.auto_logout_next = s.auto_logout_next = f.auto_logout_reason;
+	published_.auto_logout_at = s.auto_logout_at = f.auto_logout_at;
+	if (same)
 		return;
 	if (!have_ || s.state != published_.state || s.user_ext != published_.user_ext)
 		s.since_iso = utc_now_iso8601();

@@ -25,6 +25,8 @@ struct StatusFacts {
 	std::string last_error;
 	std::string pending; // "" | logout | login
 	uint64_t calls = 0;
+	std::string auto_logout_policy, auto_logout_reason, auto_logout_at;
+	std::string last_logout_reason;
 };
 
 // The status API's word for a session state (docs/status-api.yaml).

@@ -52,6 +52,10 @@ void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 			lines.insert(lines.begin() + 1, pending == "logout"
 			                                    ? "Logout after the call"
 			                                    : "Login after the call");
+	} else if (!notice_.empty()) {
+		lines = notice_;
+		if (stay_softkey_)
+			softkeys = {"Stay"};
 	} else {
 		lines = session.display_lines();
 		softkeys = session.key_layout().softkey_labels();

@@ -31,6 +31,13 @@ public:
 	// Logout: the person's voicemail state goes with them.
 	void clear_voicemail() { set_voicemail(MwiSummary{}); }
 	void draw(const Session &session, const PhoneCalls &calls);
+	// A notice over the session's screen (the auto-logout countdown); never
+	// over a call. Empty: none. `stay_softkey` labels softkey 1 "Stay".
+	void set_notice(std::vector<std::string> lines, bool stay_softkey)
+	{
+		notice_ = std::move(lines);
+		stay_softkey_ = stay_softkey;
+	}
 	// The call screen changed: while a call rings or talks, and when the
 	// last one has ended, it is newer than what the session said so far.
 	void calls_changed(const Session &session, const PhoneCalls &calls);
@@ -40,6 +47,8 @@ private:
 	platform::Display &display_;
 	platform::LedSink *leds_;
 	MwiSummary mwi_;
+	std::vector<std::string> notice_;
+	bool stay_softkey_ = false;
 	std::vector<std::string> softkeys_shown_;
 	// The session's messages_said() when the call screen last became
 	// newer than them.

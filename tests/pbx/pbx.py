@@ -167,8 +167,14 @@ class State:
         with self.lock:
             self.devices[norm_mac(mac)]["override"] = override
 
-    def logout(self, dev, ext):
+    LOGOUT_REASONS = ("user", "pbx", "idle", "max_session", "daily")
+
+    def logout(self, dev, ext, reason=None):
         with self.lock:
+            if reason is not None:
+                # Kept even when a push already told us the phone is idle.
+                dev["last_logout"] = {"ext": ext, "reason": reason, "time": now_iso()}
+                self._log_state(dev["mac"], "logout_reason:" + reason, ext)
             if dev["user"] == ext:
                 self._set_idle(dev, "logout")
 
@@ -214,7 +220,10 @@ class State:
                             "since": dev["since"], "seq": dev["seq"],
                             "phone_state": rep.get("state"),
                             "registration": rep.get("registration"),
-                            "reachable": dev["reachable"], "polled": dev["polled"]})
+                            "reachable": dev["reachable"], "polled": dev["polled"],
+                            "logout_reason": rep.get("logout_reason"),
+                            "auto_logout_policy": rep.get("auto_logout_policy"),
+                            "last_logout": dev.get("last_logout")})
             return out
 
 
@@ -399,7 +408,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self._send(200, {"result": "ok", "user": user,
                                      "profile": st.user_profile(ext)})
                 else:
-                    st.logout(dev, ext)
+                    reason = body.get("reason")
+                    if reason is not None and reason not in st.LOGOUT_REASONS:
+                        raise Refusal(400, "bad_request", "unknown logout reason")
+                    st.logout(dev, ext, reason)
                     self._send(200, {"result": "ok"})
                 return
             if path in ("/api/v1/admin/devices", "/admin") and method == "GET":
@@ -522,7 +534,8 @@ def device_profile_xml(dev, sip_domain):
         el.append(("user_outbound", p["outbound"], True))
     for key in ("hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes",
                 "hd_logout_key", "hd_status_token", "hd_profile_check_s", "language",
-                "timezone"):
+                "timezone", "hd_auto_logout_idle", "hd_auto_logout_max_session",
+                "hd_auto_logout_daily", "hd_auto_logout_countdown_s", "hd_auto_logout_stay"):
         if key in p:
             el.append((key, p[key], False))
     lines = ['    <%s%s perm="R">%s</%s>' % (k, ' idx="1"' if idx else "", _xml_text(v), k)

@@ -372,4 +372,10 @@ TEST_CASE("pbx_protocol: request bodies are JSON objects of strings")
 	REQUIRE(json_decode_odict(o.out(), 8, logout->data(), logout->size(), 2) == 0);
 	CHECK(odict_count(o.get(), false) == 1);
 	CHECK(odict_str(o.get(), "ext") == "100");
+
+	auto why = pbx_logout_body("100", "idle");
+	REQUIRE(why.ok());
+	REQUIRE(json_decode_odict(o.out(), 8, why->data(), why->size(), 2) == 0);
+	CHECK(odict_count(o.get(), false) == 2);
+	CHECK(odict_str(o.get(), "reason") == "idle");
 }

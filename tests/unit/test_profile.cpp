@@ -439,3 +439,39 @@ TEST_CASE("profile: a value quoted in a warning cannot forge log lines")
 		CHECK(w.find_first_of("\r\n") == std::string::npos);
 	}
 }
+
+TEST_CASE("profile: the auto-logout policy is read strictly, each part optional")
+{
+	auto none = parse_device_profile(device_with(""));
+	REQUIRE(none.ok());
+	CHECK_FALSE(none->auto_logout.any());
+	auto all = parse_device_profile(device_with(
+	    "<hd_auto_logout_idle>30m</hd_auto_logout_idle>"
+	    "<hd_auto_logout_max_session>8h</hd_auto_logout_max_session>"
+	    "<hd_auto_logout_daily>19:00</hd_auto_logout_daily>"
+	    "<hd_auto_logout_countdown_s>30</hd_auto_logout_countdown_s>"
+	    "<hd_auto_logout_stay>on</hd_auto_logout_stay><timezone>Europe/Berlin</timezone>"));
+	REQUIRE(all.ok());
+	CHECK(all->auto_logout.idle_s == 1800);
+	CHECK(all->auto_logout.max_session_s == 8 * 3600);
+	CHECK(all->auto_logout.daily_minute == 19 * 60);
+	CHECK(all->auto_logout.countdown_s == 30);
+	CHECK(all->auto_logout.stay_allowed);
+	CHECK(all->timezone == "Europe/Berlin");
+	struct Row {
+		const char *xml, *names;
+	};
+	const Row bad[] = {
+	    {"<hd_auto_logout_idle>30</hd_auto_logout_idle>", "<hd_auto_logout_idle> line 1"},
+	    {"<hd_auto_logout_max_session>8d</hd_auto_logout_max_session>",
+	     "<hd_auto_logout_max_session>"},
+	    {"<hd_auto_logout_daily>7pm</hd_auto_logout_daily>", "<hd_auto_logout_daily>"},
+	    {"<hd_auto_logout_countdown_s>2</hd_auto_logout_countdown_s>",
+	     "<hd_auto_logout_countdown_s>"},
+	    {"<hd_auto_logout_stay>yes</hd_auto_logout_stay>", "<hd_auto_logout_stay>"},
+	};
+	for (const auto &r : bad) {
+		INFO(r.xml);
+		CHECK(error_of(device_with(r.xml)).find(r.names) != std::string::npos);
+	}
+}

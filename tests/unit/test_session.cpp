@@ -1006,3 +1006,46 @@ TEST_CASE(
 	CHECK(ports.logins.empty()); // the PIN typed so far is gone
 	CHECK(ports.bugs.empty());
 }
+
+TEST_CASE("session: an auto logout waits for the call, then tells the PBX its reason")
+{
+	struct CallPorts : FakePorts {
+		bool call = false;
+		std::vector<std::string> reasons;
+		const Session *session = nullptr;
+		bool calls_active() const override { return call; }
+		void pbx_logout(const std::string &ext) override
+		{
+			FakePorts::pbx_logout(ext);
+			reasons.push_back(session->logout_reason());
+		}
+	};
+	for (const char *reason : {"idle", "max_session", "daily"}) {
+		INFO(reason);
+		CallPorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		ports.session = &s;
+		run_all(s, kLoginAlice);
+		ports.call = true;
+		s.on_auto_logout(reason);
+		CHECK(s.state() == State::LoggedIn); // never during a call
+		CHECK(s.pending_change() == "logout");
+		CHECK(ports.logouts.empty());
+		ports.call = false;
+		s.on_calls_ended(); // at once when the last call ends
+		CHECK(s.state() == State::LoggingOut);
+		CHECK(ports.reasons == V{reason});
+		s.on_swap_result(true, "");
+		CHECK(s.state() == State::Idle);
+		CHECK(s.display_lines().back().rfind("Logged out: ", 0) == 0);
+		CHECK(ports.bugs.empty());
+	}
+	// A logout by key says "user"; by the PBX, "pbx".
+	CallPorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	ports.session = &s;
+	run_all(s, kLoginAlice + std::vector<Step>{keys("{blf1}"), swap(true)});
+	run_all(s, kLoginAlice);
+	s.on_remote_logout();
+	CHECK(ports.reasons == V{"user", "pbx"});
+}
