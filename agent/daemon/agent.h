@@ -28,6 +28,7 @@
 #include "../http/http_client.h"
 #include "../keys/blf_keys.h"
 #include "../occupancy/desk_occupancy.h"
+#include "../pbx/emergency_notice.h"
 #include "../pbx/pbx_conversation.h"
 #include "../state/state_store.h"
 #include "../status/status_publisher.h"
@@ -59,7 +60,8 @@ public:
 
 	// SessionPorts
 	void show(const std::vector<std::string> &lines) override;
-	void dial(const std::string &number) override { calls_->dial(number); }
+	void dial(const std::string &number) override;
+	void dial_emergency(const std::string &number) override;
 	void pbx_login(const std::string &ext, const std::string &pin) override;
 	void pbx_logout(const std::string &ext) override;
 	void swap_to(const Identity &to, bool force_break) override;
@@ -90,6 +92,9 @@ private:
 	void on_last_call_ended();
 	void on_mwi(const CtrlMessage &m);
 	void swap_pool_if_changed();
+	void apply_emergency(const EmergencySettings &e);
+	void notify_emergency(const std::string &number);
+	bool emergency_via_pool() const { return emergency_.via_pool; }
 	PbxConfig pbx_config() const;
 
 	Config cfg_;
@@ -99,6 +104,8 @@ private:
 	DeskOccupancy occupancy_;
 	BlfKeys blf_keys_;
 	RegistrationHealth registration_;
+	RegistrationHealth pool_registration_; // the kept pool identity's (issue 16)
+	EmergencySettings emergency_;
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
 	HttpClient http_;
@@ -107,6 +114,7 @@ private:
 	std::unique_ptr<CtrlClient> ctrl_;
 	std::unique_ptr<BaresipAccounts> accounts_;
 	std::unique_ptr<PbxConversation> pbx_;
+	std::unique_ptr<EmergencyNotifier> notifier_;
 	std::unique_ptr<PhoneCalls> calls_;
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;

@@ -12,6 +12,7 @@
 // No error or warning ever holds a password or a password hash.
 #pragma once
 
+#include "../core/civic_address.h"
 #include "../core/dial_plan.h"
 #include "../core/error.h"
 
@@ -56,6 +57,7 @@ struct DeviceProfile {
 	std::string timezone = "UTC";      // timezone
 	unsigned recheck_s = 3600;         // hd_profile_check_s
 	std::vector<BlfEntry> blf;         // the pool's function keys
+	EmergencySettings emergency;       // hd_emergency_via_pool, hd_location_*, ...
 	std::vector<std::string> warnings; // what was dropped or read differently
 };
 

@@ -5,6 +5,7 @@
 // with quotes or angle brackets cannot break the document.
 #pragma once
 
+#include "../core/civic_address.h"
 #include "../core/error.h"
 
 #include <cstdint>
@@ -25,6 +26,14 @@ struct StatusSnapshot {
 	std::string last_error;   // empty when none; never a secret
 	std::string pending;      // "" | logout | login: waits for the calls to end
 	uint64_t calls = 0;       // calls up (never who with)
+	// Which identity emergency calls go out on (issue 16): "pool" (kept
+	// registered beside the person's) or "occupant" (whoever is on the
+	// phone), its extension and registration word; the desk's location.
+	std::string emergency_via = "occupant";
+	std::string emergency_ext;
+	std::string emergency_registration;
+	std::string emergency_callback;
+	CivicAddress location;
 	std::string version;
 	uint64_t uptime_s = 0;
 	uint64_t seq = 0; // increases on every change
@@ -39,6 +48,8 @@ inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
 // {"device":{"mac":..,"pool_ext":..},"state":..,"since":..,
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,
 //  "pending":..,"calls":N,
+//  "emergency":{"via":"pool"|"occupant","ext":..,"registration":..,
+//               "callback":..,"location":{"country":..,"A1":..,..,"ROOM":..}},
 //  "version":..,"uptime_s":N,"seq":N}
 std::string render_json(const StatusSnapshot &s);
 // <status> with the same fields as elements; <user> absent when idle.

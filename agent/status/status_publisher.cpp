@@ -51,6 +51,11 @@ void StatusPublisher::update(const StatusFacts &f)
 	s.last_error = f.last_error;
 	s.pending = f.pending;
 	s.calls = f.calls;
+	s.emergency_via = f.emergency_via;
+	s.emergency_ext = f.emergency_ext;
+	s.emergency_registration = f.emergency_registration;
+	s.emergency_callback = f.emergency_callback;
+	s.location = f.location;
 	s.version = HOTDESK_VERSION;
 	if (have_ && s == published_)
 		return;

@@ -30,6 +30,9 @@ public:
 	void set_voicemail(const MwiSummary &m);
 	// Logout: the person's voicemail state goes with them.
 	void clear_voicemail() { set_voicemail(MwiSummary{}); }
+	// A short location for the idle screen, after the pool identity on the
+	// first line (issue 16); "" for none.
+	void set_location_line(std::string l) { location_ = std::move(l); }
 	void draw(const Session &session, const PhoneCalls &calls);
 	// The call screen changed: while a call rings or talks, and when the
 	// last one has ended, it is newer than what the session said so far.
@@ -40,6 +43,7 @@ private:
 	platform::Display &display_;
 	platform::LedSink *leds_;
 	MwiSummary mwi_;
+	std::string location_;
 	std::vector<std::string> softkeys_shown_;
 	// The session's messages_said() when the call screen last became
 	// newer than them.
