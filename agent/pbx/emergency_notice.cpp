@@ -95,8 +95,7 @@ void EmergencyNotifier::notify(const EmergencyCall &c)
 		log_error("emergency: cannot build the notice of the call to " + c.number);
 		return;
 	}
-	log_info("emergency: notifying the PBX of the call to " + c.number + " from " +
-	         c.pool_ext +
+	log_info("emergency: notifying the PBX of the call to " + c.number + " from " + c.pool_ext +
 	         (c.occupant_ext.empty() ? std::string() : " (" + c.occupant_ext + ")"));
 	queue_.push_back(std::move(body));
 	if (!in_flight_ && !tmr_isrunning(&retry_tmr_))

@@ -31,10 +31,10 @@ namespace hotdesk
 {
 
 struct EmergencyCall {
-	std::string number;   // as dialled, e.g. "112"
-	std::string pool_ext; // the desk's identity (HD0001)
+	std::string number;                      // as dialled, e.g. "112"
+	std::string pool_ext;                    // the desk's identity (HD0001)
 	std::string occupant_ext, occupant_name; // empty: nobody logged in
-	std::string time_iso; // UTC, ISO 8601, when the number was dialled
+	std::string time_iso;                    // UTC, ISO 8601, when the number was dialled
 	CivicAddress location;
 	std::string callback; // emergency callback number or ""
 };

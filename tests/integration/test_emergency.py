@@ -17,7 +17,7 @@ import time
 import unittest
 
 from harness import https_json, wait_until
-from world import EMERGENCY_PROFILE, MAC, STATUS_TOKEN, USERS, WorldTestCase
+from world import ADMIN_TOKEN, EMERGENCY_PROFILE, MAC, STATUS_TOKEN, USERS, WorldTestCase
 
 CLOSED = "CALL_CLOSED"
 
@@ -118,6 +118,9 @@ class PoolCarriesTheCallTest(EmergencyCase):
                          ("Berlin", "Musterstrasse", "12", "B", "2", "2.14"))
         self.assertRegex(n["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertIn("EMERGENCY CALL 112", self.w.pbx.log())
+        st, table = https_json(self.w.pbx.url + "/admin", token=ADMIN_TOKEN, ca=self.w.pbx.ca)
+        self.assertEqual(st, 200)
+        self.assertIn("112 from HD0001 (100 Alice Example)  at country DE", table)
         # The PBX's view says which identity is for what (from the pushed status).
         view = wait_until(lambda: (self.w.admin_view()[MAC].get("emergency") or {}).get("via")
                           and self.w.admin_view()[MAC], 5, "the PBX's view")
