@@ -26,7 +26,7 @@ import tty
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
-from world import MAC, USERS, World  # noqa: E402
+from world import EMERGENCY_PROFILE, MAC, USERS, World  # noqa: E402
 from harness import Baresip, BaresipCtrl, free_port, wait_until  # noqa: E402
 
 COLLEAGUE = "102"  # Carol Nodesk: may not hot desk, so she has a phone of her own
@@ -112,6 +112,21 @@ def scripted(w, carol):
     w.wait_screen("100 Alice")
     wait_until(lambda: w.registered_as("100"), 5, "100 registered")
     show(w, "logged in as 100 (%.0f ms from # to registered)" % ((time.monotonic() - t) * 1000))
+    print("   registrar : bindings %s (the pool stays for emergency calls)" % w.phone_bindings())
+
+    w.psap_ctrl.clear_events()
+    w.keys("112")
+    ev = w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+    print("\n== emergency call while 100 is logged in: dialled 112")
+    print("   answering point saw CALL_INCOMING from %s (the desk, not the person)"
+          % ev.get("peeruri"))
+    w.psap_ctrl.command("hangup")
+    notice = wait_until(lambda: w.admin_view()[MAC]["emergency_calls"], 5, "PBX notice")[-1]
+    loc = notice["location"]
+    print("   PBX notice: %s from %s, occupant %s, at %s %s, bldg %s floor %s room %s" % (
+        notice["number"], notice["pool_ext"], (notice["occupant"] or {}).get("ext"),
+        loc.get("RD"), loc.get("HNO"), loc.get("BLD"), loc.get("FLR"), loc.get("ROOM")))
+    w.wait_screen("100 Alice Example | Ready")
 
     w.keys("*77*101*")
     w.wait_screen("PIN for 101")
@@ -347,7 +362,9 @@ def carol_key(carol, view, key):
 def main():
     os.environ.setdefault("HOTDESKD", os.path.join(ROOT, "build", "host", "hotdeskd"))
     workdir = tempfile.mkdtemp(prefix="hotdesk-demo-")
-    w = World(workdir)
+    # Emergency calls carry the desk (docs/profile.md): the pool stays registered beside
+    # whoever logs in, the idle screen shows where the desk is.
+    w = World(workdir, device_profile=dict(EMERGENCY_PROFILE, hd_location_on_idle="on"))
     rc = 0
     carol = None
     try:

@@ -26,12 +26,14 @@ const BaresipAccounts::Row BaresipAccounts::kTable[] = {
 	{S::Offline,     E::RegisterOk,    nullptr,               S::Offline,      &A::noop},
 	{S::Offline,     E::RegisterFail,  nullptr,               S::Offline,      &A::noop},
 	{S::Offline,     E::Timeout,       nullptr,               S::Offline,      &A::noop},
+	{S::Offline,     E::Refresh,       nullptr,               S::Offline,      &A::noop},
 
 	{S::Listing,     E::Listed,        &A::nothing_wanted,    S::Ready,        &A::finish_reapply},
-	{S::Listing,     E::Listed,        &A::wanted_present,    S::Selecting,    &A::select},
+	{S::Listing,     E::Listed,        &A::all_present,       S::Selecting,    &A::select},
 	{S::Listing,     E::Listed,        nullptr,               S::Adding,       &A::add},
 	{S::Listing,     E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
 
+	{S::Adding,      E::CommandOk,     &A::more_to_add,       S::Adding,       &A::add},
 	{S::Adding,      E::CommandOk,     nullptr,               S::Selecting,    &A::select},
 	{S::Adding,      E::CommandFail,   &A::is_swap,           S::RollingBack,  &A::roll_back},
 	{S::Adding,      E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
@@ -61,11 +63,13 @@ const BaresipAccounts::Row BaresipAccounts::kTable[] = {
 	{S::RollingBack, E::CommandOk,     nullptr,               S::Ready,        &A::finish_failed},
 	{S::RollingBack, E::CommandFail,   nullptr,               S::Ready,        &A::finish_failed},
 
+	{S::Ready,       E::Apply,         &A::job_to_kept,       S::Selecting,    &A::start_job_to_kept},
 	{S::Ready,       E::Apply,         &A::has_job,           S::Adding,       &A::start_job},
 	{S::Ready,       E::Apply,         nullptr,               S::Ready,        &A::noop},
 	{S::Ready,       E::RegisterOk,    nullptr,               S::Ready,        &A::noop},
 	{S::Ready,       E::RegisterFail,  nullptr,               S::Ready,        &A::noop},
 	{S::Ready,       E::Timeout,       nullptr,               S::Ready,        &A::noop},
+	{S::Ready,       E::Refresh,       nullptr,               S::Listing,      &A::list},
 
 	// In every connected state: baresip going away ends whatever ran
 	// (what it held is gone, nothing to roll back); an account change asked
@@ -97,6 +101,14 @@ const BaresipAccounts::Row BaresipAccounts::kTable[] = {
 	{S::Removing,    E::Timeout,       nullptr,               S::Removing,     &A::noop},
 	{S::RollingBack, E::Timeout,       nullptr,               S::RollingBack,  &A::noop},
 	{S::Listing,     E::Timeout,       nullptr,               S::Listing,      &A::noop},
+	// A kept account that changes while a step runs is applied after it
+	// (next()).
+	{S::Listing,     E::Refresh,       nullptr,               S::Listing,      &A::noop},
+	{S::Adding,      E::Refresh,       nullptr,               S::Adding,       &A::noop},
+	{S::Selecting,   E::Refresh,       nullptr,               S::Selecting,    &A::noop},
+	{S::Registering, E::Refresh,       nullptr,               S::Registering,  &A::noop},
+	{S::Removing,    E::Refresh,       nullptr,               S::Removing,     &A::noop},
+	{S::RollingBack, E::Refresh,       nullptr,               S::RollingBack,  &A::noop},
 };
 // clang-format on
 
@@ -153,6 +165,8 @@ const char *accounts_event_name(AccountsEvent e)
 		return "RegisterFail";
 	case E::Timeout:
 		return "Timeout";
+	case E::Refresh:
+		return "Refresh";
 	}
 	return "?";
 }
@@ -182,6 +196,48 @@ void BaresipAccounts::swap(const std::string &line, const std::string &aor, bool
 	post(E::Apply);
 }
 
+void BaresipAccounts::keep(const std::string &line, const std::string &aor)
+{
+	if (line == keep_line_ && aor == keep_aor_)
+		return;
+	keep_line_ = line;
+	keep_aor_ = aor;
+	keep_present_ = false; // the listing that follows tells
+	keep_registered_ = false;
+	refresh_ = true;
+	post(E::Refresh);
+}
+
+bool BaresipAccounts::holds(const std::string &aor) const
+{
+	if (aor.empty() || state_ == AccountsState::Offline)
+		return false;
+	return aor == in_baresip_ || aor == selected_ || (aor == keep_aor_ && keep_present_);
+}
+
+void BaresipAccounts::with_selected(const std::string &aor, const std::function<void()> &send)
+{
+	if (!holds(aor)) {
+		send();
+		return;
+	}
+	auto warn = [aor](Expected<std::string> r) {
+		if (!r)
+			log_warn("accounts: uafind " + aor + " failed: " + r.error().what);
+	};
+	// Even when it is ours already: an incoming call selects its account
+	// in baresip (menu's CALL_INCOMING handler).
+	ctrl_.request("uafind", aor, warn);
+	send();
+	if (!selected_.empty() && selected_ != aor) {
+		const std::string back = selected_;
+		ctrl_.request("uafind", back, [back](Expected<std::string> r) {
+			if (!r)
+				log_warn("accounts: uafind " + back + " failed: " + r.error().what);
+		});
+	}
+}
+
 void BaresipAccounts::on_up()
 {
 	post(E::Up);
@@ -195,6 +251,8 @@ void BaresipAccounts::on_down(const std::string &why)
 
 void BaresipAccounts::on_register(const std::string &aor, bool ok, const std::string &param)
 {
+	if (!keep_aor_.empty() && aor == keep_aor_)
+		keep_registered_ = ok;
 	if (!swapping_ || aor != cur_.aor)
 		return;
 	if (ok) {
@@ -263,6 +321,16 @@ void BaresipAccounts::crash(const char *step) const
 	platform::crash_point((cur_.label + "." + step).c_str());
 }
 
+bool BaresipAccounts::kept_present() const
+{
+	if (keep_aor_.empty() || keep_aor_ == want_aor_)
+		return true;
+	for (const auto &p : present_)
+		if (p == keep_aor_)
+			return true;
+	return false;
+}
+
 bool BaresipAccounts::wanted_present() const
 {
 	for (const auto &p : present_)
@@ -275,6 +343,7 @@ bool BaresipAccounts::wanted_present() const
 
 void BaresipAccounts::list()
 {
+	refresh_ = false; // this listing sees the kept account as it is now
 	const unsigned gen = ++generation_;
 	ctrl_.request("reginfo", "", [this, gen](Expected<std::string> r) {
 		if (gen != generation_)
@@ -291,11 +360,39 @@ void BaresipAccounts::list()
 			if (ua.registered)
 				registered_.push_back(ua.aor);
 		}
+		// The kept account first: it must be there before anything else.
+		to_add_.clear();
+		keep_present_ = keep_registered_ = false;
+		for (const auto &a : present_)
+			keep_present_ = keep_present_ || (!keep_aor_.empty() && a == keep_aor_);
+		for (const auto &a : registered_)
+			keep_registered_ =
+			    keep_registered_ || (!keep_aor_.empty() && a == keep_aor_);
+		if (!keep_aor_.empty() && !kept_present())
+			to_add_.push_back(keep_line_);
+		if (!want_line_.empty() && !wanted_present())
+			to_add_.push_back(want_line_);
 		post(E::Listed);
 	});
 }
 
 void BaresipAccounts::start_job()
+{
+	begin_job();
+	add();
+}
+
+// A swap to the kept account (a logout while the pool stays registered):
+// it is in baresip already, so no uanew; its registration is as good as
+// the last REGISTER event said.
+void BaresipAccounts::start_job_to_kept()
+{
+	begin_job();
+	register_seen_ = keep_registered_;
+	select();
+}
+
+void BaresipAccounts::begin_job()
 {
 	cur_ = std::move(jobs_.front());
 	jobs_.pop_front();
@@ -317,22 +414,33 @@ void BaresipAccounts::start_job()
 		    self->post(E::Timeout);
 	    },
 	    this);
-	add();
 }
 
 void BaresipAccounts::add()
 {
-	if (swapping_)
+	if (swapping_) {
 		command("uanew", cur_.line);
-	else
-		command("uanew", want_line_);
+		return;
+	}
+	const std::string line = to_add_.empty() ? want_line_ : to_add_.front();
+	if (!to_add_.empty())
+		to_add_.erase(to_add_.begin());
+	if (!keep_line_.empty() && line == keep_line_)
+		keep_present_ = true;
+	command("uanew", line);
+}
+
+void BaresipAccounts::uafind(const std::string &aor)
+{
+	selected_ = aor;
+	command("uafind", aor);
 }
 
 void BaresipAccounts::select()
 {
 	if (swapping_)
 		crash("after_uanew");
-	command("uafind", swapping_ ? cur_.aor : want_aor_);
+	uafind(swapping_ ? cur_.aor : want_aor_);
 }
 
 // The re-apply path: everything but the wanted account goes.
@@ -341,12 +449,12 @@ void BaresipAccounts::start_removing()
 	in_baresip_ = want_aor_;
 	to_remove_.clear();
 	for (const auto &p : present_)
-		if (p != want_aor_)
+		if (p != want_aor_ && (keep_aor_.empty() || p != keep_aor_))
 			to_remove_.push_back(p);
 	log_info("accounts: baresip holds " + want_aor_ + " (" + std::to_string(to_remove_.size()) +
 	         " other account(s) removed)");
 	for (const auto &r : registered_)
-		if (r == want_aor_ && found_registered_)
+		if ((r == want_aor_ || (!keep_aor_.empty() && r == keep_aor_)) && found_registered_)
 			found_registered_(r);
 	if (to_remove_.empty())
 		post(E::CommandOk); // nothing to remove: as if the last uadel answered
@@ -367,7 +475,7 @@ void BaresipAccounts::registered()
 	crash("after_register_ok");
 	in_baresip_ = cur_.aor;
 	to_remove_.clear();
-	if (!old_aor_.empty())
+	if (!old_aor_.empty() && old_aor_ != keep_aor_)
 		to_remove_.push_back(old_aor_);
 	if (to_remove_.empty())
 		post(E::CommandOk);
@@ -383,10 +491,10 @@ void BaresipAccounts::roll_back()
 	keep_ = keep_new ? cur_.aor : old_aor_;
 	drop_ = keep_new ? old_aor_ : cur_.aor;
 	to_remove_.clear();
-	if (!drop_.empty())
+	if (!drop_.empty() && drop_ != keep_aor_)
 		to_remove_.push_back(drop_);
 	in_baresip_ = keep_;
-	command("uafind", keep_); // select the one that stays before deleting
+	uafind(keep_); // select the one that stays before deleting
 }
 
 void BaresipAccounts::finish_ok()
@@ -399,8 +507,7 @@ void BaresipAccounts::finish_ok()
 	cur_ = Job{};
 	if (done)
 		done(true, "");
-	if (has_job())
-		post(E::Apply);
+	next();
 }
 
 void BaresipAccounts::finish_failed()
@@ -412,22 +519,28 @@ void BaresipAccounts::finish_failed()
 	cur_ = Job{};
 	if (done)
 		done(false, why_);
-	if (has_job())
-		post(E::Apply);
+	next();
 }
 
 void BaresipAccounts::finish_reapply()
 {
-	if (has_job())
-		post(E::Apply);
+	next();
 }
 
 void BaresipAccounts::reapply_failed()
 {
 	log_error("accounts: cannot apply " + want_aor_ + " to baresip: " + why_);
 	why_.clear();
+	next();
+}
+
+// After a step: the next swap, else a kept account that changed meanwhile.
+void BaresipAccounts::next()
+{
 	if (has_job())
 		post(E::Apply);
+	else if (refresh_)
+		post(E::Refresh);
 }
 
 // baresip is gone (or was never there): whatever it held is gone with it,
@@ -438,8 +551,12 @@ void BaresipAccounts::lost()
 	++generation_;
 	tmr_cancel(&tmr_);
 	in_baresip_.clear();
+	selected_.clear();
 	present_.clear();
 	to_remove_.clear();
+	to_add_.clear();
+	keep_present_ = false;
+	keep_registered_ = false;
 	const std::string why = why_.empty() ? "baresip unreachable" : why_;
 	why_.clear();
 	std::deque<Job> failed;

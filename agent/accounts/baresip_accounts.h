@@ -16,6 +16,12 @@
 // uadel every other AOR (no wait for the registration; REGISTER_OK events
 // are reported as they come).
 //
+// A kept account (keep(); issue 16's emergency identity: the pool stays
+// registered while a person is logged in) is held besides the wanted one
+// and is never removed while it is kept: a re-apply adds it when missing
+// (uanew KEPT before uanew WANT), a swap never deletes it, and a swap *to*
+// it (a logout) skips the uanew: uafind KEPT -> uadel OLD.
+//
 // baresip 1.0.0 keeps a "current account" pointer that dangles when the
 // current or the last account is deleted, so the account that stays is
 // always selected (uafind) before another one is deleted
@@ -57,6 +63,7 @@ enum class AccountsEvent {
 	RegisterOk,  // REGISTER_OK for the new account
 	RegisterFail,
 	Timeout, // no REGISTER_OK within the register timeout
+	Refresh, // the kept account changed: list and re-apply
 };
 
 const char *accounts_state_name(AccountsState s);
@@ -82,6 +89,21 @@ public:
 	// A swap asked for while another runs waits for it.
 	void swap(const std::string &line, const std::string &aor, bool force_break,
 	          const std::string &label, Done done);
+
+	// An account baresip must hold besides the wanted one, never removed
+	// while kept ("" for none, the default). A change is applied at once
+	// when nothing else runs (reginfo, uanew, uadel of a previous one),
+	// otherwise after the step in progress.
+	void keep(const std::string &line, const std::string &aor);
+	const std::string &kept_aor() const { return keep_aor_; }
+	// Whether `aor` is in baresip (the selected account or the kept one).
+	bool holds(const std::string &aor) const;
+	// Runs `send` (requests on the ctrl_tcp connection, which baresip runs
+	// in order) with `aor` selected, then selects again the account this
+	// machine selected last, so its later uadel never hits the current one
+	// (baresip 1.0.0's dangling pointer). An `aor` baresip does not hold:
+	// `send` runs on whatever is selected.
+	void with_selected(const std::string &aor, const std::function<void()> &send);
 
 	// Called when a re-apply finds the wanted account already in baresip
 	// and registered (reginfo): its REGISTER_OK went by while hotdeskd was
@@ -142,6 +164,15 @@ private:
 	bool more_to_remove() const { return !to_remove_.empty(); }
 	bool has_job() const { return !jobs_.empty(); }
 	bool nothing_wanted() const { return want_line_.empty(); }
+	bool all_present() const { return wanted_present() && kept_present(); }
+	bool kept_present() const;
+	bool more_to_add() const { return !swapping_ && !to_add_.empty(); }
+	bool job_to_kept() const
+	{
+		return has_job() && !keep_aor_.empty() && jobs_.front().aor == keep_aor_ &&
+		       keep_present_ && jobs_.front().line == keep_line_;
+	}
+	bool refresh_due() const { return refresh_; }
 
 	// Actions.
 	void noop() {}
@@ -160,6 +191,10 @@ private:
 	void reapply_failed();
 	void lost();
 	void start_job();
+	void start_job_to_kept();
+	void begin_job();
+	void next();
+	void uafind(const std::string &aor);
 
 	CtrlClient &ctrl_;
 	unsigned timeout_ms_;
@@ -176,6 +211,12 @@ private:
 	std::vector<std::string> registered_; // those of them registered
 	std::function<void(const std::string &)> found_registered_;
 	std::vector<std::string> to_remove_;
+	std::vector<std::string> to_add_; // re-apply: account lines to uanew
+	std::string keep_line_, keep_aor_;
+	bool keep_present_ = false;
+	bool keep_registered_ = false;
+	bool refresh_ = false; // keep() changed while busy
+	std::string selected_; // the last uafind this machine sent
 	std::deque<Job> jobs_;
 	// The swap in progress.
 	bool swapping_ = false;

@@ -102,15 +102,26 @@ void PhoneCalls::command(const std::string &id, const char *cmd, const std::stri
                          bool secret)
 {
 	const std::string name = cmd;
-	ctrl_.request("callfind", id, [id](Expected<std::string> r) {
-		if (!r)
-			log_warn("calls: callfind " + id + ": " + r.error().what);
-	});
-	ctrl_.request(cmd, params, [name, secret](Expected<std::string> r) {
-		if (!r)
-			log_warn("calls: " + name + " failed" +
-			         (secret ? "" : ": " + r.error().what));
-	});
+	auto send = [&] {
+		ctrl_.request("callfind", id, [id](Expected<std::string> r) {
+			if (!r)
+				log_warn("calls: callfind " + id + ": " + r.error().what);
+		});
+		ctrl_.request(cmd, params, [name, secret](Expected<std::string> r) {
+			if (!r)
+				log_warn("calls: " + name + " failed" +
+				         (secret ? "" : ": " + r.error().what));
+		});
+	};
+	// callfind looks only among the calls of baresip's current account.
+	std::string aor;
+	for (const auto &c : calls_.calls())
+		if (c.id == id)
+			aor = c.aor;
+	if (h_.with_account && !aor.empty())
+		h_.with_account(aor, send);
+	else
+		send();
 }
 
 void PhoneCalls::start_timer(CallTimer t, unsigned ms)

@@ -28,6 +28,11 @@ public:
 		std::function<void()> last_call_ended; // run deferred identity changes
 		std::function<bool(const std::string &)> dial_allowed; // transfer targets
 		std::function<void(const std::string &)> redial;       // Send/OK on a history entry
+		// Optional: runs `send` (a call's commands) with the call's account
+		// selected in baresip, when the phone holds more than one (issue
+		// 16: a callback to the pool while a person is logged in).
+		std::function<void(const std::string &aor, const std::function<void()> &send)>
+		    with_account;
 	};
 	PhoneCalls(CtrlClient &ctrl, std::vector<std::string> emergency_numbers, Handlers h);
 	~PhoneCalls() override;

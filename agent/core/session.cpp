@@ -626,7 +626,7 @@ void Session::clear_digits()
 void Session::dial_emergency()
 {
 	ports_.log_info("session: emergency call to " + number_);
-	ports_.dial(number_);
+	ports_.dial_emergency(number_);
 	say("Emergency call " + number_);
 }
 

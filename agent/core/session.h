@@ -65,6 +65,9 @@ public:
 	virtual ~SessionPorts() = default;
 	virtual void show(const std::vector<std::string> &lines) = 0;
 	virtual void dial(const std::string &number) = 0;
+	// An emergency number: the agent may send it on another identity than
+	// the occupant's (the pool's, issue 16) and tell the PBX.
+	virtual void dial_emergency(const std::string &number) { dial(number); }
 	virtual void pbx_login(const std::string &ext, const std::string &pin) = 0;
 	virtual void pbx_logout(const std::string &ext) = 0;
 	// Make-before-break swap; the result comes back as on_swap_result().

@@ -36,6 +36,7 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
 		                     session_->on_service(up);
                      },
                      [this] { publish(); }}),
+      pool_registration_({[](bool) {}, [this] { publish(); }}),
       pool_(
           Identity{true, cfg_.pool_ext, "", cfg_.pool_sip_user, cfg_.pool_password, cfg_.registrar},
           AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),
@@ -64,6 +65,7 @@ Status Agent::start()
 		accounts_->on_down(why);
 		calls_->on_service_lost();
 		registration_.lost();
+		pool_registration_.lost();
 		hotdesk::log_warn("agent: baresip unreachable (" + why +
 		                  "); emergency calls wait for it");
 		session_->on_service(false);
@@ -74,6 +76,7 @@ Status Agent::start()
 	accounts_ = std::make_unique<BaresipAccounts>(*ctrl_, cfg_.register_timeout_ms);
 	accounts_->on_found_registered([this](const std::string &aor) {
 		registration_.found_registered(aor, session_->occupant().aor());
+		pool_registration_.found_registered(aor, pool_.identity().aor());
 	});
 	session_ = std::make_unique<Session>(cfg_.dial_plan, pool_.identity(), *this, cfg_.timings);
 	PhoneCalls::Handlers ch;
@@ -81,6 +84,12 @@ Status Agent::start()
 	ch.last_call_ended = [this] { on_last_call_ended(); };
 	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
 	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };
+	ch.with_account = [this](const std::string &aor, const std::function<void()> &send) {
+		if (emergency_via_pool())
+			accounts_->with_selected(aor, send);
+		else
+			send();
+	};
 	calls_ = std::make_unique<PhoneCalls>(*ctrl_, cfg_.dial_plan.emergency, ch);
 	PbxConversation::Handlers ph;
 	ph.login_result = [this](LoginResult r) { session_->on_login_result(std::move(r)); };
@@ -89,6 +98,20 @@ Status Agent::start()
 	};
 	pbx_ = std::make_unique<PbxConversation>(http_, pbx_config(), store_, occupancy_,
 	                                         cfg_.device_profile, ph);
+	if (!cfg_.pbx_url.empty()) {
+		EmergencyNoticeConfig ec;
+		ec.pbx_url = cfg_.pbx_url;
+		ec.mac = cfg_.device_id;
+		ec.token = cfg_.pbx_token;
+		ec.ca_file = cfg_.pbx_ca;
+		ec.connect_timeout_ms = cfg_.pbx_connect_timeout_ms;
+		ec.total_timeout_ms = cfg_.pbx_timeout_ms;
+		notifier_ = std::make_unique<EmergencyNotifier>(http_, ec);
+		notifier_->on_released([this] {
+			if (status_)
+				status_->hold_push(false);
+		});
+	}
 	restore();
 	relayout();
 	if (auto s = keys_.start([this](const Key &k) { on_key(k); }); !s)
@@ -204,6 +227,12 @@ void Agent::publish()
 	f.auto_logout_at = auto_logout_.next_at();
 	f.last_logout_reason =
 	    session_->logout_reason().empty() ? restart_logout_ : session_->logout_reason();
+	const bool pool_apart = emergency_.via_pool && session_->logged_in();
+	f.emergency_via = emergency_.via_pool ? "pool" : "occupant";
+	f.emergency_ext = emergency_.via_pool ? pool_.identity().ext : session_->occupant().ext;
+	f.emergency_registration = pool_apart ? pool_registration_.word() : registration_.word();
+	f.emergency_callback = emergency_.callback;
+	f.location = emergency_.location;
 	status_->update(f);
 }
 
@@ -241,6 +270,72 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 	hotdesk::log_info("agent: device profile applied (pool " + p.pool_ext + ")");
 	if (fresh)
 		swap_pool_if_changed();
+	apply_emergency(p.emergency);
+}
+
+// Issue 16: with via_pool the pool identity stays in baresip beside the
+// person's (BaresipAccounts::keep), and emergency numbers go out on it.
+void Agent::apply_emergency(const EmergencySettings &e)
+{
+	const bool was = emergency_.via_pool;
+	emergency_ = e;
+	const Identity &pool = pool_.identity();
+	if (e.via_pool)
+		accounts_->keep(pool_.line(pool), pool.aor());
+	else
+		accounts_->keep("", "");
+	if (was != e.via_pool)
+		hotdesk::log_info(std::string("agent: emergency calls go out on ") +
+		                  (e.via_pool
+		                       ? "the pool identity " + pool.ext + ", kept registered"
+		                       : "whoever is on the phone"));
+	screen_.set_location_line(e.location_on_idle ? e.location.short_line() : "");
+	redraw();
+}
+
+// Ordinary numbers go out as whoever is on the phone: with the pool kept,
+// the person's account is selected for the dial (an answered callback to
+// the pool left the pool selected in baresip).
+void Agent::dial(const std::string &number)
+{
+	if (emergency_via_pool())
+		accounts_->with_selected(session_->occupant().aor(),
+		                         [this, &number] { calls_->dial(number); });
+	else
+		calls_->dial(number);
+}
+
+// The dial goes to baresip first; the PBX hears of it after, and nothing
+// about the PBX can hold the call up.
+void Agent::dial_emergency(const std::string &number)
+{
+	if (emergency_via_pool())
+		accounts_->with_selected(pool_.identity().aor(),
+		                         [this, &number] { calls_->dial(number); });
+	else
+		calls_->dial(number);
+	notify_emergency(number);
+}
+
+void Agent::notify_emergency(const std::string &number)
+{
+	if (!notifier_)
+		return;
+	EmergencyCall c;
+	c.number = number;
+	c.pool_ext = pool_.identity().ext;
+	if (session_->logged_in()) {
+		c.occupant_ext = session_->occupant().ext;
+		c.occupant_name = session_->occupant().name;
+	}
+	c.time_iso = utc_now_iso8601();
+	c.location = emergency_.location;
+	c.callback = emergency_.callback;
+	if (status_)
+		status_->hold_push(true); // the notice goes ahead of the status
+	notifier_->notify(c);
+	if (!notifier_->holding() && status_)
+		status_->hold_push(false);
 }
 
 void Agent::swap_pool_if_changed()
@@ -277,13 +372,16 @@ void Agent::on_register_event(const CtrlMessage &m)
 {
 	const bool swapping = accounts_->swapping();
 	const bool ok = m.type == "REGISTER_OK";
-	if (swapping && (ok || m.type == "REGISTER_FAIL")) {
-		if (ok && pin_key_ms_ && session_->state() == State::LoggingIn)
+	if (ok || m.type == "REGISTER_FAIL") {
+		if (swapping && ok && pin_key_ms_ && session_->state() == State::LoggingIn)
 			hotdesk::log_info("agent: login latency (last PIN key -> REGISTER_OK) " +
 			                  std::to_string(monotonic_ms() - pin_key_ms_) + " ms");
+		// Outside a swap only the kept account's state is recorded.
 		accounts_->on_register(m.aor, ok, m.param);
 	}
 	registration_.on_event(m, session_->occupant().aor(), swapping);
+	// The kept pool identity's word: recorded only (never moves the session).
+	pool_registration_.on_event(m, pool_.identity().aor(), true);
 }
 
 // ---- SessionPorts ----

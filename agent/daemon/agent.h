@@ -29,6 +29,7 @@
 #include "../keys/blf_keys.h"
 #include "../occupancy/auto_logout.h"
 #include "../occupancy/desk_occupancy.h"
+#include "../pbx/emergency_notice.h"
 #include "../pbx/pbx_conversation.h"
 #include "../state/state_store.h"
 #include "../status/status_publisher.h"
@@ -60,7 +61,8 @@ public:
 
 	// SessionPorts
 	void show(const std::vector<std::string> &lines) override;
-	void dial(const std::string &number) override { calls_->dial(number); }
+	void dial(const std::string &number) override;
+	void dial_emergency(const std::string &number) override;
 	void pbx_login(const std::string &ext, const std::string &pin) override;
 	void pbx_logout(const std::string &ext) override;
 	void swap_to(const Identity &to, bool force_break) override;
@@ -92,6 +94,9 @@ private:
 	void on_calls_changed();
 	void on_mwi(const CtrlMessage &m);
 	void swap_pool_if_changed();
+	void apply_emergency(const EmergencySettings &e);
+	void notify_emergency(const std::string &number);
+	bool emergency_via_pool() const { return emergency_.via_pool; }
 	PbxConfig pbx_config() const;
 
 	Config cfg_;
@@ -102,6 +107,8 @@ private:
 	AutoLogout auto_logout_;
 	BlfKeys blf_keys_;
 	RegistrationHealth registration_;
+	RegistrationHealth pool_registration_; // the kept pool identity's (issue 16)
+	EmergencySettings emergency_;
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	std::string restart_logout_;    // an auto logout that fell due while off
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
@@ -111,6 +118,7 @@ private:
 	std::unique_ptr<CtrlClient> ctrl_;
 	std::unique_ptr<BaresipAccounts> accounts_;
 	std::unique_ptr<PbxConversation> pbx_;
+	std::unique_ptr<EmergencyNotifier> notifier_;
 	std::unique_ptr<PhoneCalls> calls_;
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;

@@ -7,6 +7,7 @@
 
 #include <tinyxml2.h>
 
+#include <cctype>
 #include <map>
 
 namespace hotdesk
@@ -374,6 +375,62 @@ Status read_options(const Fields &f, DeviceProfile &d)
 	return read_unsigned(f, "hd_profile_check_s", 60, 604800, d.recheck_s);
 }
 
+Status read_on_off(const Fields &f, const char *key, bool &out)
+{
+	auto v = f.strict(key, out ? "on" : "off");
+	if (!v)
+		return v.error();
+	if (*v != "on" && *v != "off")
+		return f.bad(key, "must be on or off");
+	out = *v == "on";
+	return Ok{};
+}
+
+// The desk's civic location (RFC 5139 fields) and the emergency options.
+// Location text is what an answering point reads: no control characters,
+// at most 64 bytes per field; the country is an ISO 3166-1 alpha-2 code.
+Status read_emergency(const Fields &f, EmergencySettings &e)
+{
+	if (auto s = read_on_off(f, "hd_emergency_via_pool", e.via_pool); !s)
+		return s;
+	if (auto s = read_on_off(f, "hd_location_on_idle", e.location_on_idle); !s)
+		return s;
+	// <hd_location_country>, <hd_location_a1>, ... <hd_location_room>
+	for (const CivicField &field : civic_fields()) {
+		std::string key = std::string("hd_location_") + field.name;
+		for (auto &c : key)
+			c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+		auto v = f.strict(key);
+		if (!v)
+			return v.error();
+		if (v->size() > 64)
+			return f.bad(key, "longer than 64 bytes");
+		for (unsigned char c : *v)
+			if (c < 0x20 || c == 0x7f)
+				return f.bad(key, "holds a control character");
+		e.location.*field.member = *v;
+	}
+	std::string &cc = e.location.country;
+	if (!cc.empty()) {
+		if (cc.size() != 2 || !std::isalpha(static_cast<unsigned char>(cc[0])) ||
+		    !std::isalpha(static_cast<unsigned char>(cc[1])))
+			return f.bad("hd_location_country",
+			             "must be an ISO 3166-1 alpha-2 code (RFC 5139), e.g. DE");
+		for (auto &c : cc)
+			c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+	}
+	auto cb = f.strict("hd_emergency_callback");
+	if (!cb)
+		return cb.error();
+	const std::string digits = !cb->empty() && (*cb)[0] == '+' ? cb->substr(1) : *cb;
+	if (!cb->empty() && (digits.empty() || digits.size() > 32 ||
+	                     digits.find_first_not_of("0123456789") != std::string::npos))
+		return f.bad("hd_emergency_callback",
+		             "must be a number: digits, optionally after +");
+	e.callback = *cb;
+	return Ok{};
+}
+
 } // namespace
 
 Expected<DeviceProfile> parse_device_profile(std::string_view xml, const ProfileLimits &l)
@@ -400,6 +457,8 @@ Expected<DeviceProfile> parse_device_profile(std::string_view xml, const Profile
 	if (auto s = read_dial_plan(f, d.dial_plan); !s)
 		return s.error();
 	if (auto s = read_options(f, d); !s)
+		return s.error();
+	if (auto s = read_emergency(f, d.emergency); !s)
 		return s.error();
 	d.blf = std::move(p->blf);
 	return d;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "../core/auto_logout.h"
+#include "../core/civic_address.h"
 #include "../core/dial_plan.h"
 #include "../core/error.h"
 
@@ -61,6 +62,7 @@ struct DeviceProfile {
 	// (on|off: "Stay" for max_session and daily). All optional.
 	AutoLogoutPolicy auto_logout;
 	std::vector<BlfEntry> blf;         // the pool's function keys
+	EmergencySettings emergency;       // hd_emergency_via_pool, hd_location_*, ...
 	std::vector<std::string> warnings; // what was dropped or read differently
 };
 

@@ -50,6 +50,22 @@ int add_user(struct odict *o, const StatusSnapshot &s)
 	return odict_entry_add(o, "user", ODICT_OBJECT, user.get());
 }
 
+int add_emergency(struct odict *o, const StatusSnapshot &s)
+{
+	ReRef<struct odict> e, loc;
+	if (odict_alloc(e.out(), 8) || odict_alloc(loc.out(), 16))
+		return ENOMEM;
+	for (const CivicField &f : civic_fields())
+		if (add_str(loc.get(), f.name, s.location.*f.member))
+			return ENOMEM;
+	if (add_str(e.get(), "via", s.emergency_via) || add_str(e.get(), "ext", s.emergency_ext) ||
+	    add_str(e.get(), "registration", s.emergency_registration) ||
+	    add_str(e.get(), "callback", s.emergency_callback) ||
+	    odict_entry_add(e.get(), "location", ODICT_OBJECT, loc.get()))
+		return ENOMEM;
+	return odict_entry_add(o, "emergency", ODICT_OBJECT, e.get());
+}
+
 void xml_text(tinyxml2::XMLPrinter &p, const char *name, const std::string &v)
 {
 	p.OpenElement(name, true);
@@ -101,8 +117,9 @@ std::string render_json(const StatusSnapshot &s)
 	    add_str(d, "auto_logout_policy", s.auto_logout_policy) ||
 	    add_str(d, "auto_logout_next", s.auto_logout_next) ||
 	    add_str(d, "auto_logout_at", s.auto_logout_at) ||
-	    add_str(d, "logout_reason", s.logout_reason) || add_str(d, "version", s.version) ||
-	    add_int(d, "uptime_s", s.uptime_s) || add_int(d, "seq", s.seq))
+	    add_str(d, "logout_reason", s.logout_reason) || add_emergency(d, s) ||
+	    add_str(d, "version", s.version) || add_int(d, "uptime_s", s.uptime_s) ||
+	    add_int(d, "seq", s.seq))
 		return {};
 	auto json = odict_json(d);
 	return json ? *json : std::string();
@@ -133,6 +150,16 @@ std::string render_xml(const StatusSnapshot &s)
 	xml_text(p, "auto_logout_next", s.auto_logout_next);
 	xml_text(p, "auto_logout_at", s.auto_logout_at);
 	xml_text(p, "logout_reason", s.logout_reason);
+	p.OpenElement("emergency");
+	xml_text(p, "via", s.emergency_via);
+	xml_text(p, "ext", s.emergency_ext);
+	xml_text(p, "registration", s.emergency_registration);
+	xml_text(p, "callback", s.emergency_callback);
+	p.OpenElement("location");
+	for (const CivicField &f : civic_fields())
+		xml_text(p, f.name, s.location.*f.member);
+	p.CloseElement();
+	p.CloseElement();
 	xml_text(p, "version", s.version);
 	xml_number(p, "uptime_s", s.uptime_s);
 	xml_number(p, "seq", s.seq);
@@ -155,8 +182,11 @@ std::string render_text(const StatusSnapshot &s)
 	       (s.auto_logout_next.empty()
 	            ? ""
 	            : ", next " + s.auto_logout_next + " at " + s.auto_logout_at) +
-	       "\n" + "Agent:        hotdeskd " + or_dash(s.version) + ", up " +
-	       duration(s.uptime_s) + ", seq " + std::to_string(s.seq) + "\n" +
+	       "\n" + "Emergency:    " + or_dash(s.emergency_ext) + " (" + or_dash(s.emergency_via) +
+	       ", " + or_dash(s.emergency_registration) + ")" +
+	       (s.location.short_line().empty() ? "" : ", " + s.location.short_line()) + "\n" +
+	       "Agent:        hotdeskd " + or_dash(s.version) + ", up " + duration(s.uptime_s) +
+	       ", seq " + std::to_string(s.seq) + "\n" +
 	       "Health:       " + (status_healthy(s) ? "OK" : "NOT OK") + "\n";
 }
 
@@ -181,6 +211,15 @@ Expected<StatusSnapshot> parse_status_json(std::string_view json)
 	s.auto_logout_next = odict_str(d, "auto_logout_next");
 	s.auto_logout_at = odict_str(d, "auto_logout_at");
 	s.logout_reason = odict_str(d, "logout_reason");
+	if (const struct odict_entry *e = odict_get_type(d, ODICT_OBJECT, "emergency")) {
+		const struct odict *em = e->u.odict;
+		s.emergency_via = odict_str(em, "via");
+		s.emergency_ext = odict_str(em, "ext");
+		s.emergency_registration = odict_str(em, "registration");
+		s.emergency_callback = odict_str(em, "callback");
+		for (const CivicField &f : civic_fields())
+			s.location.*f.member = str_in(em, "location", f.name);
+	}
 	s.version = odict_str(d, "version");
 	if (s.state.empty() || !odict_get_number(d, &s.seq, "seq"))
 		return make_error("status", "not a status document");
@@ -195,7 +234,11 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 	       a.user_name == b.user_name && a.since_iso == b.since_iso &&
 	       a.last_error == b.last_error && a.device_id == b.device_id &&
 	       a.pool_ext == b.pool_ext && a.version == b.version && a.pending == b.pending &&
-	       a.calls == b.calls && a.logout_reason == b.logout_reason;
+	       a.calls == b.calls && a.logout_reason == b.logout_reason &&
+	       a.emergency_via == b.emergency_via &&
+	       a.emergency_ext == b.emergency_ext &&
+	       a.emergency_registration == b.emergency_registration &&
+	       a.emergency_callback == b.emergency_callback && a.location == b.location;
 }
 
 bool status_healthy(const StatusSnapshot &s)

@@ -5,6 +5,7 @@
 // with quotes or angle brackets cannot break the document.
 #pragma once
 
+#include "../core/civic_address.h"
 #include "../core/error.h"
 
 #include <cstdint>
@@ -34,6 +35,14 @@ struct StatusSnapshot {
 	// Why the last logout happened: user | pbx | idle | max_session | daily
 	// | "" (none since start).
 	std::string logout_reason;
+	// Which identity emergency calls go out on (issue 16): "pool" (kept
+	// registered beside the person's) or "occupant" (whoever is on the
+	// phone), its extension and registration word; the desk's location.
+	std::string emergency_via = "occupant";
+	std::string emergency_ext;
+	std::string emergency_registration;
+	std::string emergency_callback;
+	CivicAddress location;
 	std::string version;
 	uint64_t uptime_s = 0;
 	uint64_t seq = 0; // increases on every change
@@ -49,6 +58,9 @@ inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,
 //  "pending":..,"calls":N,"auto_logout_policy":..,"auto_logout_next":..,
 //  "auto_logout_at":..,"logout_reason":..,
+//  "pending":..,"calls":N,
+//  "emergency":{"via":"pool"|"occupant","ext":..,"registration":..,
+//               "callback":..,"location":{"country":..,"A1":..,..,"ROOM":..}},
 //  "version":..,"uptime_s":N,"seq":N}
 std::string render_json(const StatusSnapshot &s);
 // <status> with the same fields as elements; <user> absent when idle.

@@ -52,6 +52,11 @@ void StatusPublisher::update(const StatusFacts &f)
 	s.pending = f.pending;
 	s.calls = f.calls;
 	s.logout_reason = f.last_logout_reason;
+	s.emergency_via = f.emergency_via;
+	s.emergency_ext = f.emergency_ext;
+	s.emergency_registration = f.emergency_registration;
+	s.emergency_callback = f.emergency_callback;
+	s.location = f.location;
 	s.version = HOTDESK_VERSION;
 	const bool same = have_ && s == published_;
 	// Read fresh by every poll, but no change of their own (see the model).

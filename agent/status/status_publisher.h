@@ -27,6 +27,9 @@ struct StatusFacts {
 	uint64_t calls = 0;
 	std::string auto_logout_policy, auto_logout_reason, auto_logout_at;
 	std::string last_logout_reason;
+	std::string emergency_via = "occupant"; // pool | occupant
+	std::string emergency_ext, emergency_registration, emergency_callback;
+	CivicAddress location;
 };
 
 // The status API's word for a session state (docs/status-api.yaml).
@@ -40,6 +43,12 @@ public:
 	// Takes the current facts: when any differs from what was published, a
 	// new snapshot (seq + 1) is published and pushed.
 	void update(const StatusFacts &f);
+	// Holds back the push (StatusPush::hold); no-op with pushes off.
+	void hold_push(bool on)
+	{
+		if (push_)
+			push_->hold(on);
+	}
 	// The published snapshot, with the uptime of now: what a poll returns.
 	StatusSnapshot current() const;
 

@@ -58,9 +58,16 @@ void StatusPush::publish(const StatusSnapshot &s)
 		send_now();
 }
 
+void StatusPush::hold(bool on)
+{
+	held_ = on;
+	if (!on && !tmr_isrunning(&retry_tmr_))
+		send_now();
+}
+
 void StatusPush::send_now()
 {
-	if (!pending_ || in_flight_)
+	if (!pending_ || in_flight_ || held_)
 		return;
 	HttpRequest req;
 	req.method = "POST";

@@ -50,6 +50,11 @@ public:
 	StatusPush &operator=(const StatusPush &) = delete;
 
 	void publish(const StatusSnapshot &s);
+	// While held nothing new is sent (a request in flight finishes): an
+	// emergency notice goes to the PBX first (pbx/emergency_notice.h).
+	// Releasing sends what is pending.
+	void hold(bool on);
+	bool held() const { return held_; }
 
 	uint64_t delivered_seq() const { return delivered_; }
 	uint64_t pending_seq() const { return pending_ ? pending_->seq : 0; }
@@ -71,6 +76,7 @@ private:
 	std::string url_;
 	std::optional<StatusSnapshot> pending_;
 	bool in_flight_ = false;
+	bool held_ = false;
 	uint64_t delivered_ = 0;
 	Backoff backoff_; // counts the failures in a row
 	struct tmr retry_tmr_ {

@@ -58,6 +58,10 @@ void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 			softkeys = {"Stay"};
 	} else {
 		lines = session.display_lines();
+		// Where the desk is, beside the pool identity on the first line: a
+		// two-line display has no room for a line of its own.
+		if (!location_.empty() && session.state() == State::Idle && !lines.empty())
+			lines[0] += " - " + location_;
 		softkeys = session.key_layout().softkey_labels();
 		const std::string missed = calls.history().idle_line();
 		if (!missed.empty())

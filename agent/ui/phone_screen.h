@@ -30,6 +30,9 @@ public:
 	void set_voicemail(const MwiSummary &m);
 	// Logout: the person's voicemail state goes with them.
 	void clear_voicemail() { set_voicemail(MwiSummary{}); }
+	// A short location for the idle screen, after the pool identity on the
+	// first line (issue 16); "" for none.
+	void set_location_line(std::string l) { location_ = std::move(l); }
 	void draw(const Session &session, const PhoneCalls &calls);
 	// A notice over the session's screen (the auto-logout countdown); never
 	// over a call. Empty: none. `stay_softkey` labels softkey 1 "Stay".
@@ -49,6 +52,7 @@ private:
 	MwiSummary mwi_;
 	std::vector<std::string> notice_;
 	bool stay_softkey_ = false;
+	std::string location_;
 	std::vector<std::string> softkeys_shown_;
 	// The session's messages_said() when the call screen last became
 	// newer than them.

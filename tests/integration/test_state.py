@@ -18,7 +18,7 @@ import unittest
 
 from harness import make_ca, wait_until
 from netproxy import NetProxy
-from world import MAC, USERS, WorldTestCase
+from world import EMERGENCY_PROFILE, MAC, USERS, WorldTestCase
 
 LOGIN_POINTS = ["after_pbx", "after_intent", "after_uanew", "after_register_ok", "after_uadel",
                 "after_save_user", "after_commit"]
@@ -139,6 +139,21 @@ class PowerSafeTest(StateCase):
             self.login("100")
             self.assert_consistent("100")
         print("\ncrash matrix: " + ", ".join("%s->%s" % r for r in results))
+
+
+class PoolKeptCrashMatrixTest(StateCase):
+    """The crash matrix with the pool kept registered for emergency calls (issue 16): the
+    person's identity keeps every guarantee, the pool's binding stays throughout, and the
+    emergency calls after each logout go out on the pool."""
+    world_opts = {"device_profile": EMERGENCY_PROFILE}
+    test_crash_matrix = PowerSafeTest.test_crash_matrix
+
+    def assert_emergency_works(self):
+        self.w.keys("112")
+        ev = self.w.psap_ctrl.wait_event("CALL_INCOMING", 5)
+        self.assertIn("sip:HD0001@", ev["peeruri"])
+        self.w.psap_ctrl.command("hangup")
+        time.sleep(0.2)
 
 
 class TakeoverTest(StateCase):

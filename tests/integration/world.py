@@ -38,6 +38,15 @@ USERS = {
 }
 PSAP_PASSWORD = "psap-Secret-112"
 
+# Issue 16 on: the pool identity stays registered while a person is logged in and
+# emergency calls go out on it; the desk's civic location (RFC 5139 fields).
+EMERGENCY_PROFILE = {
+    "hd_emergency_via_pool": "on", "hd_emergency_callback": "+4930123456",
+    "hd_location_country": "DE", "hd_location_a1": "Berlin", "hd_location_a3": "Berlin",
+    "hd_location_rd": "Musterstrasse", "hd_location_hno": "12", "hd_location_bld": "B",
+    "hd_location_flr": "2", "hd_location_room": "2.14",
+}
+
 
 def sealed_body(data):
     """The body of a sealed state file (`hotdesk-state 2 <name> <length> <sha256>` line,
@@ -65,6 +74,8 @@ class World:
         self.pbx_poll = pbx_poll
         self.pbx_opts = pbx_opts or {}
         self.device_profile = device_profile or {}
+        # the pool stays registered beside the person (EMERGENCY_PROFILE)
+        self.pool_kept = self.device_profile.get("hd_emergency_via_pool") == "on"
         self.procs = []
         self.pbx_up = pbx_up
         self.opts = hotdesk_opts
@@ -275,7 +286,10 @@ class World:
         return sorted(u for u, c in self.reg.bindings() if port in c)
 
     def registered_as(self, ext):
-        return self.phone_bindings() == [ext.lower()]
+        """The registrar has the phone as `ext` alone, or, with the pool kept for
+        emergency calls, as `ext` beside the pool."""
+        want = {ext.lower(), "hd0001"} if self.pool_kept else {ext.lower()}
+        return self.phone_bindings() == sorted(want)
 
     def invites_to(self, user):
         return [r for r in self.reg.requests() if r[0] == "INVITE" and ("sip:%s@" % user) in r[1]]

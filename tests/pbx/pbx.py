@@ -62,7 +62,7 @@ class State:
                 # for forced logouts; the CA verifies the phone's certificate
                 "status_url": d.get("status_url"), "status_token": d.get("status_token"),
                 "status_ca": d.get("status_ca"), "seq": 0, "reported": None,
-                "polled": None, "reachable": None}
+                "polled": None, "reachable": None, "emergency_calls": []}
         self.users = {str(ext): dict(u) for ext, u in cfg.get("users", {}).items()}
         # One person on two phones at once? "refuse" (default) or "move": log the
         # other phone out through its status endpoint, then accept.
@@ -206,6 +206,36 @@ class State:
                 self._log_state(dev["mac"], "reported", user)
             return True
 
+    def emergency_call(self, dev, notice):
+        """An on-site notification of an emergency call (docs/protocol.md): kept for
+        the admin view (newest last, at most 50 per device), logged loudly."""
+        if notice.get("event") != "emergency_call":
+            raise Refusal(400, "bad_request", "event must be emergency_call")
+        number = notice.get("number")
+        if not isinstance(number, str) or not number:
+            raise Refusal(400, "bad_request", "number must be a non-empty string")
+        loc = notice.get("location")
+        if loc is not None and not isinstance(loc, dict):
+            raise Refusal(400, "bad_request", "location must be an object")
+        occ = notice.get("occupant")
+        if occ is not None and not isinstance(occ, dict):
+            raise Refusal(400, "bad_request", "occupant must be an object or null")
+        rec = {"received": now_iso(), "number": number, "time": str(notice.get("time", "")),
+               "pool_ext": str(notice.get("pool_ext", "")),
+               "occupant": ({"ext": str(occ.get("ext", "")), "name": str(occ.get("name", ""))}
+                            if occ else None),
+               "location": {str(k): str(v) for k, v in (loc or {}).items()},
+               "callback": str(notice.get("callback", ""))}
+        with self.lock:
+            dev["emergency_calls"] = (dev["emergency_calls"] + [rec])[-50:]
+            self._log_state(dev["mac"], "emergency_call",
+                            rec["occupant"]["ext"] if rec["occupant"] else None)
+        where = ", ".join("%s=%s" % (k, v) for k, v in rec["location"].items() if v)
+        sys.stderr.write("pbx: EMERGENCY CALL %s from %s (pool %s, occupant %s) at %s; %s\n" % (
+            number, dev["mac"], rec["pool_ext"],
+            rec["occupant"]["ext"] if rec["occupant"] else "-", rec["time"], where or "no location"))
+        sys.stderr.flush()
+
     def view(self):
         with self.lock:
             out = []
@@ -223,7 +253,9 @@ class State:
                             "reachable": dev["reachable"], "polled": dev["polled"],
                             "logout_reason": rep.get("logout_reason"),
                             "auto_logout_policy": rep.get("auto_logout_policy"),
-                            "last_logout": dev.get("last_logout")})
+                            "last_logout": dev.get("last_logout"),
+                            "emergency": rep.get("emergency"),
+                            "emergency_calls": list(dev["emergency_calls"])})
             return out
 
 
@@ -387,6 +419,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._send(200 if code == 202 else 502, {"result": "ok" if code == 202 else "failed",
                                                           "phone_answered": code})
                 return
+            if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
+                    and parts[4] == "emergency" and method == "POST":
+                dev = st.device_for(parts[3], self._bearer())
+                body = self._body()
+                if self.server.emergency_fail > 0:  # test hook: a PBX that fails it
+                    self.server.emergency_fail -= 1
+                    raise Refusal(503, "unavailable", "emergency notices failing (test)")
+                st.emergency_call(dev, body)
+                self._send(200, {"result": "ok"})
+                return
             # device API: /api/v1/devices/<mac>/(login|logout)
             if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
                     and parts[4] in ("login", "logout"):
@@ -429,6 +471,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise Refusal(401, "admin_unauthorized", "admin token required")
                 body = self._body()
                 st.set_override(self._field(body, "mac"), body.get("override"))
+                self._send(200, {"result": "ok"})
+                return
+            if path == "/test/emergency_fail" and self.server.test_hooks and method == "POST":
+                if not st.admin_ok(self._bearer()):
+                    self._discard_body()
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                self.server.emergency_fail = int(self._body().get("count", 0))
                 self._send(200, {"result": "ok"})
                 return
             if path == "/test/user" and self.server.test_hooks and method == "POST":
@@ -535,7 +584,11 @@ def device_profile_xml(dev, sip_domain):
     for key in ("hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes",
                 "hd_logout_key", "hd_status_token", "hd_profile_check_s", "language",
                 "timezone", "hd_auto_logout_idle", "hd_auto_logout_max_session",
-                "hd_auto_logout_daily", "hd_auto_logout_countdown_s", "hd_auto_logout_stay"):
+                "hd_auto_logout_daily", "hd_auto_logout_countdown_s", "hd_auto_logout_stay",
+                "hd_emergency_via_pool", "hd_location_on_idle",
+                "hd_location_country", "hd_location_a1", "hd_location_a3", "hd_location_rd",
+                "hd_location_hno", "hd_location_bld", "hd_location_flr", "hd_location_room",
+                "hd_emergency_callback"):
         if key in p:
             el.append((key, p[key], False))
     lines = ['    <%s%s perm="R">%s</%s>' % (k, ' idx="1"' if idx else "", _xml_text(v), k)
@@ -562,8 +615,16 @@ def render_table(devices):
         rows.append((d["mac"], d["pool_ext"], d["state"],
                      ("%s (%s)" % (u["ext"], u["name"])) if u else "-", d["since"]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
-                   for r in rows)
+    out = "".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
+                  for r in rows)
+    for d in devices:  # emergency calls: the on-site notification, newest first
+        for e in reversed(d.get("emergency_calls", [])):
+            occ = e["occupant"]
+            where = ", ".join("%s %s" % (k, v) for k, v in e["location"].items() if v)
+            out += "EMERGENCY %s  %s  %s from %s%s  at %s\n" % (
+                e["time"], d["mac"], e["number"], e["pool_ext"],
+                (" (%s %s)" % (occ["ext"], occ["name"])) if occ else "", where or "-")
+    return out
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -575,6 +636,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.ctx = ctx
         self.state = state
         self.test_hooks = test_hooks
+        self.emergency_fail = 0  # test hook: answer the next N emergency notices 503
 
     def get_request(self):
         sock, addr = self.socket.accept()

@@ -100,6 +100,10 @@ private:
 			if (have)
 				uas.erase(it);
 			peer.respond(c.token, have, have ? "" : "No such file or directory");
+		} else {
+			// dial, callfind, accept ...: on the current account
+			log.back() += " on " + current;
+			peer.respond(c.token, true, "");
 		}
 	}
 };
@@ -335,4 +339,141 @@ TEST_CASE("accounts: a re-apply that finds the wanted account registered reports
 	REQUIRE(run_until([&] { return rig.ready() && !found.empty(); }));
 	CHECK(found == V{kAlice});
 	CHECK(sim.uas == V{kAlice});
+}
+
+// ---- issue 16: the pool kept registered beside the person ----
+
+namespace
+{
+
+const std::string kBob = "sip:101@127.0.0.1:5070";
+
+// Holding the pool, kept: the listing the keep() causes is done.
+void start_keeping_pool(Rig &rig, SimBaresip &sim)
+{
+	start_holding(rig, sim, kPool);
+	rig.accounts.keep(line_of(kPool), kPool);
+	REQUIRE(run_until([&] { return rig.ready(); }));
+	sim.log.clear();
+}
+
+void swap_ok(Rig &rig, const std::string &aor, bool force_break = false)
+{
+	Outcome out;
+	rig.accounts.swap(line_of(aor), aor, force_break, "t", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK(out.ok);
+}
+
+bool deleted_current(const SimBaresip &sim)
+{
+	return std::find(sim.log.begin(), sim.log.end(), "DELETED THE CURRENT ACCOUNT") !=
+	       sim.log.end();
+}
+
+} // namespace
+
+TEST_CASE("accounts, pool kept: login keeps the pool, roam swaps the person, logout only "
+          "removes the person")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	start_keeping_pool(rig, sim);
+	CHECK(sim.log.empty()); // the pool was there: nothing to do
+
+	swap_ok(rig, kAlice); // login
+	CHECK(sim.log == V{"uanew " + kAlice, "uafind " + kAlice});
+	CHECK(sim.uas == V{kPool, kAlice});
+	CHECK(sim.current == kAlice);
+
+	sim.log.clear();
+	swap_ok(rig, kBob); // roam
+	CHECK(sim.log == V{"uanew " + kBob, "uafind " + kBob, "uadel " + kAlice});
+	CHECK(sim.uas == V{kPool, kBob});
+
+	sim.log.clear();
+	swap_ok(rig, kPool, true); // logout: the pool is there and registered
+	CHECK(sim.log == V{"uafind " + kPool, "uadel " + kBob});
+	CHECK(sim.uas == V{kPool});
+	CHECK(rig.accounts.in_baresip() == kPool);
+	CHECK_FALSE(deleted_current(sim));
+}
+
+TEST_CASE("accounts, pool kept: a refused login rolls back without touching the pool")
+{
+	SimBaresip sim;
+	sim.refuse = {kAlice};
+	Rig rig(sim);
+	start_keeping_pool(rig, sim);
+	Outcome out;
+	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK_FALSE(out.ok);
+	CHECK(sim.log ==
+	      V{"uanew " + kAlice, "uafind " + kAlice, "uafind " + kPool, "uadel " + kAlice});
+	CHECK(sim.uas == V{kPool});
+}
+
+TEST_CASE("accounts, pool kept: a re-apply adds the pool first and removes only strays")
+{
+	SimBaresip sim;
+	sim.uas = {kStray};
+	sim.current = kStray;
+	Rig rig(sim);
+	rig.accounts.want(line_of(kAlice), kAlice);
+	rig.accounts.keep(line_of(kPool), kPool);
+	REQUIRE(rig.ctrl.start().ok());
+	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 2; }));
+	CHECK(sim.log ==
+	      V{"uanew " + kPool, "uanew " + kAlice, "uafind " + kAlice, "uadel " + kStray});
+	CHECK(sim.uas == V{kPool, kAlice});
+	CHECK(sim.current == kAlice);
+	CHECK(rig.accounts.holds(kPool));
+}
+
+TEST_CASE("accounts, pool kept: an emergency dial selects the pool and returns the selection")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	start_keeping_pool(rig, sim);
+	swap_ok(rig, kAlice);
+	sim.log.clear();
+	rig.accounts.with_selected(
+	    kPool, [&] { rig.ctrl.request("dial", "112", [](Expected<std::string>) {}); });
+	rig.accounts.with_selected(
+	    kAlice, [&] { rig.ctrl.request("dial", "101", [](Expected<std::string>) {}); });
+	REQUIRE(run_until([&] { return sim.log.size() == 5; }));
+	CHECK(sim.log == V{"uafind " + kPool, "dial 112 on " + kPool, "uafind " + kAlice,
+	                   "uafind " + kAlice, "dial 101 on " + kAlice});
+	CHECK(sim.current == kAlice);
+	// An account baresip does not hold: the dial goes out on what is selected.
+	sim.log.clear();
+	rig.accounts.with_selected(
+	    kStray, [&] { rig.ctrl.request("dial", "112", [](Expected<std::string>) {}); });
+	REQUIRE(run_until([&] { return sim.log.size() == 1; }));
+	CHECK(sim.log == V{"dial 112 on " + kAlice});
+}
+
+TEST_CASE("accounts, pool kept: the pool is never removed while current, and a callback that "
+          "selected it changes nothing")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	start_keeping_pool(rig, sim);
+	swap_ok(rig, kAlice);
+	// A callback to the pool arrives: baresip selects the pool by itself.
+	sim.current = kPool;
+	sim.log.clear();
+	swap_ok(rig, kBob); // a roam after the callback
+	CHECK(sim.uas == V{kPool, kBob});
+	CHECK_FALSE(deleted_current(sim));
+	// The option is switched off while the person is on the phone, the pool
+	// selected again: the pool goes, but only after the person is selected.
+	sim.current = kPool;
+	sim.log.clear();
+	rig.accounts.keep("", "");
+	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 1; }));
+	CHECK(sim.log == V{"uafind " + kBob, "uadel " + kPool});
+	CHECK(sim.uas == V{kBob});
+	CHECK_FALSE(deleted_current(sim));
 }

@@ -475,3 +475,39 @@ TEST_CASE("profile: the auto-logout policy is read strictly, each part optional"
 		CHECK(error_of(device_with(r.xml)).find(r.names) != std::string::npos);
 	}
 }
+
+TEST_CASE("profile: emergency option and civic location (issue 16)")
+{
+	auto off = parse_device_profile(device_with(""));
+	REQUIRE(off.ok());
+	CHECK_FALSE(off->emergency.via_pool); // default: today's behaviour
+	CHECK(off->emergency.location.empty());
+
+	auto p = parse_device_profile(device_with(
+	    "<hd_emergency_via_pool>on</hd_emergency_via_pool>"
+	    "<hd_location_on_idle>on</hd_location_on_idle>"
+	    "<hd_location_country>de</hd_location_country><hd_location_a1>Berlin</hd_location_a1>"
+	    "<hd_location_a3>Berlin</hd_location_a3><hd_location_rd>Musterstrasse</hd_location_rd>"
+	    "<hd_location_hno>12</hd_location_hno><hd_location_bld>B</hd_location_bld>"
+	    "<hd_location_flr>2</hd_location_flr><hd_location_room>2.14</hd_location_room>"
+	    "<hd_emergency_callback>+4930123456</hd_emergency_callback>"));
+	REQUIRE(p.ok());
+	CHECK(p->emergency.via_pool);
+	CHECK(p->emergency.location_on_idle);
+	CHECK(p->emergency.location.country == "DE");
+	CHECK(p->emergency.location.RD == "Musterstrasse");
+	CHECK(p->emergency.location.ROOM == "2.14");
+	CHECK(p->emergency.callback == "+4930123456");
+	CHECK(p->emergency.location.short_line() == "Bldg B, Fl 2, Rm 2.14");
+
+	CHECK(error_of(device_with("<hd_emergency_via_pool>yes</hd_emergency_via_pool>")) ==
+	      "profile: <hd_emergency_via_pool> line 1: must be on or off");
+	CHECK(error_of(device_with("<hd_location_country>DEU</hd_location_country>"))
+	          .find("<hd_location_country> line 1: must be an ISO 3166-1 alpha-2") !=
+	      std::string::npos);
+	CHECK(error_of(device_with("<hd_emergency_callback>112 or so</hd_emergency_callback>"))
+	          .find("<hd_emergency_callback>") != std::string::npos);
+	CHECK(error_of(
+	          device_with("<hd_location_room>" + std::string(65, 'x') + "</hd_location_room>"))
+	          .find("<hd_location_room> line 1: longer than 64 bytes") != std::string::npos);
+}

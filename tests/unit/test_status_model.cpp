@@ -237,3 +237,27 @@ TEST_CASE("status model: a logout waiting for the calls is reported in JSON, XML
 	CHECK(render_text(s).find("Calls:        1, logout after the last call") !=
 	      std::string::npos);
 }
+
+TEST_CASE("status: which identity emergency calls use and the desk's location (issue 16)")
+{
+	StatusSnapshot s;
+	s.state = "logged-in";
+	s.seq = 3;
+	s.user_ext = "100";
+	s.emergency_via = "pool";
+	s.emergency_ext = "HD0001";
+	s.emergency_registration = "registered";
+	s.emergency_callback = "+4930123456";
+	s.location.country = "DE";
+	s.location.ROOM = "2.14 <\"east\">";
+	const std::string j = render_json(s);
+	CHECK(j.find("\"emergency\":{\"via\":\"pool\",\"ext\":\"HD0001\"") != std::string::npos);
+	auto back = parse_status_json(j);
+	REQUIRE(back.ok());
+	CHECK(*back == s);
+	const std::string x = render_xml(s);
+	CHECK(x.find("<emergency><via>pool</via><ext>HD0001</ext>") != std::string::npos);
+	CHECK(x.find("<ROOM>2.14 &lt;\"east\"&gt;</ROOM>") != std::string::npos);
+	CHECK(render_text(s).find("Emergency:    HD0001 (pool, registered), Rm 2.14") !=
+	      std::string::npos);
+}
