@@ -40,6 +40,8 @@ public:
 	// The PIN lives only as long as the request needs it; never logged.
 	void login(const std::string &ext, const std::string &pin);
 	void logout(const std::string &ext);
+	// Confirm a person restored from the state directory (PbxClient::resume).
+	void resume(const std::string &ext, std::function<void(LoginResult)> done);
 	// A conditional GET of the device profile (usually a 304) opens the TLS
 	// connection that the login request then reuses from curl's cache.
 	void warm_up();

@@ -208,5 +208,26 @@ class PbxDownTest(WorldCase):
         self.w.psap_ctrl.command("hangup")
 
 
+class DialTerminatorTest(WorldCase):
+    """Issue 14 kind 3: PBX dial plans use '#' inside codes. With the device profile's
+    hd_dial_terminator none, *31#<number> + Send is one call to exactly that number."""
+    world_opts = {"device_profile": {"hd_dial_terminator": "none"}}
+
+    def test_hash_inside_a_code_goes_out_as_one_call(self):
+        wait_until(lambda: "dial terminator none" in self.w.hotdeskd.log(), 5,
+                   "the device profile's dial terminator applied")
+        self.login("100")
+        self.assert_registered_as("100")
+        n = len(self.w.reg.requests())
+        self.w.keys("*31#0301234567{send}")
+        # nobody is registered as that number: kamailio answers, the call ends
+        self.w.wait_frame("Not found", 8)
+        uris = {r[1] for r in self.w.reg.requests()[n:] if r[0] == "INVITE"}
+        self.assertEqual(len(uris), 1, uris)  # one call (a challenge repeats the same URI)
+        uri = uris.pop()
+        self.assertTrue(uri.startswith("sip:*31%230301234567@") or
+                        uri.startswith("sip:*31#0301234567@"), uri)
+
+
 if __name__ == "__main__":
     unittest.main()
