@@ -1132,3 +1132,43 @@ TEST_CASE("session: digits typed on after a PIN entry ended are masked and never
 		CHECK(join(ports.dials) == join({"0301"}));
 	}
 }
+
+TEST_CASE("session: a restored person waits for the PBX (resume) before the phone claims them")
+{
+	struct Case {
+		const char *name;
+		std::vector<Step> answer;
+		State state;
+		std::string occupant;
+		V swaps;
+		std::string status; // the status line at the end
+	};
+	// clang-format off
+	const std::vector<Case> cases = {
+		{"confirmed: the login path (swap, commit)", {accepted(alice()), swap(true)},
+		 State::LoggedIn, "100", {"100"}, "Welcome Alice Example"},
+		{"moved: back to the pool, said", {refused("moved")},
+		 State::Idle, "HD0001", {}, "100 is on another phone"},
+		{"confirmed but the registrar refuses: the pool", {accepted(alice()), swap(false)},
+		 State::Idle, "HD0001", {"100"}, "Registration failed"},
+	};
+	// clang-format on
+	for (const auto &tc : cases) {
+		INFO(tc.name);
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		s.confirm_resume("100");
+		CHECK(s.state() == State::LoggingIn);
+		CHECK(s.display_lines() == V{"HD0001", "Logging in 100..."});
+		CHECK(ports.occupants.empty()); // nothing claimed yet
+		run(s, keys("112"));            // emergency calls meanwhile
+		CHECK(join(ports.dials) == join({"112"}));
+		run_all(s, tc.answer);
+		CHECK(s.state() == tc.state);
+		CHECK(s.occupant().ext == tc.occupant);
+		CHECK(join(ports.swaps) == join(tc.swaps));
+		CHECK(s.display_lines()[1] == tc.status);
+		CHECK(ports.logins.empty()); // never a login request: no PIN
+		CHECK(ports.bugs.empty());
+	}
+}
