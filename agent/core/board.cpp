@@ -114,9 +114,10 @@ bool valid_terminal_input(const std::string &s)
 
 Status Parser::setting(const Line &l)
 {
-	static const char *const kScalar[] = {
-	    "name", "display_lines", "display_columns", "blf_keys",     "blf_pages",  "softkeys",
-	    "keys", "display",       "display_path",    "display_baud", "hook_switch"};
+	static const char *const kScalar[] = {"name",         "display_lines", "display_columns",
+	                                      "blf_keys",     "blf_pages",     "softkeys",
+	                                      "keys",         "display",       "display_path",
+	                                      "display_baud", "hook_switch",   "dial_terminator"};
 	static const char *const kRepeated[] = {"key", "led", "input", "input_name"};
 	const bool scalar =
 	    std::find_if(std::begin(kScalar), std::end(kScalar),
@@ -171,6 +172,13 @@ Status Parser::setting(const Line &l)
 		else
 			return at(l.line, "unknown display backend '" + l.value +
 			                      "' (want host, serial or chardev)");
+		return Ok{};
+	}
+	if (l.key == "dial_terminator") {
+		auto t = parse_dial_terminator(l.value);
+		if (!t)
+			return at(l.line, "dial_terminator '" + l.value + "': want hash or none");
+		b_.dial_terminator = *t;
 		return Ok{};
 	}
 	if (l.key == "display_path") {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "blf_layout.h"
+#include "dial_plan.h"
 #include "error.h"
 #include "key.h"
 
@@ -63,6 +64,9 @@ struct Board {
 	HookSwitch hook;
 	// "blf1".."blfN", "mwi" -> LED class device (/sys/class/leds/<name>).
 	std::map<std::string, std::string> leds;
+	// dial_terminator hash | none: what '#' does while a number is typed, as
+	// the keypad is labelled; a device or user profile may override it.
+	DialTerminator dial_terminator = DialTerminator::Hash;
 
 	KeyGeometry key_geometry() const { return KeyGeometry{blf_keys, blf_pages, softkeys}; }
 };

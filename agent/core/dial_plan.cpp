@@ -105,6 +105,20 @@ Status check_other_codes(const DialPlan &p)
 
 } // namespace
 
+std::optional<DialTerminator> parse_dial_terminator(std::string_view word)
+{
+	if (word == "hash")
+		return DialTerminator::Hash;
+	if (word == "none")
+		return DialTerminator::None;
+	return std::nullopt;
+}
+
+const char *dial_terminator_name(DialTerminator t)
+{
+	return t == DialTerminator::None ? "none" : "hash";
+}
+
 Status validate(const DialPlan &p)
 {
 	if (auto s = check_code("login code", p.login_prefix); !s)
@@ -151,8 +165,12 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 			return {DialKind::Login, std::string(ext)};
 		return {DialKind::Invalid, "Unknown code"};
 	}
-	if (is_emergency(p, buf))
-		return {DialKind::Emergency, std::string(buf)};
+	// A '#' typed before anything else is now part of a number
+	// (DialTerminator), but it must not keep an emergency number from going
+	// out at once, as it never did: "#112" is 112.
+	const std::string_view bare = buf.substr(std::min(buf.find_first_not_of('#'), buf.size()));
+	if (is_emergency(p, bare))
+		return {DialKind::Emergency, std::string(bare)};
 	if (buf.size() > p.max_number_len)
 		return {DialKind::Invalid, "Number too long"};
 	if (could_be_code(p, buf)) {
@@ -184,6 +202,19 @@ DialMatch DigitCollector::push(char c)
 	if (m.kind != DialKind::Incomplete)
 		buf_.clear();
 	return m;
+}
+
+bool DigitCollector::hash_ends() const
+{
+	return plan_.terminator == DialTerminator::Hash && !buf_.empty();
+}
+
+DialMatch DigitCollector::expire()
+{
+	if (!buf_.empty() && (buf_.back() == '*' || buf_.back() == '#') &&
+	    classify(plan_, buf_, true).kind == DialKind::Number)
+		return {};
+	return terminate();
 }
 
 DialMatch DigitCollector::terminate()

@@ -8,12 +8,26 @@
 
 #include "error.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace hotdesk
 {
+
+// What '#' does while a number is typed. PBX dial plans use '#' inside
+// numbers and codes ("*31#<number>" shows the caller ID for one call), so a
+// phone that always ends the number at '#' dials a prefix the person did not
+// finish. Set per board (docs/boards.md), overridden by the device or the
+// person's profile (docs/profile.md).
+enum class DialTerminator {
+	Hash, // '#' ends a number; a '#' typed before anything else starts one
+	None, // '#' is a dial character; Send (or the inter-digit timeout) ends a number
+};
+// "hash" or "none"; nullopt for anything else.
+std::optional<DialTerminator> parse_dial_terminator(std::string_view word);
+const char *dial_terminator_name(DialTerminator t);
 
 struct DialPlan {
 	std::string login_prefix = "*77*";  // login is <prefix><ext>*
@@ -25,6 +39,7 @@ struct DialPlan {
 	std::vector<std::string> other_codes;
 	size_t max_ext_len = 10;
 	size_t max_number_len = 32;
+	DialTerminator terminator = DialTerminator::Hash;
 };
 
 // A configuration error names both codes that clash.
@@ -44,8 +59,9 @@ struct DialMatch {
 	std::string value;
 };
 
-// Classify `buf` (digits and '*'; '#' and Send terminate and are not part of
-// it). `terminated` is true after '#', Send or the inter-digit timeout.
+// Classify `buf` (digits, '*' and '#' where it is a dial character; a
+// terminating '#' and Send are not part of it). `terminated` is true after a
+// terminating '#', Send or the inter-digit timeout.
 DialMatch classify(const DialPlan &plan, std::string_view buf, bool terminated);
 
 // Collects dial characters and classifies after each one.
@@ -54,8 +70,15 @@ class DigitCollector
 public:
 	explicit DigitCollector(const DialPlan &plan) : plan_(plan) {}
 
-	DialMatch push(char c); // '0'..'9' or '*'
-	DialMatch terminate();  // '#', Send or timeout: classify and clear
+	DialMatch push(char c); // '0'..'9', '*', or '#' when !hash_ends()
+	// Whether the '#' key ends what is typed now (plan terminator Hash and
+	// something typed), rather than being pushed as a dial character.
+	bool hash_ends() const;
+	DialMatch terminate(); // a terminating '#' or Send: classify and clear
+	// The inter-digit timeout: as terminate(), except that a number ending
+	// in '*' or '#' is a code waiting for its argument ("*31#", "*21*"): it
+	// stays (Incomplete) until Send, so a pause never dials a prefix.
+	DialMatch expire();
 	void clear() { buf_.clear(); }
 	const std::string &text() const { return buf_; }
 	bool empty() const { return buf_.empty(); }

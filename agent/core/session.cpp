@@ -77,8 +77,8 @@ const Session::Row Session::kTable[] = {
 	{S::PinEntry,   E::PinConfirm,      &Se::pin_too_long, S::PinEntry, false, &Se::refuse_long_pin},
 	{S::PinEntry,   E::PinConfirm,      &Se::has_pin,  S::LoggingIn,  false, &Se::send_login},
 	{S::PinEntry,   E::PinConfirm,      nullptr,       S::PinEntry,   false, &Se::prompt_pin},
-	{S::PinEntry,   E::Cancel,          nullptr,       S::Idle,       true,  &Se::wipe_pin},
-	{S::PinEntry,   E::LogoutKey,       nullptr,       S::Idle,       true,  &Se::wipe_pin},
+	{S::PinEntry,   E::Cancel,          nullptr,       S::Idle,       true,  &Se::abandon_pin},
+	{S::PinEntry,   E::LogoutKey,       nullptr,       S::Idle,       true,  &Se::abandon_pin},
 	{S::PinEntry,   E::PinTimeout,      nullptr,       S::Idle,       true,  &Se::pin_timed_out},
 	{S::PinEntry,   E::RemoteLogout,    &Se::user_in_call, S::PinEntry, false, &Se::defer_logout},
 	{S::PinEntry,   E::CallsEnded,      &Se::logout_deferred, S::LoggingOut, false, &Se::run_deferred_logout},
@@ -175,7 +175,7 @@ std::string refusal_text(const std::string &reason, const std::string &ext)
 		return ext + " locked: try later";
 	if (reason == "device_unauthorized")
 		return "Phone not authorised";
-	if (reason == "in_use_elsewhere")
+	if (reason == "in_use_elsewhere" || reason == "moved")
 		return ext + " is on another phone";
 	// The PBX accepted, but its user or profile is unusable here (the
 	// details follow the reason: agent/pbx/pbx_protocol.h).
@@ -330,6 +330,7 @@ void Session::dispatch_match(const DialMatch &m)
 		return;
 	case DialKind::Number:
 		number_ = m.value;
+		number_masked_ = masked_;
 		dispatch(Event::NumberEntered);
 		return;
 	case DialKind::Invalid:
@@ -356,12 +357,14 @@ void Session::on_key(const Key &k)
 	switch (k.kind) {
 	case KeyKind::Digit:
 	case KeyKind::Star:
-		ports_.stop_timer(Timer::InterDigit);
-		dispatch_match(collector_.push(k.kind == KeyKind::Star ? '*' : k.digit));
-		if (!collector_.empty())
-			ports_.start_timer(Timer::InterDigit, t_.inter_digit_ms);
+		collect(k.kind == KeyKind::Star ? '*' : k.digit);
 		return;
 	case KeyKind::Hash:
+		if (!collector_.hash_ends()) {
+			collect('#'); // part of a number or code (DialTerminator)
+			return;
+		}
+		[[fallthrough]];
 	case KeyKind::Send:
 		ports_.stop_timer(Timer::InterDigit);
 		dispatch_match(collector_.terminate());
@@ -392,6 +395,20 @@ void Session::on_key(const Key &k)
 	}
 }
 
+// One dial character. A run of them that starts right after a PIN entry
+// ended without a login may be the PIN typed on: it is masked (after_pin()).
+void Session::collect(char c)
+{
+	ports_.stop_timer(Timer::InterDigit);
+	if (collector_.empty()) {
+		masked_ = after_pin_;
+		after_pin_ = false;
+	}
+	dispatch_match(collector_.push(c));
+	if (!collector_.empty())
+		ports_.start_timer(Timer::InterDigit, t_.inter_digit_ms);
+}
+
 // BLF keys, softkeys and the page key: the key layout says what they do
 // (3CX default: BLF 1 is the reserved logout key).
 void Session::on_function_key(const Key &k)
@@ -417,6 +434,7 @@ void Session::on_function_key(const Key &k)
 	ports_.stop_timer(Timer::InterDigit);
 	collector_.clear();
 	number_ = a.number;
+	number_masked_ = false;
 	dispatch(emergency ? Event::EmergencyNumber : Event::NumberEntered);
 }
 
@@ -440,9 +458,7 @@ void Session::on_pin_key(const Key &k)
 		return;
 	case KeyKind::Star:
 		dispatch(Event::Cancel);
-		dispatch_match(collector_.push('*'));
-		if (!collector_.empty())
-			ports_.start_timer(Timer::InterDigit, t_.inter_digit_ms);
+		collect('*');
 		return;
 	default:
 		say("Enter PIN, then #");
@@ -456,11 +472,13 @@ void Session::on_timer(Timer t)
 	switch (t) {
 	case Timer::InterDigit:
 		if (!collector_.empty())
-			dispatch_match(collector_.terminate());
+			dispatch_match(collector_.expire());
 		return;
 	case Timer::Pin:
 		if (state_ == State::PinEntry)
 			dispatch(Event::PinTimeout);
+		else
+			after_pin_ = false; // the time a PIN could still be typed on is over
 		return;
 	case Timer::Message:
 		message_.clear();
@@ -502,6 +520,7 @@ void Session::dial_whole(const std::string &number)
 	ports_.stop_timer(Timer::InterDigit);
 	collector_.clear();
 	number_ = number;
+	number_masked_ = false;
 	dispatch(dial_policy(plan_, logged_in(), number_) == DialDecision::Emergency
 	             ? Event::EmergencyNumber
 	             : Event::NumberEntered);
@@ -545,6 +564,13 @@ void Session::resume_as(const Identity &user)
 	render();
 }
 
+void Session::confirm_resume(const std::string &ext)
+{
+	pending_ext_ = ext;
+	state_ = State::LoggingIn;
+	render();
+}
+
 void Session::set_pool(const Identity &pool)
 {
 	pool_.wipe();
@@ -560,7 +586,7 @@ Status Session::set_dial_plan(const DialPlan &plan)
 {
 	if (auto s = validate(plan); !s)
 		return s;
-	collector_.clear();
+	// What is typed stays: a profile arriving mid-dial must not eat digits.
 	plan_ = plan; // collector_ refers to plan_, so it sees the new plan
 	return Ok{};
 }
@@ -576,7 +602,8 @@ std::vector<std::string> Session::display_lines() const
 		status = "Ready";
 		break;
 	case State::Collecting:
-		status = "Dial: " + collector_.text();
+		status = "Dial: " +
+		         (masked_ ? std::string(collector_.text().size(), '*') : collector_.text());
 		break;
 	case State::PinEntry:
 		status = "PIN for " + pending_ext_ + ": " + std::string(pin_.size(), '*');
@@ -632,6 +659,12 @@ void Session::dial_emergency()
 
 void Session::dial_number()
 {
+	if (number_masked_) { // it may be the PIN: never on the SIP network
+		number_masked_ = false;
+		ports_.log_info("session: digits typed right after a PIN entry were not dialled");
+		say("Number not dialled");
+		return;
+	}
 	if (dial_policy(plan_, logged_in(), number_) == DialDecision::Refuse) {
 		ports_.log_info("session: refused call from the pool identity");
 		say("Log in to call: " + plan_.login_prefix + "ext*");
@@ -682,15 +715,29 @@ void Session::send_login()
 void Session::wipe_pin()
 {
 	pin_overflow_ = false;
+	after_pin_ = false;
 	for (auto &c : pin_)
 		c = '\0';
 	pin_.clear();
 	ports_.stop_timer(Timer::Pin);
 }
 
-void Session::pin_timed_out()
+// The PIN entry ended without a login: the person may type on.
+void Session::abandon_pin()
 {
 	wipe_pin();
+	after_pin();
+}
+
+void Session::after_pin()
+{
+	after_pin_ = true;
+	ports_.start_timer(Timer::Pin, t_.after_pin_ms);
+}
+
+void Session::pin_timed_out()
+{
+	abandon_pin();
 	say("Login timed out");
 }
 
@@ -717,6 +764,7 @@ void Session::say_refused()
 	const std::string reason = result_.reason;
 	say(refusal_text(reason, pending_ext_));
 	result_ = {};
+	after_pin();
 	if (reason == "wrong_pin" || reason == "locked")
 		count_failure(reason == "wrong_pin");
 }
@@ -737,6 +785,7 @@ void Session::count_failure(bool say_wait)
 void Session::say_throttled()
 {
 	collector_.clear();
+	after_pin();
 	say("Too many wrong PINs: wait");
 }
 
@@ -745,6 +794,7 @@ void Session::say_pbx_failed()
 	last_error_ = "login server unreachable";
 	say("Login server unreachable");
 	result_ = {};
+	after_pin();
 }
 
 void Session::say_register_failed()

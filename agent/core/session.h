@@ -100,6 +100,11 @@ struct SessionTimings {
 	unsigned throttle_after = 3;
 	unsigned throttle_base_ms = 5000;
 	unsigned throttle_max_ms = 300000;
+	// A PIN entry that ended without a login (cancelled, timed out,
+	// throttled, refused): digits typed within this time may be the PIN,
+	// typed on. That run of digits is shown masked and never dialled as an
+	// ordinary number (emergency numbers and codes still work).
+	unsigned after_pin_ms = 10000;
 };
 
 class Session
@@ -131,6 +136,12 @@ public:
 	bool may_dial(const std::string &number) const;
 	// Resume as a user after a restart (state restored from disk).
 	void resume_as(const Identity &user);
+	// A restart found `ext` in the state directory and asks the PBX first
+	// (docs/protocol.md, resume): the phone stays the pool identity in
+	// LoggingIn until on_login_result() says Accepted (with the restored
+	// identity: swap, commit), Refused (the person is elsewhere: the pool)
+	// or, when the PBX does not answer, the agent decides (resume_as()).
+	void confirm_resume(const std::string &ext);
 	// What BLF keys, softkeys and the page key do (agent/core/blf_layout.h).
 	// The default is the 3CX one: BLF 1 logs out. The agent sets the pool's
 	// or the person's layout when the occupant changes, and feeds presence
@@ -142,6 +153,7 @@ public:
 	// pool identity is used from the next time the phone returns to it.
 	void set_pool(const Identity &pool);
 	Status set_dial_plan(const DialPlan &plan);
+	const DialPlan &dial_plan() const { return plan_; }
 	const Identity &pool() const { return pool_; }
 
 	State state() const { return state_; }
@@ -192,6 +204,7 @@ private:
 	void dispatch(Event e) { post(Posted{e, {}, {}}); }
 	void run(Posted &p);
 	void dispatch_match(const DialMatch &m);
+	void collect(char c);
 	void on_function_key(const Key &k);
 	void on_pin_key(const Key &k);
 	void render();
@@ -220,6 +233,8 @@ private:
 	void refuse_long_pin();
 	void send_login();
 	void wipe_pin();
+	void abandon_pin();
+	void after_pin();
 	void pin_timed_out();
 	void swap_to_user();
 	void commit_user();
@@ -257,6 +272,11 @@ private:
 	std::string pin_;
 	char pin_digit_ = 0;
 	bool pin_overflow_ = false;
+	// after_pin(): the next run of digits may be a PIN (armed until it
+	// starts or Timer::Pin fires); masked_: the run being typed is one.
+	bool after_pin_ = false;
+	bool masked_ = false;
+	bool number_masked_ = false; // number_ came from a masked run
 	static constexpr size_t kMaxPin = 16;
 	LoginResult result_;
 	std::string message_;

@@ -42,10 +42,14 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
           AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),
       timers_([this](Timer t) { session_->on_timer(t); })
 {
+	board_terminator_ = cfg_.dial_plan.terminator;
+	tmr_init(&claim_tmr_);
 }
 
 Agent::~Agent()
 {
+	tmr_cancel(&claim_tmr_);
+	claimed_.wipe();
 	session_.reset();
 	accounts_.reset();
 	ctrl_.reset();
@@ -114,6 +118,7 @@ Status Agent::start()
 	}
 	restore();
 	relayout();
+	apply_dial_terminator();
 	if (auto s = keys_.start([this](const Key &k) { on_key(k); }); !s)
 		return s;
 	show(session_->display_lines());
@@ -141,6 +146,14 @@ void Agent::on_key(const Key &k)
 	// keeps it too and still does what it does.
 	if (auto_logout_.on_key(k) && k.kind != KeyKind::HookOff && k.kind != KeyKind::HookOn) {
 		redraw();
+		return;
+	}
+	// The logout key while a restored person is being confirmed: it acts
+	// once the phone is that person (or the pool again), as it would have.
+	if ((claim_ == Claim::Asking || resume_swap_) && session_->state() == State::LoggingIn &&
+	    (k.kind == KeyKind::Blf || k.kind == KeyKind::Softkey) &&
+	    session_->key_layout().action_for(k).kind == KeyAction::Logout) {
+		parked_ = k;
 		return;
 	}
 	if (session_->state() == State::PinEntry &&
@@ -175,17 +188,105 @@ void Agent::restore()
 			r.user.reset();
 		}
 	}
-	if (r.user) {
+	if (r.user && !cfg_.pbx_url.empty()) {
+		// The person may have logged in elsewhere while this phone was off:
+		// the PBX decides before the phone registers them (newest login wins).
+		claimed_ = *r.user;
+		claim_ext_ = claimed_.ext;
+		claim_ = Claim::Asking;
+		session_->confirm_resume(claim_ext_);
+		ask_resume();
+	} else if (r.user) {
 		session_->resume_as(*r.user);
-		r.user->wipe();
 	}
+	if (r.user)
+		r.user->wipe();
 	const Identity &now = session_->occupant();
 	accounts_->want(pool_.line(now), now.aor());
 	// Tell the PBX the interrupted login did not happen. With status pushes
 	// on, the first push says who sits here and a separate logout would
 	// only race with it.
-	if (!r.interrupted.empty() && (now.pool || now.ext != r.interrupted) && !cfg_.status_push)
+	const std::string here = claim_ != Claim::None ? claim_ext_ : now.pool ? "" : now.ext;
+	if (!r.interrupted.empty() && here != r.interrupted && !cfg_.status_push)
 		pbx_->logout(r.interrupted);
+}
+
+// ---- a restored person, confirmed with the PBX ----
+
+void Agent::ask_resume()
+{
+	pbx_->resume(claim_ext_, [this](LoginResult r) { on_resume_answer(std::move(r)); });
+}
+
+void Agent::claim_retry_h(void *arg)
+{
+	auto *self = static_cast<Agent *>(arg);
+	if (self->claim_ == Claim::Unconfirmed)
+		self->ask_resume();
+}
+
+void Agent::on_resume_answer(LoginResult r)
+{
+	if (r.kind == LoginResult::Failed) {
+		// Unreachable or broken: the documented behaviour stands (back as
+		// the person from the state directory); confirm when it answers.
+		if (claim_ == Claim::Asking) {
+			log_warn("agent: the PBX did not answer about " + claim_ext_ + " (" +
+			         r.reason +
+			         "); back as them from the state directory until it does");
+			claim_ = Claim::Unconfirmed;
+			take_claimed();
+		}
+		tmr_start(&claim_tmr_, claim_backoff_.next_ms(), claim_retry_h, this);
+		return;
+	}
+	const Claim was = claim_;
+	claim_ = Claim::None;
+	tmr_cancel(&claim_tmr_);
+	if (r.kind == LoginResult::Accepted) {
+		hotdesk::log_info("agent: the PBX confirms " + claim_ext_ + " at this phone");
+		if (was == Claim::Asking)
+			take_claimed();
+		return;
+	}
+	// "moved": their newest login is on another phone (newest login wins).
+	log_warn("agent: the PBX refuses " + claim_ext_ + " at this phone (" + r.reason +
+	         "); back to the pool");
+	if (was == Claim::Asking) {
+		claimed_.wipe();
+		occupancy_.commit_pool();                // nothing of them stays here
+		session_->on_login_result(std::move(r)); // "<ext> is on another phone"
+		replay_parked_key();
+	} else if (session_->logged_in() && session_->occupant().ext == claim_ext_) {
+		session_->on_remote_logout(); // never rings for a person who is elsewhere
+	}
+}
+
+// The restored person becomes the occupant: by a swap from the pool when
+// baresip is up, else directly (the accounts are set when it comes up).
+void Agent::take_claimed()
+{
+	if (ctrl_->connected()) {
+		resume_swap_ = true;
+		LoginResult r;
+		r.kind = LoginResult::Accepted;
+		r.user = claimed_;
+		session_->on_login_result(std::move(r));
+	} else {
+		session_->resume_as(claimed_);
+		replay_parked_key();
+	}
+	claimed_.wipe();
+	claimed_ = {};
+}
+
+void Agent::replay_parked_key()
+{
+	if (!parked_ || session_->state() == State::LoggingIn)
+		return;
+	const Key k = *parked_;
+	parked_.reset();
+	session_->on_key(k);
 }
 
 // ---- status ----
@@ -254,10 +355,15 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 {
 	for (const auto &w : p.warnings)
 		log_warn("agent: device profile: " + w);
-	if (auto s = session_->set_dial_plan(p.dial_plan); !s)
+	DialPlan plan = p.dial_plan;
+	plan.terminator = session_->dial_plan().terminator; // apply_dial_terminator() decides
+	if (auto s = session_->set_dial_plan(plan); !s) {
 		log_error("agent: device profile dial plan refused: " + s.error().str());
-	else
+	} else {
 		calls_->set_emergency_numbers(p.dial_plan.emergency);
+		device_terminator_ = p.dial_terminator;
+		apply_dial_terminator();
+	}
 	pool_.apply(p);
 	session_->set_pool(pool_.identity());
 	auto_logout_.set_policy(p.auto_logout, p.timezone);
@@ -437,7 +543,7 @@ void Agent::swap_to(const Identity &to, bool force_break)
 		occupancy_.commit_pool();
 		crash(label + ".after_commit");
 	} else {
-		label = occupancy_.pool() ? "login" : "roam";
+		label = resume_swap_ ? "resume" : occupancy_.pool() ? "login" : "roam";
 		crash(label + ".after_intent");
 	}
 	accounts_->swap(pool_.line(to), to.aor(), force_break, label,
@@ -451,7 +557,13 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	pin_key_ms_ = 0;
 	if (!ok && !force_break)
 		occupancy_.rollback(); // the refused person's profile goes with it
+	if (!ok && resume_swap_)
+		occupancy_.commit_pool(); // the restored person could not register
+	const bool resumed = resume_swap_;
+	resume_swap_ = false;
 	session_->on_swap_result(ok, why);
+	if (resumed)
+		replay_parked_key();
 	// The swap saw the new account's REGISTER_OK (owned by the swap, it
 	// went by RegistrationHealth while the occupant was still the old one).
 	if (ok)
@@ -479,6 +591,10 @@ void Agent::occupant_changed(const Identity &now)
 		calls_->history().wipe();
 		screen_.clear_voicemail();
 	}
+	if (claim_ == Claim::Unconfirmed && (now.pool || now.ext != claim_ext_)) {
+		claim_ = Claim::None; // the person left before the PBX answered
+		tmr_cancel(&claim_tmr_);
+	}
 	if (now.pool && !occupancy_.pool())
 		occupancy_.commit_pool();
 	else if (!now.pool && (occupancy_.login_pending() || occupancy_.record().ext != now.ext))
@@ -488,6 +604,25 @@ void Agent::occupant_changed(const Identity &now)
 	else
 		auto_logout_.person(occupancy_.record().since);
 	relayout();
+	apply_dial_terminator();
+}
+
+// The '#' key: the person's profile over the device profile over the board.
+void Agent::apply_dial_terminator()
+{
+	DialTerminator want = device_terminator_.value_or(board_terminator_);
+	if (const UserProfile *u = occupancy_.profile();
+	    session_->logged_in() && u && u->dial_terminator)
+		want = *u->dial_terminator;
+	DialPlan plan = session_->dial_plan();
+	if (plan.terminator == want)
+		return;
+	plan.terminator = want;
+	if (auto s = session_->set_dial_plan(plan); !s)
+		log_error("agent: dial terminator: " + s.error().str());
+	else
+		hotdesk::log_info(std::string("agent: dial terminator ") +
+		                  dial_terminator_name(want));
 }
 
 // The BLF keys: the pool's while idle, the person's when logged in.

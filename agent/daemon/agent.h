@@ -20,6 +20,7 @@
 #include "../accounts/registration_health.h"
 #include "../calls/phone_calls.h"
 #include "../core/account_line.h"
+#include "../core/backoff.h"
 #include "../core/blf_layout.h"
 #include "../core/board.h"
 #include "../core/mwi.h"
@@ -45,6 +46,7 @@
 #include "../../platform/storage/storage.h"
 
 #include <memory>
+#include <optional>
 
 namespace hotdesk
 {
@@ -88,6 +90,14 @@ private:
 	void restore();
 	Status start_status();
 	void relayout();
+	void apply_dial_terminator();
+	// A person restored from the state directory is claimed only after the
+	// PBX confirms (docs/protocol.md, resume); see agent.cpp.
+	void ask_resume();
+	void on_resume_answer(LoginResult r);
+	void take_claimed();
+	void replay_parked_key();
+	static void claim_retry_h(void *arg);
 	void publish();
 	void redraw();
 	void on_last_call_ended();
@@ -112,6 +122,20 @@ private:
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	std::string restart_logout_;    // an auto logout that fell due while off
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
+	// What '#' does: the board's (config's dial plan at start), unless the
+	// device profile or the person's profile says otherwise.
+	DialTerminator board_terminator_ = DialTerminator::Hash;
+	std::optional<DialTerminator> device_terminator_;
+	// Asking: the restored person waits for the PBX (the phone is the pool);
+	// Unconfirmed: the PBX did not answer, the phone came back as the person
+	// from the state directory alone and asks again (claim_tmr_).
+	enum class Claim { None, Asking, Unconfirmed } claim_ = Claim::None;
+	std::string claim_ext_;
+	Identity claimed_;          // the restored identity while Asking (a secret)
+	bool resume_swap_ = false;  // the swap to the confirmed person is running
+	std::optional<Key> parked_; // the logout key pressed while confirming
+	struct tmr claim_tmr_;
+	Backoff claim_backoff_{BackoffPolicy{2000, 30000}};
 	HttpClient http_;
 	PoolAccount pool_;
 	SessionTimers timers_;

@@ -65,6 +65,7 @@ int run(Config cfg)
 		log_error(leds.error().str());
 		return 2;
 	}
+	cfg.dial_plan.terminator = board->dial_terminator; // profiles may override it
 	Agent agent(std::move(cfg), **keys, **display, storage, board->key_geometry(), leds->get());
 	if (auto s = agent.start(); !s) {
 		log_error(s.error().str());

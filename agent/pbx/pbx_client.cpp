@@ -63,6 +63,26 @@ void PbxClient::undo_login(const std::string &ext)
 	});
 }
 
+void PbxClient::resume(const std::string &ext, std::function<void(LoginResult)> done)
+{
+	auto body = pbx_resume_body(ext);
+	if (!body) {
+		LoginResult r;
+		r.reason = body.error().str();
+		done(std::move(r));
+		return;
+	}
+	http_.perform(post("resume", std::move(*body)), [done](Expected<HttpResponse> resp) {
+		if (!resp) {
+			LoginResult r;
+			r.reason = resp.error().str();
+			done(std::move(r));
+			return;
+		}
+		done(pbx_parse_resume(resp->status, resp->body));
+	});
+}
+
 void PbxClient::logout(const std::string &ext, std::function<void(Status)> done,
                        const std::string &reason)
 {

@@ -32,6 +32,9 @@ public:
 	           std::function<void(LoginResult)> done);
 	void logout(const std::string &ext, std::function<void(Status)> done,
 	            const std::string &reason = "");
+	// After a restart with a person in the state directory: may the phone
+	// claim them (pbx_parse_resume())? `done` always runs, later.
+	void resume(const std::string &ext, std::function<void(LoginResult)> done);
 
 private:
 	HttpRequest post(const std::string &what, std::string body) const;

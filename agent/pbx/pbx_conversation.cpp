@@ -68,6 +68,12 @@ void PbxConversation::login(const std::string &ext, const std::string &pin)
 	});
 }
 
+void PbxConversation::resume(const std::string &ext, std::function<void(LoginResult)> done)
+{
+	log_info("pbx: asking the PBX whether " + ext + " still sits here");
+	client_.resume(ext, std::move(done));
+}
+
 void PbxConversation::logout(const std::string &ext, const std::string &reason)
 {
 	client_.logout(

@@ -41,6 +41,8 @@ public:
 	void login(const std::string &ext, const std::string &pin);
 	// `reason`: why (docs/protocol.md), "" to leave it out.
 	void logout(const std::string &ext, const std::string &reason = "");
+	// Confirm a person restored from the state directory (PbxClient::resume).
+	void resume(const std::string &ext, std::function<void(LoginResult)> done);
 	// A conditional GET of the device profile (usually a 304) opens the TLS
 	// connection that the login request then reuses from curl's cache.
 	void warm_up();

@@ -47,6 +47,11 @@ Expected<std::string> pbx_logout_body(const std::string &ext, const std::string 
 	return encode_strings({{"ext", &ext}, {"reason", &reason}});
 }
 
+Expected<std::string> pbx_resume_body(const std::string &ext)
+{
+	return encode_strings({{"ext", &ext}});
+}
+
 bool is_bad_profile(const std::string &reason)
 {
 	return reason.compare(0, kBadProfile.size(), kBadProfile) == 0;
@@ -110,6 +115,28 @@ LoginResult accepted(const struct odict *o, std::vector<std::string> *warnings)
 }
 
 } // namespace
+
+LoginResult pbx_parse_resume(long status, const std::string &body)
+{
+	ReRef<struct odict> o;
+	if (json_decode_odict(o.out(), 16, body.data(), body.size(), 4))
+		return failed("PBX answered HTTP " + std::to_string(status) +
+		              " without valid JSON");
+	const std::string result = odict_str(o.get(), "result");
+	LoginResult r;
+	if (status == 200 && result == "ok") {
+		r.kind = LoginResult::Accepted;
+		return r;
+	}
+	if (status >= 400 && status < 500 && result == "refused") {
+		r.kind = LoginResult::Refused;
+		r.reason = odict_str(o.get(), "reason");
+		if (r.reason.empty())
+			r.reason = "refused";
+		return r;
+	}
+	return failed("PBX answered HTTP " + std::to_string(status));
+}
 
 LoginResult pbx_parse_login(long status, const std::string &body,
                             std::vector<std::string> *warnings)

@@ -17,6 +17,8 @@ Expected<std::string> pbx_login_body(const std::string &ext, const std::string &
 // {"ext":"100"} or, with a reason (user, pbx, idle, max_session, daily),
 // {"ext":"100","reason":"idle"} (docs/protocol.md).
 Expected<std::string> pbx_logout_body(const std::string &ext, const std::string &reason = "");
+// POST .../resume: {"ext":"<ext>"}, the same shape as a logout.
+Expected<std::string> pbx_resume_body(const std::string &ext);
 
 // The machine reason of a login the PBX accepted (HTTP 200, "ok") but whose
 // user the phone cannot use: one of the SIP fields of its `user` object
@@ -34,5 +36,13 @@ bool is_bad_profile(const std::string &reason);
 // given) for the log.
 LoginResult pbx_parse_login(long http_status, const std::string &body,
                             std::vector<std::string> *warnings = nullptr);
+
+// A response to POST .../resume (docs/protocol.md "Resume after a restart"):
+// Accepted (HTTP 200, "ok": the person may be claimed here; no user object,
+// the phone has the account from its state directory), Refused with the
+// PBX's reason ("moved": the person's newest login is on another phone), or
+// Failed for anything else (5xx, not JSON): the PBX did not answer the
+// question.
+LoginResult pbx_parse_resume(long http_status, const std::string &body);
 
 } // namespace hotdesk

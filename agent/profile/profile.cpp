@@ -305,8 +305,8 @@ bool printable_token(const std::string &s)
 
 Status read_dial_plan(const Fields &f, DialPlan &plan)
 {
-	for (const char *key :
-	     {"hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes"})
+	for (const char *key : {"hd_emergency_numbers", "hd_login_code", "hd_logout_code",
+	                        "hd_dial_codes", "hd_dial_terminator"})
 		if (auto v = f.strict(key); !v)
 			return v.error();
 	if (const std::string e = *f.strict("hd_emergency_numbers"); !e.empty())
@@ -314,6 +314,12 @@ Status read_dial_plan(const Fields &f, DialPlan &plan)
 	plan.login_prefix = *f.strict("hd_login_code", plan.login_prefix);
 	plan.logout_code = *f.strict("hd_logout_code", plan.logout_code);
 	plan.other_codes = split_list(*f.strict("hd_dial_codes"));
+	if (const std::string t = *f.strict("hd_dial_terminator"); !t.empty()) {
+		auto term = parse_dial_terminator(t);
+		if (!term)
+			return f.bad("hd_dial_terminator", "must be hash or none");
+		plan.terminator = *term;
+	}
 	if (auto s = validate(plan); !s)
 		return make_error("profile: feature codes", s.error().what);
 	return Ok{};
@@ -456,6 +462,8 @@ Expected<DeviceProfile> parse_device_profile(std::string_view xml, const Profile
 	d.pool_ext = *pool_ext;
 	if (auto s = read_dial_plan(f, d.dial_plan); !s)
 		return s.error();
+	if (f.has("hd_dial_terminator"))
+		d.dial_terminator = d.dial_plan.terminator;
 	if (auto s = read_options(f, d); !s)
 		return s.error();
 	if (auto s = read_emergency(f, d.emergency); !s)
@@ -475,6 +483,11 @@ Expected<UserProfile> parse_user_profile(std::string_view xml, const ProfileLimi
 	u.realname = read_display_name(f, "user_realname#1");
 	u.mailbox = read_mailbox(f, "user_mailbox#1");
 	u.language = f.lenient("language");
+	if (const std::string t = f.lenient("hd_dial_terminator"); !t.empty()) {
+		u.dial_terminator = parse_dial_terminator(t);
+		if (!u.dial_terminator)
+			f.warn("hd_dial_terminator", "must be hash or none: ignored");
+	}
 	u.blf = std::move(p->blf);
 	return u;
 }

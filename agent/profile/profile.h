@@ -17,6 +17,7 @@
 #include "../core/dial_plan.h"
 #include "../core/error.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ struct DeviceProfile {
 	std::string pool_ext; // hd_pool_ext, default user_name of identity 1
 	SipAccount pool;      // identity 1
 	DialPlan dial_plan;   // hd_emergency_numbers, hd_login_code, hd_logout_code, hd_dial_codes
+	// hd_dial_terminator hash | none; unset: the board's (dial_plan.terminator
+	// is then the default and the daemon puts the board's in its place).
+	std::optional<DialTerminator> dial_terminator;
 	std::string logout_key = "blf1"; // hd_logout_key: blf1 | soft1..soft16 | none
 	std::string status_token;        // hd_status_token: a secret
 	std::string language = "en";     // language
@@ -73,6 +77,9 @@ struct UserProfile {
 	std::string realname; // user_realname idx 1
 	std::string mailbox;  // user_mailbox idx 1
 	std::string language; // user's language; device-level options stay
+	// hd_dial_terminator hash | none: the person's PBX habit, over the
+	// device's; anything else is dropped with a warning.
+	std::optional<DialTerminator> dial_terminator;
 	std::vector<BlfEntry> blf;
 	std::vector<std::string> warnings; // what was dropped or read differently
 };

@@ -182,8 +182,8 @@ std::string render_text(const StatusSnapshot &s)
 	       (s.auto_logout_next.empty()
 	            ? ""
 	            : ", next " + s.auto_logout_next + " at " + s.auto_logout_at) +
-	       "\n" + "Emergency:    " + or_dash(s.emergency_ext) + " (" + or_dash(s.emergency_via) +
-	       ", " + or_dash(s.emergency_registration) + ")" +
+	       "\n" + "Emergency:    " + or_dash(s.emergency_ext) + " (" +
+	       or_dash(s.emergency_via) + ", " + or_dash(s.emergency_registration) + ")" +
 	       (s.location.short_line().empty() ? "" : ", " + s.location.short_line()) + "\n" +
 	       "Agent:        hotdeskd " + or_dash(s.version) + ", up " + duration(s.uptime_s) +
 	       ", seq " + std::to_string(s.seq) + "\n" +
@@ -235,8 +235,7 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 	       a.last_error == b.last_error && a.device_id == b.device_id &&
 	       a.pool_ext == b.pool_ext && a.version == b.version && a.pending == b.pending &&
 	       a.calls == b.calls && a.logout_reason == b.logout_reason &&
-	       a.emergency_via == b.emergency_via &&
-	       a.emergency_ext == b.emergency_ext &&
+	       a.emergency_via == b.emergency_via && a.emergency_ext == b.emergency_ext &&
 	       a.emergency_registration == b.emergency_registration &&
 	       a.emergency_callback == b.emergency_callback && a.location == b.location;
 }

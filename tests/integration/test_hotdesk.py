@@ -208,5 +208,53 @@ class PbxDownTest(WorldCase):
         self.w.psap_ctrl.command("hangup")
 
 
+class DialTerminatorTest(WorldCase):
+    """Issue 14 kind 3: PBX dial plans use '#' inside codes. With the device profile's
+    hd_dial_terminator none, *31#<number> + Send is one call to exactly that number."""
+    world_opts = {"device_profile": {"hd_dial_terminator": "none"}}
+
+    def test_hash_inside_a_code_goes_out_as_one_call(self):
+        wait_until(lambda: "dial terminator none" in self.w.hotdeskd.log(), 5,
+                   "the device profile's dial terminator applied")
+        self.login("100")
+        self.assert_registered_as("100")
+        n = len(self.w.reg.requests())
+        self.w.keys("*31#0301234567{send}")
+        # nobody is registered as that number: kamailio answers, the call ends
+        self.w.wait_frame("Not found", 8)
+        uris = {r[1] for r in self.w.reg.requests()[n:] if r[0] == "INVITE"}
+        self.assertEqual(len(uris), 1, uris)  # one call (a challenge repeats the same URI)
+        uri = uris.pop()
+        self.assertTrue(uri.startswith("sip:*31%230301234567@") or
+                        uri.startswith("sip:*31#0301234567@"), uri)
+
+
+class DialTerminatorUserTest(WorldCase):
+    """The person's profile overrides the board's '#' (host board: hash), for them only."""
+
+    def calls_after(self, n):
+        return {r[1].split("@")[0] for r in self.w.reg.requests()[n:] if r[0] == "INVITE"}
+
+    def test_the_persons_profile_says_hash_is_a_dial_character(self):
+        self.w.pbx_hook("/test/user", {"ext": "100", "fields": {"dial_terminator": "none"}})
+        self.login("100")
+        self.assert_registered_as("100")
+        wait_until(lambda: "dial terminator none" in self.w.hotdeskd.log(), 5,
+                   "the person's dial terminator applied")
+        n = len(self.w.reg.requests())
+        self.w.keys("*31#0301234567{send}")
+        self.w.wait_frame("Not found", 8)
+        self.assertEqual(len(self.calls_after(n)), 1, self.calls_after(n))
+        # Bob's profile says nothing: the board's hash ends the number again.
+        self.login("101")
+        self.assert_registered_as("101")
+        wait_until(lambda: "dial terminator hash" in self.w.hotdeskd.log(), 5,
+                   "back to the board's dial terminator")
+        n = len(self.w.reg.requests())
+        self.w.keys("555#")
+        self.w.wait_frame("555 | Not found", 8)
+        self.assertEqual(self.calls_after(n), {"sip:555"})
+
+
 if __name__ == "__main__":
     unittest.main()

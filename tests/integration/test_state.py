@@ -12,13 +12,14 @@
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 import unittest
 
-from harness import make_ca, wait_until
+from harness import https_json, make_ca, wait_until
 from netproxy import NetProxy
-from world import EMERGENCY_PROFILE, MAC, USERS, WorldTestCase
+from world import DEVICE_TOKEN, EMERGENCY_PROFILE, MAC, MAC2, USERS, WorldTestCase
 
 LOGIN_POINTS = ["after_pbx", "after_intent", "after_uanew", "after_register_ok", "after_uadel",
                 "after_save_user", "after_commit"]
@@ -124,6 +125,7 @@ class PowerSafeTest(StateCase):
             results.append(("roam." + point, expect))
             if expect == "101":
                 self.restart()
+                self.assert_consistent("101")  # confirmed with the PBX (resume) first
                 self.login("100")
                 self.assert_consistent("100")
         for point in LOGOUT_POINTS:  # 100 -> pool
@@ -188,6 +190,74 @@ class TakeoverTest(StateCase):
         self.restart()
         self.assert_consistent("HD0001")
         self.assert_emergency_works()
+
+
+class StaleRestoreTest(StateCase):
+    """Issue 14 kind 9: phone A is off while its person logs in on phone B (the PBX moves
+    them). Phone B is the PBX's second device (its login over the protocol) and a baresip
+    registered as 100 (a peer). A comes back with 100 in its state directory: it asks the
+    PBX (resume), which refuses the stale claim (newest login wins), and A stays the pool."""
+    world_opts = {"pbx_opts": {"double_login": "move"}, "peers": ("100",)}
+
+    def login_on_phone_b(self):
+        status, body = https_json(self.w.pbx.url + "/api/v1/devices/%s/login" % MAC2,
+                                  method="POST", body={"ext": "100", "pin": pin("100")},
+                                  token=DEVICE_TOKEN + "2", ca=self.w.ca)
+        self.assertEqual(status, 200, body)
+
+    def assert_100_only_on_phone_b(self):
+        peer_port = ":%d" % self.w.peers["100"].sip_port
+        wait_until(lambda: all(peer_port in c for c in self.w.reg.contacts_of("100")), 8,
+                   "registrar: 100 bound only at phone B (now %r)" % self.w.reg.contacts_of("100"))
+        self.assertTrue(self.w.reg.contacts_of("100"))
+        self.assert_consistent("HD0001")  # and 100's secrets are gone from A's state
+        # the PBX's view, also after A's status pushes and the PBX's polls
+        seq = self.w.admin_view()[MAC]["seq"]
+        wait_until(lambda: self.w.admin_view()[MAC]["seq"] > seq or
+                   self.w.admin_view()[MAC]["phone_state"] == "idle", 8, "a status from A")
+        wait_until(lambda: self.w.admin_view()[MAC]["phone_state"] == "idle", 8, "A reports idle")
+        view = self.w.admin_view()
+        self.assertEqual(view[MAC]["state"], "idle")
+        self.assertEqual(view[MAC2]["user"]["ext"], "100")
+
+    def test_a_restored_person_who_moved_is_not_claimed(self):
+        self.login("100")
+        self.assert_consistent("100")
+        self.w.hotdeskd.stop(signals=())  # power cut on phone A
+        self.login_on_phone_b()
+        n = len(self.w.frames())
+        self.w.start_hotdeskd(wait_pool=False)
+        self.w.wait_frame("100 is on another phone", 8, since=n)
+        self.assertFalse(any(f.startswith("100 ") for f in self.w.frames()[n:]),
+                         "A showed itself as 100")
+        self.assert_100_only_on_phone_b()
+        self.assert_emergency_works()
+
+    def test_pbx_unreachable_at_restore_then_refuses(self):
+        """The PBX hangs while A restores: A comes back as 100 from its state (as without a
+        PBX), then asks again; once the PBX answers, the stale claim is refused."""
+        self.login("100")
+        self.assert_consistent("100")
+        self.w.hotdeskd.stop(signals=())
+        self.login_on_phone_b()
+        os.kill(self.w.pbx.pid, signal.SIGSTOP)  # accepts connections, answers nothing
+        try:
+            self.w.start_hotdeskd(wait_pool=False)
+            self.assert_consistent("100")  # after the PBX timeout (4 s)
+        finally:
+            os.kill(self.w.pbx.pid, signal.SIGCONT)
+        self.assert_100_only_on_phone_b()
+        self.assertIn("the PBX refuses 100", self.w.hotdeskd.log())
+
+    def test_a_restored_person_still_here_is_confirmed(self):
+        self.login("100")
+        self.assert_consistent("100")
+        self.restart()
+        self.assert_consistent("100")
+        self.assertIn("the PBX confirms 100", self.w.hotdeskd.log())
+        view = self.w.admin_view()
+        self.assertEqual(view[MAC]["user"]["ext"], "100")
+        self.assertEqual(view[MAC2]["state"], "idle")
 
 
 class DeviceProfileTest(StateCase):

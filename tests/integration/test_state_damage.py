@@ -73,6 +73,8 @@ class StateDamageTest(WorldTestCase):
         # reginfo answered: hotdeskd holds baresip and dials through it
         wait_until(lambda: "accounts: baresip holds" in self.w.hotdeskd.log()[n:], 8,
                    "hotdeskd connected to baresip")
+        # a restored person is confirmed with the PBX first ("Logging in 100...")
+        wait_until(lambda: "..." not in self.w.screen(), 10, "the restore settled")
         return n
 
     def login(self, ext):

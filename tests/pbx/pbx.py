@@ -71,6 +71,9 @@ class State:
         self.locked_until = {}   # ext -> monotonic deadline
         self.state_log = state_log
         self.pending_remote_logouts = []
+        # ext -> MAC of the device of the person's newest login: a phone that comes back
+        # from a power cut claims its saved person only if that was here (resume)
+        self.last_login = {}
 
     def _log_state(self, mac, event, ext=None):
         if not self.state_log:
@@ -136,10 +139,32 @@ class State:
             if dev["user"] != ext:
                 dev["user"] = ext
                 dev["since"] = now_iso()
+            self.last_login[ext] = dev["mac"]
             self._log_state(dev["mac"], "login", ext)
             return {"ext": ext, "name": str(user.get("name", "")), "sip_user": ext,
                     "sip_password": str(user.get("sip_password", "")),
                     "sip_domain": self.sip_domain}
+
+    def _stale_claim(self, dev, ext):
+        """Newest login wins: `ext` sits on another phone now, or logged in on another
+        phone after its login here (and may have left it since)."""
+        if any(o is not dev and o["user"] == ext for o in self.devices.values()):
+            return True
+        return self.last_login.get(ext, dev["mac"]) != dev["mac"]
+
+    def resume(self, dev, ext):
+        """A phone restored `ext` from its saved state (docs/protocol.md, resume)."""
+        with self.lock:
+            if ext not in self.users:
+                raise Refusal(404, "unknown_extension", "Unknown extension")
+            if self._stale_claim(dev, ext):
+                self._log_state(dev["mac"], "resume_refused", ext)
+                raise Refusal(409, "moved", "Logged in on another phone since")
+            if dev["user"] != ext:
+                dev["user"] = ext
+                dev["since"] = now_iso()
+            self.last_login[ext] = dev["mac"]
+            self._log_state(dev["mac"], "resumed", ext)
 
     def device_profile(self, dev):
         """The device profile XML (docs/profile.md), or a test override
@@ -200,6 +225,9 @@ class State:
             dev["seq"] = seq
             dev["reported"] = status
             user = (status.get("user") or {}).get("ext")
+            if user is not None and user != dev["user"] and self._stale_claim(dev, user):
+                self._log_state(dev["mac"], "stale_report", user)  # newest login wins
+                return True
             if status.get("state") in ("idle", "logged-in") and user != dev["user"]:
                 dev["user"] = user
                 dev["since"] = now_iso()
@@ -429,9 +457,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.emergency_call(dev, body)
                 self._send(200, {"result": "ok"})
                 return
-            # device API: /api/v1/devices/<mac>/(login|logout)
+            # device API: /api/v1/devices/<mac>/(login|logout|resume)
             if len(parts) == 5 and parts[:3] == ["api", "v1", "devices"] \
-                    and parts[4] in ("login", "logout"):
+                    and parts[4] in ("login", "logout", "resume"):
                 if method != "POST":
                     self._discard_body()
                     raise Refusal(405, "bad_request", "use POST")
@@ -449,6 +477,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         remote_logout(st, mac)
                     self._send(200, {"result": "ok", "user": user,
                                      "profile": st.user_profile(ext)})
+                elif parts[4] == "resume":
+                    st.resume(dev, ext)
+                    self._send(200, {"result": "ok"})
                 else:
                     reason = body.get("reason")
                     if reason is not None and reason not in st.LOGOUT_REASONS:
@@ -582,7 +613,7 @@ def device_profile_xml(dev, sip_domain):
     if p.get("outbound"):
         el.append(("user_outbound", p["outbound"], True))
     for key in ("hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes",
-                "hd_logout_key", "hd_status_token", "hd_profile_check_s", "language",
+                "hd_dial_terminator", "hd_logout_key", "hd_status_token", "hd_profile_check_s", "language",
                 "timezone", "hd_auto_logout_idle", "hd_auto_logout_max_session",
                 "hd_auto_logout_daily", "hd_auto_logout_countdown_s", "hd_auto_logout_stay",
                 "hd_emergency_via_pool", "hd_location_on_idle",
@@ -600,11 +631,15 @@ def device_profile_xml(dev, sip_domain):
 
 def user_profile_xml(user):
     """The user-level settings that travel with a person (no secrets)."""
+    term = ""
+    if user.get("dial_terminator"):
+        term = '    <hd_dial_terminator perm="R">%s</hd_dial_terminator>\n' % _xml_text(
+            user["dial_terminator"])
     return ('<?xml version="1.0" encoding="utf-8"?>\n<settings>\n  <phone-settings>\n'
             '    <user_realname idx="1" perm="R">%s</user_realname>\n'
-            '    <user_mailbox idx="1" perm="R">%s</user_mailbox>\n'
+            '    <user_mailbox idx="1" perm="R">%s</user_mailbox>\n%s'
             '  </phone-settings>\n  <functionKeys>\n%s\n  </functionKeys>\n</settings>\n'
-            % (_xml_text(user.get("name", "")), _xml_text(user.get("mailbox", "*98")),
+            % (_xml_text(user.get("name", "")), _xml_text(user.get("mailbox", "*98")), term,
                _fkeys(user.get("blf", []))))
 
 

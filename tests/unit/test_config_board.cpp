@@ -912,3 +912,30 @@ TEST_CASE("config: the pool account is normalised or refused naming the key")
 	auto user = config_parse("pool_sip_user HD 0001\n");
 	CHECK_FALSE(user.ok());
 }
+
+TEST_CASE("board: dial_terminator hash | none, named on its line otherwise")
+{
+	struct Case {
+		const char *text;
+		bool ok;
+		DialTerminator want;
+	};
+	const Case cases[] = {
+	    {"name t\n", true, DialTerminator::Hash},
+	    {"name t\ndial_terminator hash\n", true, DialTerminator::Hash},
+	    {"name t\ndial_terminator none\n", true, DialTerminator::None},
+	    {"name t\ndial_terminator none # PBX codes use #\n", true, DialTerminator::None},
+	    {"name t\ndial_terminator star\n", false, DialTerminator::Hash},
+	    {"name t\ndial_terminator #\n", false, DialTerminator::Hash}, // a comment: no value
+	    {"name t\ndial_terminator none\ndial_terminator hash\n", false, DialTerminator::Hash},
+	};
+	for (const auto &c : cases) {
+		INFO(std::string(c.text));
+		auto b = board_parse(c.text);
+		REQUIRE(b.ok() == c.ok);
+		if (c.ok)
+			CHECK(b->dial_terminator == c.want);
+		else
+			CHECK(b.error().where.rfind("board:", 0) == 0);
+	}
+}

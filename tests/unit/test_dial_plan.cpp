@@ -273,3 +273,88 @@ TEST_CASE("dial plan: dial_policy idle vs logged in")
 	CHECK(dial_policy(p, true, "200") == DialDecision::Allow);
 	CHECK(dial_policy(p, true, "*98") == DialDecision::Allow);
 }
+
+namespace
+{
+
+// Keys as the session feeds the collector: '#' ends the number when
+// hash_ends() and is a dial character otherwise; 'S' is Send, 'T' the
+// inter-digit timeout. Returns every match that is not Incomplete.
+std::vector<std::string> keys_through(DigitCollector &c, const std::string &typed)
+{
+	std::vector<std::string> out;
+	for (char ch : typed) {
+		DialMatch m;
+		if (ch == 'S' || (ch == '#' && c.hash_ends()))
+			m = c.terminate();
+		else if (ch == 'T')
+			m = c.expire();
+		else
+			m = c.push(ch);
+		if (m.kind != DialKind::Incomplete)
+			out.push_back(show(m));
+	}
+	return out;
+}
+
+} // namespace
+
+TEST_CASE("dial plan: the dial terminator decides what '#' is (issue 14 kind 3)")
+{
+	struct Case {
+		const char *name;
+		DialTerminator term;
+		std::string typed;
+		std::vector<std::string> want;
+		std::string left; // what the collector still holds
+	};
+	const auto H = DialTerminator::Hash;
+	const auto N = DialTerminator::None;
+	// clang-format off
+	const std::vector<Case> cases = {
+		{"none: *31# + number + Send is one number", N, "*31#0301234567S", {"Number:*31#0301234567"}, ""},
+		{"hash: '#' ends the number, as configured", H, "*31#0301234567S", {"Number:*31", "Number:0301234567"}, ""},
+		{"hash: a leading '#' is part of the number", H, "#*103S", {"Number:#*103"}, ""},
+		{"none: a leading '#' is part of the number", N, "#*103S", {"Number:#*103"}, ""},
+		{"none: '#' inside a code", N, "#31#0301S", {"Number:#31#0301"}, ""},
+		{"none: a pause after '#' waits for Send", N, "*31#T", {}, "*31#"},
+		{"none: ... and Send dials it", N, "*31#TS", {"Number:*31#"}, ""},
+		{"none: a pause after '*' waits for Send", N, "*21*T", {}, "*21*"},
+		{"none: a pause after digits dials them", N, "0301T", {"Number:0301"}, ""},
+		{"hash: a pause after digits dials them", H, "0301T", {"Number:0301"}, ""},
+		{"none: 112 at once", N, "112", {"Emergency:112"}, ""},
+		{"hash: 911 at once", H, "911", {"Emergency:911"}, ""},
+		{"hash: a stray '#' never delays 112", H, "#112", {"Emergency:112"}, ""},
+		{"none: a stray '#' never delays 112", N, "##112", {"Emergency:112"}, ""},
+		{"none: 112 inside a number is no emergency call", N, "0112S", {"Number:0112"}, ""},
+		{"none: login code unchanged", N, "*77*100*", {"Login:100"}, ""},
+		{"none: login code with Send", N, "*77*100S", {"Login:100"}, ""},
+		{"none: '#' in a login code is never dialled", N, "*77*10#", {"Invalid:Unknown code"}, ""},
+		{"none: logout code unchanged", N, "*77*5*", {"Logout"}, ""},
+		{"hash: login code closed by '#'", H, "*77*100#", {"Login:100"}, ""},
+		{"none: a pause in a login code", N, "*77*T", {"Invalid:Unknown code"}, ""},
+		{"hash: '#' alone then Send", H, "#S", {"Number:#"}, ""},
+	};
+	// clang-format on
+	for (const auto &tc : cases) {
+		INFO(tc.name);
+		DialPlan p;
+		p.terminator = tc.term;
+		p.emergency = {"112", "110", "911"};
+		REQUIRE(validate(p));
+		DigitCollector c(p);
+		CHECK(keys_through(c, tc.typed) == tc.want);
+		CHECK(c.text() == tc.left);
+	}
+}
+
+TEST_CASE("dial plan: dial terminator words")
+{
+	CHECK(parse_dial_terminator("hash") == DialTerminator::Hash);
+	CHECK(parse_dial_terminator("none") == DialTerminator::None);
+	CHECK_FALSE(parse_dial_terminator("#"));
+	CHECK_FALSE(parse_dial_terminator("Hash"));
+	CHECK_FALSE(parse_dial_terminator(""));
+	CHECK(std::string(dial_terminator_name(DialTerminator::None)) == "none");
+	CHECK(std::string(dial_terminator_name(DialTerminator::Hash)) == "hash");
+}

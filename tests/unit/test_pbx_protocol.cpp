@@ -379,3 +379,40 @@ TEST_CASE("pbx_protocol: request bodies are JSON objects of strings")
 	CHECK(odict_count(o.get(), false) == 2);
 	CHECK(odict_str(o.get(), "reason") == "idle");
 }
+
+TEST_CASE("pbx_protocol: the answer to a resume (newest login wins)")
+{
+	struct Case {
+		long status;
+		std::string body;
+		LoginResult::Kind kind;
+		std::string reason;
+	};
+	const std::vector<Case> cases = {
+	    {200, R"({"result":"ok"})", LoginResult::Accepted, ""},
+	    {409, R"({"result":"refused","reason":"moved","message":"x"})", LoginResult::Refused,
+	     "moved"},
+	    {404, R"({"result":"refused","reason":"unknown_extension"})", LoginResult::Refused,
+	     "unknown_extension"},
+	    {401, R"({"result":"refused","reason":"device_unauthorized"})", LoginResult::Refused,
+	     "device_unauthorized"},
+	    {409, R"({"result":"refused"})", LoginResult::Refused, "refused"},
+	    {500, R"({"result":"refused","reason":"internal_error"})", LoginResult::Failed, ""},
+	    {502, "<html>bad gateway</html>", LoginResult::Failed, ""},
+	    {200, R"({"result":"refused"})", LoginResult::Failed, ""},
+	};
+	for (const auto &c : cases) {
+		INFO(c.status << " " << c.body);
+		const LoginResult r = pbx_parse_resume(c.status, c.body);
+		CHECK(r.kind == c.kind);
+		if (c.kind == LoginResult::Refused)
+			CHECK(r.reason == c.reason);
+		CHECK(r.user.ext.empty());
+	}
+	auto body = pbx_resume_body("100");
+	REQUIRE(body.ok());
+	ReRef<struct odict> o;
+	REQUIRE(json_decode_odict(o.out(), 8, body->data(), body->size(), 2) == 0);
+	CHECK(odict_count(o.get(), false) == 1);
+	CHECK(odict_str(o.get(), "ext") == "100");
+}

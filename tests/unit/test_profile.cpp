@@ -511,3 +511,47 @@ TEST_CASE("profile: emergency option and civic location (issue 16)")
 	          device_with("<hd_location_room>" + std::string(65, 'x') + "</hd_location_room>"))
 	          .find("<hd_location_room> line 1: longer than 64 bytes") != std::string::npos);
 }
+
+TEST_CASE("profile: hd_dial_terminator in the device and the user profile")
+{
+	struct Case {
+		const char *extra;
+		bool ok;
+		std::optional<DialTerminator> want;
+	};
+	const Case device[] = {
+	    {"", true, std::nullopt},
+	    {"<hd_dial_terminator>none</hd_dial_terminator>", true, DialTerminator::None},
+	    {"<hd_dial_terminator>hash</hd_dial_terminator>", true, DialTerminator::Hash},
+	    {"<hd_dial_terminator>#</hd_dial_terminator>", false, std::nullopt},
+	    {"<hd_dial_terminator>none</hd_dial_terminator>"
+	     "<hd_dial_terminator>hash</hd_dial_terminator>",
+	     false, std::nullopt},
+	};
+	for (const auto &c : device) {
+		INFO(std::string(c.extra));
+		auto p = parse_device_profile(device_with(c.extra));
+		REQUIRE(p.ok() == c.ok);
+		if (c.ok) {
+			CHECK(p->dial_terminator == c.want);
+			CHECK(p->dial_plan.terminator == c.want.value_or(DialTerminator::Hash));
+		} else {
+			CHECK(p.error().str().find("<hd_dial_terminator>") != std::string::npos);
+		}
+	}
+	// The user's: decoration, a bad value is dropped with a warning.
+	const Case user[] = {
+	    {"", true, std::nullopt},
+	    {"<hd_dial_terminator>none</hd_dial_terminator>", true, DialTerminator::None},
+	    {"<hd_dial_terminator>pound</hd_dial_terminator>", true, std::nullopt},
+	};
+	for (const auto &c : user) {
+		INFO(std::string(c.extra));
+		auto u = parse_user_profile(std::string("<settings><phone-settings>") + c.extra +
+		                            "</phone-settings></settings>");
+		REQUIRE(u.ok());
+		CHECK(u->dial_terminator == c.want);
+		const bool bad = std::string(c.extra).find("pound") != std::string::npos;
+		CHECK(u->warnings.size() == (bad ? 1u : 0u));
+	}
+}

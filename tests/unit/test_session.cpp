@@ -629,6 +629,7 @@ TEST_CASE("session: timers")
 	t.inter_digit_ms = 1111;
 	t.pin_ms = 2222;
 	t.message_ms = 3333;
+	t.after_pin_ms = 4444;
 	FakePorts ports;
 	Session s(DialPlan{}, pool_id(), ports, t);
 	run(s, keys("2"));
@@ -643,7 +644,9 @@ TEST_CASE("session: timers")
 	run(s, keys("1")); // every PIN digit re-arms the PIN timer
 	CHECK(ports.timer_log.back() == "+pin 2222");
 	run(s, keys("{cancel}"));
-	CHECK(ports.running.empty());
+	// Only the window in which digits typed on may be the PIN (after_pin_ms).
+	CHECK(ports.running == std::set<Timer>{Timer::Pin});
+	CHECK(ports.timer_log.back() == "+pin 4444");
 	run(s, keys("200#"));
 	CHECK(ports.timer_log.back() == "+message 3333");
 	// A stale timer firing in the wrong state does nothing.
@@ -1048,4 +1051,167 @@ TEST_CASE("session: an auto logout waits for the call, then tells the PBX its re
 	run_all(s, kLoginAlice);
 	s.on_remote_logout();
 	CHECK(ports.reasons == V{"user", "pbx"});
+}
+
+TEST_CASE("session: '#' follows the dial terminator; a profile mid-dial keeps the digits")
+{
+	struct Case {
+		const char *name;
+		DialTerminator term;
+		std::vector<Step> steps;
+		V dials;
+		std::string screen; // the status line at the end; "" = not checked
+	};
+	const auto H = DialTerminator::Hash;
+	const auto N = DialTerminator::None;
+	// clang-format off
+	const std::vector<Case> cases = {
+		{"none: *31#<number> + Send is one call", N,
+		 kLoginAlice + std::vector<Step>{keys("*31#0301234567{send}")}, {"*31#0301234567"}, ""},
+		{"hash: '#' ends the number (the setting's meaning)", H,
+		 kLoginAlice + std::vector<Step>{keys("*31#")}, {"*31"}, ""},
+		{"hash: #*103 dials #*103, not *103", H,
+		 kLoginAlice + std::vector<Step>{keys("#*103{send}")}, {"#*103"}, ""},
+		{"none: a pause after *31# does not dial the prefix", N,
+		 kLoginAlice + std::vector<Step>{keys("*31#"), fire(Timer::InterDigit)}, {}, "Dial: *31#"},
+		{"none: 112 at once, logged in", N,
+		 kLoginAlice + std::vector<Step>{keys("112")}, {"112"}, ""},
+		{"none: 112 at once from the pool, after a stray '#'", N,
+		 {keys("#112")}, {"112"}, ""},
+		{"hash: 911 at once from the pool, after a stray '#'", H,
+		 {keys("#911")}, {"911"}, ""},
+	};
+	// clang-format on
+	for (const auto &tc : cases) {
+		INFO(tc.name);
+		FakePorts ports;
+		DialPlan p;
+		p.terminator = tc.term;
+		Session s(p, pool_id(), ports);
+		run_all(s, tc.steps);
+		CHECK(join(ports.dials) == join(tc.dials));
+		if (!tc.screen.empty())
+			CHECK(s.display_lines()[1] == tc.screen);
+		CHECK(ports.bugs.empty());
+	}
+
+	SUBCASE("a device profile applied mid-dial keeps what is typed")
+	{
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run_all(s, kLoginAlice);
+		run(s, keys("0301"));
+		DialPlan from_profile;
+		from_profile.other_codes = {"*98"};
+		from_profile.terminator = DialTerminator::None;
+		REQUIRE(s.set_dial_plan(from_profile));
+		CHECK(s.display_lines()[1] == "Dial: 0301");
+		run(s, keys("234#567{send}"));
+		CHECK(join(ports.dials) == join({"0301234#567"}));
+	}
+}
+
+TEST_CASE("session: digits typed on after a PIN entry ended are masked and never dialled")
+{
+	SessionTimings t;
+	t.throttle_after = 1;
+	const std::vector<Step> wrong = {keys("*77*100*"), keys("99999999#"), refused("wrong_pin")};
+	struct Case {
+		const char *name;
+		std::vector<Step> steps; // ends right after the PIN entry ended
+		bool logged_in;
+	};
+	// clang-format off
+	const std::vector<Case> cases = {
+		{"cancel key", {keys("*77*100*"), keys("12{cancel}")}, false},
+		{"hook on", {keys("*77*100*"), keys("12{hook_on}")}, false},
+		{"PIN timeout", {keys("*77*100*"), keys("12"), fire(Timer::Pin)}, false},
+		{"throttled login code", wrong + std::vector<Step>{keys("*77*100*")}, false},
+		{"refused PIN", {keys("*77*100*"), keys("11111111#"), refused("wrong_pin")}, false},
+		{"PBX unreachable", {keys("*77*100*"), keys("11111111#"), pbx_failed()}, false},
+		{"cancel while logged in", kLoginAlice + std::vector<Step>{keys("*77*200*"), keys("{cancel}")}, true},
+		{"'*' in PIN entry restarts a code", kLoginAlice + std::vector<Step>{keys("*77*200*"), keys("*")}, true},
+	};
+	// clang-format on
+	for (const auto &tc : cases) {
+		INFO(tc.name);
+		for (const char *finish : {"#", "{send}"}) {
+			INFO(finish);
+			FakePorts ports;
+			Session s(DialPlan{}, pool_id(), ports, t);
+			run_all(s, tc.steps);
+			ports.clear_effects();
+			run(s, keys(kPin));
+			CHECK(s.display_lines()[1].find(kPin) == std::string::npos);
+			CHECK(s.display_lines()[1].find("****") != std::string::npos);
+			run(s, keys(finish));
+			CHECK(ports.dials.empty());
+			CHECK(s.display_lines()[1] == "Number not dialled");
+			CHECK(ports.every_text().find(kPin) == std::string::npos);
+			CHECK(s.logged_in() == tc.logged_in);
+			// Only that one run: the next number is shown and dialled.
+			ports.clear_effects();
+			run(s, keys("0301{send}"));
+			CHECK(join(ports.dials) == join(tc.logged_in ? V{"0301"} : V{}));
+			CHECK(ports.bugs.empty());
+		}
+	}
+
+	SUBCASE("an emergency number typed on still goes out")
+	{
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports, t);
+		run_all(s, {keys("*77*100*"), keys("12{cancel}"), keys("112")});
+		CHECK(join(ports.dials) == join({"112"}));
+	}
+	SUBCASE("after the window, digits are shown and dialled")
+	{
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports, t);
+		run_all(s, kLoginAlice + std::vector<Step>{keys("*77*200*"), keys("{cancel}"),
+		                                           fire(Timer::Pin), keys("0301")});
+		CHECK(s.display_lines()[1] == "Dial: 0301");
+		run(s, keys("#"));
+		CHECK(join(ports.dials) == join({"0301"}));
+	}
+}
+
+TEST_CASE("session: a restored person waits for the PBX (resume) before the phone claims them")
+{
+	struct Case {
+		const char *name;
+		std::vector<Step> answer;
+		State state;
+		std::string occupant;
+		V swaps;
+		std::string status; // the status line at the end
+	};
+	// clang-format off
+	const std::vector<Case> cases = {
+		{"confirmed: the login path (swap, commit)", {accepted(alice()), swap(true)},
+		 State::LoggedIn, "100", {"100"}, "Welcome Alice Example"},
+		{"moved: back to the pool, said", {refused("moved")},
+		 State::Idle, "HD0001", {}, "100 is on another phone"},
+		{"confirmed but the registrar refuses: the pool", {accepted(alice()), swap(false)},
+		 State::Idle, "HD0001", {"100"}, "Registration failed"},
+	};
+	// clang-format on
+	for (const auto &tc : cases) {
+		INFO(tc.name);
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		s.confirm_resume("100");
+		CHECK(s.state() == State::LoggingIn);
+		CHECK(s.display_lines() == V{"HD0001", "Logging in 100..."});
+		CHECK(ports.occupants.empty()); // nothing claimed yet
+		run(s, keys("112"));            // emergency calls meanwhile
+		CHECK(join(ports.dials) == join({"112"}));
+		run_all(s, tc.answer);
+		CHECK(s.state() == tc.state);
+		CHECK(s.occupant().ext == tc.occupant);
+		CHECK(join(ports.swaps) == join(tc.swaps));
+		CHECK(s.display_lines()[1] == tc.status);
+		CHECK(ports.logins.empty()); // never a login request: no PIN
+		CHECK(ports.bugs.empty());
+	}
 }
