@@ -27,6 +27,8 @@
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
 #include "../keys/blf_keys.h"
+#include "../keys/blf_lamps.h"
+#include "../keys/sip_dialog_subscriber.h"
 #include "../occupancy/desk_occupancy.h"
 #include "../pbx/pbx_conversation.h"
 #include "../state/state_store.h"
@@ -85,6 +87,8 @@ private:
 	void restore();
 	Status start_status();
 	void relayout();
+	void start_blf_lamps();
+	void on_blf_state(const std::string &ext, BlfState s);
 	void publish();
 	void redraw();
 	void on_last_call_ended();
@@ -111,6 +115,10 @@ private:
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;
 	std::unique_ptr<StatusServer> status_server_;
+	// BLF lamps from dialog event subscriptions (none if no SIP socket).
+	ReWatchTimers blf_timers_;
+	std::unique_ptr<SipDialogSubscriber> blf_sip_;
+	std::unique_ptr<BlfLamps> blf_lamps_;
 };
 
 } // namespace hotdesk
