@@ -145,6 +145,24 @@ class BlfCase(WorldTestCase):
         # SUBSCRIBEs with backoff (each one challenged once: two requests), no storm.
         self.assertLessEqual(len(self.subscribes_to("200")), 8)
 
+    def test_the_key_of_a_ringing_colleague_dials_the_pickup_code(self):
+        self.login("100")
+        self.wait_blf("Carol idle")
+        caller = self.w.peer_ctrl["101"]
+        caller.ok("dial", self.w.peer_uri("102"))
+        self.wait_blf("Carol ring")
+        # BLF 2 (BLF 1 logs out) with pickup prefix *8: *8102 (kamailio has no pickup
+        # service here: the INVITE it gets is what counts).
+        self.w.keys("{blf2}")
+        wait_until(lambda: self.w.invites_to("*8102"), 5, "INVITE to *8102 at kamailio")
+        caller.ok("hangup")
+        self.wait_blf("Carol idle")
+        # Not ringing: the same key dials Carol.
+        self.w.keys("{blf2}")
+        wait_until(lambda: self.w.invites_to("102") and any(
+            fr.startswith("sip:100@") for _, _, fr in self.w.invites_to("102")), 5,
+            "INVITE from 100 to 102")
+
     def test_subscriptions_follow_logout_and_roam(self):
         self.login("100")
         self.wait_blf("Carol idle")
