@@ -47,12 +47,12 @@ BlfLamps::Watch::Watch(const BlfLampsOptions &o)
 {
 }
 
-BlfLamps::BlfLamps(DialogSubscriber &sip, WatchTimers &timers, BlfLampsOptions o,
-                   Changed changed)
+BlfLamps::BlfLamps(DialogSubscriber &sip, WatchTimers &timers, BlfLampsOptions o, Changed changed)
     : sip_(sip), timers_(timers), o_(o), changed_(std::move(changed))
 {
-	sip_.set_handlers({[this](uint64_t id, const std::string &body,
-	                          bool active) { on_notify(id, body, active); },
+	sip_.set_handlers({[this](uint64_t id, const std::string &body, bool active) {
+		                   on_notify(id, body, active);
+	                   },
 	                   [this](uint64_t id, const DialogWatchEnd &e) { on_closed(id, e); }});
 	timers_.set_handler([this](const std::string &ext) { on_retry(ext); });
 }

@@ -32,9 +32,9 @@ namespace hotdesk
 {
 
 struct BlfLampsOptions {
-	unsigned expires_s = 600;                  // asked for in each SUBSCRIBE
-	BackoffPolicy retry{2000, 300000};         // after a refusal or a loss
-	uint64_t seed = 0;                         // jitter seed; 0: random
+	unsigned expires_s = 600;          // asked for in each SUBSCRIBE
+	BackoffPolicy retry{2000, 300000}; // after a refusal or a loss
+	uint64_t seed = 0;                 // jitter seed; 0: random
 };
 
 class BlfLamps

@@ -90,7 +90,8 @@ struct SubHandlers {
 	}
 };
 
-Expected<std::unique_ptr<SipDialogSubscriber>> SipDialogSubscriber::open(const std::string &registrar)
+Expected<std::unique_ptr<SipDialogSubscriber>>
+SipDialogSubscriber::open(const std::string &registrar)
 {
 	std::unique_ptr<SipDialogSubscriber> me(new SipDialogSubscriber());
 	tmr_init(&me->reap_tmr_);
@@ -152,11 +153,11 @@ Expected<uint64_t> SipDialogSubscriber::subscribe(const DialogWatch &w)
 	s->id = next_id_++;
 	s->target = w.target;
 	// aref: libre holds the credentials as long as its digest state does.
-	const int err = sipevent_subscribe(
-	    &s->sub, sock_, w.target.c_str(), nullptr, w.from.c_str(), "dialog", nullptr,
-	    w.expires_s, w.user.c_str(), nullptr, 0, auth_handler, creds, true, nullptr,
-	    SubHandlers::notify, SubHandlers::close, s.get(),
-	    "Accept: application/dialog-info+xml\r\n");
+	const int err =
+	    sipevent_subscribe(&s->sub, sock_, w.target.c_str(), nullptr, w.from.c_str(), "dialog",
+	                       nullptr, w.expires_s, w.user.c_str(), nullptr, 0, auth_handler,
+	                       creds, true, nullptr, SubHandlers::notify, SubHandlers::close,
+	                       s.get(), "Accept: application/dialog-info+xml\r\n");
 	mem_deref(creds); // libre has its own reference (or none after a failure)
 	if (err)
 		return make_error("blf", "SUBSCRIBE to " + w.target + ": " + std::strerror(err));

@@ -39,9 +39,9 @@ struct DialogEntry {
 };
 
 struct DialogInfo {
-	std::string entity;     // the monitored AOR ("sip:102@pbx")
-	uint32_t version = 0;   // increments with each NOTIFY of a subscription
-	bool full = true;       // state="full" (else "partial": only changes)
+	std::string entity;   // the monitored AOR ("sip:102@pbx")
+	uint32_t version = 0; // increments with each NOTIFY of a subscription
+	bool full = true;     // state="full" (else "partial": only changes)
 	std::vector<DialogEntry> dialogs;
 };
 

@@ -4,8 +4,8 @@
 // refusals leave the lamp unknown and retry with a growing, jittered delay.
 #include <doctest/doctest.h>
 
-#include "agent/keys/blf_lamps.h"
 #include "agent/keys/blf_keys.h"
+#include "agent/keys/blf_lamps.h"
 
 #include <map>
 #include <string>
@@ -237,8 +237,11 @@ TEST_CASE("blf lamps: only extensions with a key are monitored, and the display 
 {
 	// 4 BLF keys, BLF 1 logs out: 3 keys for 5 entries.
 	BlfLayout l = blf_layout(KeyGeometry{4, 1, 0}, LogoutKey{},
-	                         {{"101", "", "Bob"}, {"102", "", ""}, {"103", "", "Dave"},
-	                          {"104", "", ""}, {"105", "", ""}});
+	                         {{"101", "", "Bob"},
+	                          {"102", "", ""},
+	                          {"103", "", "Dave"},
+	                          {"104", "", ""},
+	                          {"105", "", ""}});
 	KeyLayout k(l);
 	const std::vector<std::string> want = {"101", "102", "103"};
 	CHECK(BlfKeys::monitored(k) == want);

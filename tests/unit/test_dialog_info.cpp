@@ -55,7 +55,8 @@ TEST_CASE("dialog-info: bodies and the lamp state they give")
 	const std::vector<Case> cases = {
 	    {"no dialog: idle", head + "state=\"full\"/>", true, 0, BlfState::Idle},
 	    {"confirmed: busy",
-	     head + "state=\"full\"><dialog id=\"1\"><state>confirmed</state></dialog></dialog-info>",
+	     head +
+	         "state=\"full\"><dialog id=\"1\"><state>confirmed</state></dialog></dialog-info>",
 	     true, 1, BlfState::Busy},
 	    {"terminated only: idle",
 	     head + "state=\"full\"><dialog id=\"1\"><state>terminated</state></dialog>"
