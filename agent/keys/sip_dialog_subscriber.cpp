@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "sip_dialog_subscriber.h"
 
-#include "../core/log.h"
-#include "../core/text.h"
-
 #include <cstring>
 
 namespace hotdesk
