@@ -64,7 +64,8 @@ struct Notifier {
 		auto *n = static_cast<Notifier *>(arg);
 		if (pl_strcmp(&msg->met, "SUBSCRIBE") == 0) {
 			++n->subscribes;
-			n->expires.push_back(pl_isset(&msg->expires) ? pl_u32(&msg->expires) : 9999);
+			n->expires.push_back(pl_isset(&msg->expires) ? pl_u32(&msg->expires)
+			                                             : 9999);
 		}
 		return false;
 	}
@@ -80,9 +81,8 @@ struct Notifier {
 		}
 		const std::string a(auth->val.p, auth->val.l);
 		const auto u = a.find("username=\"");
-		n->auth_users.push_back(u == std::string::npos
-		                            ? ""
-		                            : a.substr(u + 10, a.find('"', u + 10) - u - 10));
+		n->auth_users.push_back(
+		    u == std::string::npos ? "" : a.substr(u + 10, a.find('"', u + 10) - u - 10));
 		if (n->refuse) {
 			(void)sip_reply(n->sip, msg, n->refuse, "Refused");
 			return true;
@@ -91,9 +91,9 @@ struct Notifier {
 		const struct sip_hdr *eh = sip_msg_hdr(msg, SIP_HDR_EVENT);
 		REQUIRE(eh);
 		REQUIRE(sipevent_event_decode(&ev, &eh->val) == 0);
-		REQUIRE(sipevent_accept(&n->notp, n->sock, msg, nullptr, &ev, 200, "OK", 1, 600, 600,
-		                        "notifier", "application/dialog-info+xml", nullptr, nullptr,
-		                        false, nullptr, nullptr, nullptr) == 0);
+		REQUIRE(sipevent_accept(&n->notp, n->sock, msg, nullptr, &ev, 200, "OK", 1, 600,
+		                        600, "notifier", "application/dialog-info+xml", nullptr,
+		                        nullptr, false, nullptr, nullptr, nullptr) == 0);
 		struct mbuf *mb = mbuf_alloc(512);
 		mbuf_write_str(mb, kBody);
 		mb->pos = 0;
