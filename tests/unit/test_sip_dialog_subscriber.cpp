@@ -159,3 +159,20 @@ TEST_CASE("sip dialog subscriber: a refusal ends the subscription with its statu
 		CHECK(n.subscribes == 2); // challenged once, then refused; no retry by libre
 	}
 }
+
+TEST_CASE("sip dialog subscriber: refreshed before it expires")
+{
+	Notifier n;
+	auto sub = SipDialogSubscriber::open("127.0.0.1:" + std::to_string(n.port));
+	REQUIRE(sub);
+	int notifies = 0;
+	(*sub)->set_handlers({[&](uint64_t, const std::string &, bool) { ++notifies; }, nullptr});
+	DialogWatch w = watch(n, "102");
+	w.expires_s = 1; // the notifier grants it (Min-Expires 1)
+	REQUIRE((*sub)->subscribe(w));
+	// challenged, accepted, then the refresh at 90 % of the second
+	REQUIRE(test::run_until([&] { return n.subscribes >= 3; }, 2500));
+	CHECK(n.expires.back() == 1);
+	CHECK(notifies >= 1);
+	CHECK((*sub)->count() == 1);
+}
