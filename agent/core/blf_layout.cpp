@@ -249,4 +249,38 @@ std::vector<std::string> KeyLayout::softkey_labels() const
 	return out;
 }
 
+std::string blf_states_line(const KeyLayout &k)
+{
+	std::string out;
+	const auto &pages = k.layout().pages;
+	if (k.page() >= pages.size())
+		return out;
+	for (const auto &slot : pages[k.page()]) {
+		if (slot.role != SlotRole::Blf)
+			continue;
+		const BlfItem &it = k.layout().items[static_cast<size_t>(slot.item)];
+		if (it.ext.empty())
+			continue;
+		const char *word = "?";
+		switch (k.state(it.ext)) {
+		case BlfState::Unknown:
+			word = "?";
+			break;
+		case BlfState::Idle:
+			word = "idle";
+			break;
+		case BlfState::Ringing:
+			word = "ring";
+			break;
+		case BlfState::Busy:
+			word = "busy";
+			break;
+		}
+		if (!out.empty())
+			out += "  ";
+		out += (it.label.empty() ? it.ext : it.label) + " " + word;
+	}
+	return out;
+}
+
 } // namespace hotdesk

@@ -80,9 +80,11 @@ struct BlfLayout {
 BlfLayout blf_layout(const KeyGeometry &g, const LogoutKey &logout,
                      const std::vector<BlfItem> &items);
 
-// The monitored extension's state, where baresip provides presence.
+// The monitored extension's state, from its dialog event subscription
+// (agent/keys/blf_lamps.h). Unknown: no subscription, or no NOTIFY yet.
 enum class BlfState { Unknown, Idle, Ringing, Busy };
 // The lamp of a BLF key: off (idle or unknown), on (busy), blinking (ringing).
+// A display tells unknown from idle (blf_states_line()).
 enum class Lamp { Off, On, Blink };
 
 struct KeyAction {
@@ -133,5 +135,10 @@ private:
 	unsigned page_ = 0;
 	std::map<std::string, BlfState> states_;
 };
+
+// The BLF keys of the page shown with their monitored extensions' states,
+// for boards without BLF lamps: "Bob busy  Reception ?" (idle, ring, busy,
+// "?" while unknown). "" when no BLF key monitors anything.
+std::string blf_states_line(const KeyLayout &k);
 
 } // namespace hotdesk

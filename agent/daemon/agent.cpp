@@ -50,6 +50,8 @@ Agent::~Agent()
 {
 	tmr_cancel(&claim_tmr_);
 	claimed_.wipe();
+	blf_lamps_.reset();
+	blf_sip_.reset();
 	session_.reset();
 	accounts_.reset();
 	ctrl_.reset();
@@ -117,6 +119,7 @@ Status Agent::start()
 		});
 	}
 	restore();
+	start_blf_lamps();
 	relayout();
 	apply_dial_terminator();
 	if (auto s = keys_.start([this](const Key &k) { on_key(k); }); !s)
@@ -371,8 +374,11 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
 		cfg_.status_token = p.status_token; // read when the endpoint starts
 	blf_keys_.set_device(p);
-	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut)
+	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut) {
 		relayout();
+		if (blf_lamps_)
+			redraw(); // the pool's BLF states' line
+	}
 	hotdesk::log_info("agent: device profile applied (pool " + p.pool_ext + ")");
 	if (fresh)
 		swap_pool_if_changed();
@@ -625,10 +631,42 @@ void Agent::apply_dial_terminator()
 		                  dial_terminator_name(want));
 }
 
-// The BLF keys: the pool's while idle, the person's when logged in.
+// The BLF keys: the pool's while idle, the person's when logged in; their
+// lamps follow the same identity.
 void Agent::relayout()
 {
-	session_->set_key_layout(blf_keys_.layout(session_->logged_in(), occupancy_.profile()));
+	KeyLayout k = blf_keys_.layout(session_->logged_in(), occupancy_.profile());
+	if (blf_lamps_) {
+		blf_lamps_->follow(session_->occupant(), BlfKeys::monitored(k));
+		for (const auto &ext : BlfKeys::monitored(k))
+			k.set_state(ext, blf_lamps_->state(ext));
+		blf_keys_.show(k);
+	}
+	session_->set_key_layout(std::move(k));
+}
+
+// Subscriptions on libre's SIP stack, beside baresip (agent/keys/blf_lamps.h).
+// Without a socket the keys still dial; their lamps stay off.
+void Agent::start_blf_lamps()
+{
+	auto sip = SipDialogSubscriber::open(cfg_.registrar);
+	if (!sip) {
+		log_warn("agent: BLF lamps off: " + sip.error().str());
+		return;
+	}
+	blf_sip_ = std::move(*sip);
+	hotdesk::log_info("agent: BLF subscriptions from " + blf_sip_->local_address());
+	blf_lamps_ = std::make_unique<BlfLamps>(
+	    *blf_sip_, blf_timers_, BlfLampsOptions{},
+	    [this](const std::string &ext, BlfState s) { on_blf_state(ext, s); });
+	screen_.show_blf_states(!blf_keys_.has_lamps());
+}
+
+void Agent::on_blf_state(const std::string &ext, BlfState s)
+{
+	session_->key_layout().set_state(ext, s);
+	blf_keys_.show(session_->key_layout());
+	redraw();
 }
 
 } // namespace hotdesk

@@ -28,6 +28,8 @@
 #include "../ctrl/ctrl_client.h"
 #include "../http/http_client.h"
 #include "../keys/blf_keys.h"
+#include "../keys/blf_lamps.h"
+#include "../keys/sip_dialog_subscriber.h"
 #include "../occupancy/auto_logout.h"
 #include "../occupancy/desk_occupancy.h"
 #include "../pbx/emergency_notice.h"
@@ -98,6 +100,8 @@ private:
 	void take_claimed();
 	void replay_parked_key();
 	static void claim_retry_h(void *arg);
+	void start_blf_lamps();
+	void on_blf_state(const std::string &ext, BlfState s);
 	void publish();
 	void redraw();
 	void on_last_call_ended();
@@ -147,6 +151,10 @@ private:
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;
 	std::unique_ptr<StatusServer> status_server_;
+	// BLF lamps from dialog event subscriptions (none if no SIP socket).
+	ReWatchTimers blf_timers_;
+	std::unique_ptr<SipDialogSubscriber> blf_sip_;
+	std::unique_ptr<BlfLamps> blf_lamps_;
 };
 
 } // namespace hotdesk

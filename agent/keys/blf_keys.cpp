@@ -36,4 +36,24 @@ KeyLayout BlfKeys::layout(bool person, const UserProfile *profile)
 	return k;
 }
 
+void BlfKeys::show(const KeyLayout &k) const
+{
+	if (leds_)
+		platform::show_blf_lamps(k, geometry_.blf_keys, *leds_);
+}
+
+std::vector<std::string> BlfKeys::monitored(const KeyLayout &k)
+{
+	std::vector<std::string> out;
+	for (const auto &page : k.layout().pages)
+		for (const auto &slot : page)
+			if (slot.role == SlotRole::Blf) {
+				const std::string &ext =
+				    k.layout().items[static_cast<size_t>(slot.item)].ext;
+				if (!ext.empty())
+					out.push_back(ext);
+			}
+	return out;
+}
+
 } // namespace hotdesk

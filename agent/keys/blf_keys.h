@@ -24,6 +24,13 @@ public:
 	// The layout for the pool (person == nullptr) or a person's profile;
 	// logs what did not fit, shows the lamps.
 	KeyLayout layout(bool person, const UserProfile *profile);
+	// The lamps again, after a monitored extension's state changed.
+	void show(const KeyLayout &k) const;
+	// Whether the board has a lamp for its first BLF key (else the display
+	// shows the states).
+	bool has_lamps() const { return leds_ && geometry_.blf_keys > 0 && leds_->has("blf1"); }
+	// The extensions the layout gives a key (any page): the ones to monitor.
+	static std::vector<std::string> monitored(const KeyLayout &k);
 
 private:
 	KeyGeometry geometry_;

@@ -63,6 +63,11 @@ void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 		if (!location_.empty() && session.state() == State::Idle && !lines.empty())
 			lines[0] += " - " + location_;
 		softkeys = session.key_layout().softkey_labels();
+		if (blf_states_) {
+			std::string blf = blf_states_line(session.key_layout());
+			if (!blf.empty() && display_.lines() > lines.size())
+				lines.push_back(std::move(blf));
+		}
 		const std::string missed = calls.history().idle_line();
 		if (!missed.empty())
 			lines.push_back(missed);

@@ -44,6 +44,9 @@ public:
 	// The call screen changed: while a call rings or talks, and when the
 	// last one has ended, it is newer than what the session said so far.
 	void calls_changed(const Session &session, const PhoneCalls &calls);
+	// Boards without BLF lamps: the idle screen shows the BLF keys' states
+	// on a line of their own (blf_states_line()) where the display has room.
+	void show_blf_states(bool on) { blf_states_ = on; }
 
 private:
 	bool session_first(const Session &session, const PhoneCalls &calls) const;
@@ -53,6 +56,7 @@ private:
 	std::vector<std::string> notice_;
 	bool stay_softkey_ = false;
 	std::string location_;
+	bool blf_states_ = false;
 	std::vector<std::string> softkeys_shown_;
 	// The session's messages_said() when the call screen last became
 	// newer than them.

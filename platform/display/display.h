@@ -19,6 +19,9 @@ public:
 	// Labels of the softkeys under the display (one per softkey, "" for
 	// none), shown on displays with room for them. Default: not shown.
 	virtual void set_softkeys(const std::vector<std::string> &labels) { (void)labels; }
+	// Text lines the display shows (0: not known). Owners that add an
+	// optional line (the BLF states) add it only where it has room.
+	virtual unsigned lines() const { return 0; }
 };
 
 } // namespace hotdesk::platform

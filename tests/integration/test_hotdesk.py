@@ -173,7 +173,8 @@ class HotdeskTest(WorldCase):
         self.assert_registered_as("HD0001")
         for method, ruri, _ in self.w.reg.requests():
             self.assertNotIn("*77", ruri)
-            self.assertEqual(method in ("REGISTER",), True, (method, ruri))
+            # REGISTERs, and the BLF keys' dialog event SUBSCRIBEs (docs/blf.md)
+            self.assertEqual(method in ("REGISTER", "SUBSCRIBE"), True, (method, ruri))
 
     def test_baresip_restart_reapplies_identity(self):
         self.login("100")

@@ -32,7 +32,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 CFG = os.path.join(HERE, "kamailio.cfg")
 SQL_DIR = "/usr/share/kamailio/db_sqlite"
-SQL_FILES = ("standard-create.sql", "auth_db-create.sql", "usrloc-create.sql")
+# presence: the tables presence and pua check at start (BLF; both keep their data in memory)
+SQL_FILES = ("standard-create.sql", "auth_db-create.sql", "usrloc-create.sql",
+             "presence-create.sql")
 DOMAIN = "127.0.0.1"
 
 _LOG_RE = re.compile(r"HDLOG REQ (\S+) (\S+) from=(\S*)")

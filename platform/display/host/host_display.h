@@ -23,6 +23,7 @@ public:
 	HostDisplay(unsigned lines, unsigned columns, std::string transcript_path, bool tty);
 	~HostDisplay() override;
 	void render(const std::vector<std::string> &lines) override;
+	unsigned lines() const override { return lines_; }
 
 private:
 	unsigned lines_, columns_;

@@ -44,6 +44,14 @@ public:
 	SerialDisplay &operator=(const SerialDisplay &) = delete;
 
 	void render(const std::vector<std::string> &lines) override;
+	// Without the softkey row when it is shown (layout_screen()).
+	unsigned lines() const override
+	{
+		bool labels = false;
+		for (const auto &l : softkeys_)
+			labels = labels || !l.empty();
+		return o_.lines >= 3 && labels ? o_.lines - 1 : o_.lines;
+	}
 	void set_softkeys(const std::vector<std::string> &labels) override;
 
 	bool is_open() const { return fd_ >= 0; }
