@@ -59,9 +59,10 @@ def secrets():
 
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
-                 peers=(), **hotdesk_opts):
+                 peers=(), phone_env=None, **hotdesk_opts):
         self.dir = workdir
         self.peer_exts = tuple(peers)  # colleagues' phones: plain baresip, manual answer
+        self.phone_env = phone_env  # extra environment of the phone's baresip
         self.pbx_poll = pbx_poll
         self.pbx_opts = pbx_opts or {}
         self.device_profile = device_profile or {}
@@ -127,7 +128,8 @@ class World:
             self._start_peer(ext)
 
         self.phone = Baresip(self.dir, "phone", free_port(span=2), free_port(), [],
-                             extra_modules=())
+                             extra_modules=(),
+                             env=dict(os.environ, **self.phone_env) if self.phone_env else None)
         self.procs.append(self.phone)
         self.phone.start()
 
