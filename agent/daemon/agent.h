@@ -99,8 +99,14 @@ private:
 	DeskOccupancy occupancy_;
 	BlfKeys blf_keys_;
 	RegistrationHealth registration_;
+	std::string damaged_state_files();
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
+	// The damaged state files kept aside (status `state_damaged`), listed
+	// again whenever the store finds another.
+	std::string state_damaged_;
+	size_t damage_seen_ = 0;
+	bool damage_listed_ = false;
 	HttpClient http_;
 	PoolAccount pool_;
 	SessionTimers timers_;

@@ -97,8 +97,9 @@ std::string render_json(const StatusSnapshot &s)
 	if (add_device(d, s) || add_str(d, "state", s.state) || add_str(d, "since", s.since_iso) ||
 	    add_user(d, s) || add_str(d, "registration", s.registration) ||
 	    add_str(d, "last_error", s.last_error) || add_str(d, "pending", s.pending) ||
-	    add_int(d, "calls", s.calls) || add_str(d, "version", s.version) ||
-	    add_int(d, "uptime_s", s.uptime_s) || add_int(d, "seq", s.seq))
+	    add_str(d, "state_damaged", s.state_damaged) || add_int(d, "calls", s.calls) ||
+	    add_str(d, "version", s.version) || add_int(d, "uptime_s", s.uptime_s) ||
+	    add_int(d, "seq", s.seq))
 		return {};
 	auto json = odict_json(d);
 	return json ? *json : std::string();
@@ -125,6 +126,7 @@ std::string render_xml(const StatusSnapshot &s)
 	xml_text(p, "last_error", s.last_error);
 	xml_text(p, "pending", s.pending);
 	xml_number(p, "calls", s.calls);
+	xml_text(p, "state_damaged", s.state_damaged);
 	xml_text(p, "version", s.version);
 	xml_number(p, "uptime_s", s.uptime_s);
 	xml_number(p, "seq", s.seq);
@@ -141,6 +143,9 @@ std::string render_text(const StatusSnapshot &s)
 	       "State:        " + or_dash(s.state) + " since " + or_dash(s.since_iso) + "\n" +
 	       "User:         " + user + "\n" + "Registration: " + or_dash(s.registration) + "\n" +
 	       "Last error:   " + or_dash(s.last_error) + "\n" +
+	       (s.state_damaged.empty()
+	            ? ""
+	            : "State files:  damaged, kept as " + s.state_damaged + "\n") +
 	       "Calls:        " + std::to_string(s.calls) +
 	       (s.pending.empty() ? "" : ", " + s.pending + " after the last call") + "\n" +
 	       "Agent:        hotdeskd " + or_dash(s.version) + ", up " + duration(s.uptime_s) +
@@ -164,6 +169,7 @@ Expected<StatusSnapshot> parse_status_json(std::string_view json)
 	s.registration = odict_str(d, "registration");
 	s.last_error = odict_str(d, "last_error");
 	s.pending = odict_str(d, "pending");
+	s.state_damaged = odict_str(d, "state_damaged");
 	(void)odict_get_number(d, &s.calls, "calls");
 	s.version = odict_str(d, "version");
 	if (s.state.empty() || !odict_get_number(d, &s.seq, "seq"))
@@ -179,7 +185,7 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 	       a.user_name == b.user_name && a.since_iso == b.since_iso &&
 	       a.last_error == b.last_error && a.device_id == b.device_id &&
 	       a.pool_ext == b.pool_ext && a.version == b.version && a.pending == b.pending &&
-	       a.calls == b.calls;
+	       a.calls == b.calls && a.state_damaged == b.state_damaged;
 }
 
 bool status_healthy(const StatusSnapshot &s)

@@ -24,7 +24,10 @@ struct StatusSnapshot {
 	std::string registration; // registered | registering | failed | unknown
 	std::string last_error;   // empty when none; never a secret
 	std::string pending;      // "" | logout | login: waits for the calls to end
-	uint64_t calls = 0;       // calls up (never who with)
+	// State files found damaged and kept aside for diagnosis, as named in the
+	// state directory ("occupancy.damaged,user.100.damaged"); "" when none.
+	std::string state_damaged;
+	uint64_t calls = 0; // calls up (never who with)
 	std::string version;
 	uint64_t uptime_s = 0;
 	uint64_t seq = 0; // increases on every change
@@ -38,7 +41,7 @@ inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
 
 // {"device":{"mac":..,"pool_ext":..},"state":..,"since":..,
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,
-//  "pending":..,"calls":N,
+//  "pending":..,"state_damaged":..,"calls":N,
 //  "version":..,"uptime_s":N,"seq":N}
 std::string render_json(const StatusSnapshot &s);
 // <status> with the same fields as elements; <user> absent when idle.

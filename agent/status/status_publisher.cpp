@@ -50,6 +50,7 @@ void StatusPublisher::update(const StatusFacts &f)
 	s.registration = f.registration;
 	s.last_error = f.last_error;
 	s.pending = f.pending;
+	s.state_damaged = f.state_damaged;
 	s.calls = f.calls;
 	s.version = HOTDESK_VERSION;
 	if (have_ && s == published_)
