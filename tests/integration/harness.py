@@ -243,6 +243,87 @@ class Proc:
                           "%r in %s log" % (text, self.name))
 
 
+class CtrlRecorder:
+    """A TCP relay between hotdeskd and baresip's ctrl_tcp on 127.0.0.1 that keeps every
+    netstring frame in both directions (for secret scans; never printed): `frames` is a
+    list of (direction, message dict), direction "to_baresip" or "to_hotdeskd". Bytes
+    are passed on unchanged. One connection at a time, as ctrl_tcp itself."""
+
+    def __init__(self, upstream_port, port=None):
+        self.upstream_port = upstream_port
+        self.port = port or free_port()
+        self.frames = []
+        self._lock = threading.Lock()
+        self._srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._srv.bind(("127.0.0.1", self.port))
+        self._srv.listen(4)
+        self._conns = []
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True, name="ctrl-recorder").start()
+
+    def _accept(self):
+        while not self._stopped:
+            try:
+                down, _ = self._srv.accept()
+            except OSError:
+                return
+            try:
+                up = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=2)
+            except OSError:
+                down.close()  # as if baresip were not listening
+                continue
+            for s in (down, up):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                s.settimeout(None)
+            with self._lock:
+                self._conns += [down, up]
+            for src, dst, d in ((down, up, "to_baresip"), (up, down, "to_hotdeskd")):
+                threading.Thread(target=self._pump, args=(src, dst, d), daemon=True).start()
+
+    def _pump(self, src, dst, direction):
+        buf = b""
+        try:
+            while True:
+                chunk = src.recv(65536)
+                if not chunk:
+                    break
+                dst.sendall(chunk)
+                buf += chunk
+                while True:
+                    colon = buf.find(b":")
+                    if colon < 0 or not buf[:colon].isdigit():
+                        break
+                    n = int(buf[:colon])
+                    if len(buf) < colon + n + 2:
+                        break
+                    payload, buf = buf[colon + 1:colon + 1 + n], buf[colon + n + 2:]
+                    try:
+                        msg = json.loads(payload.decode("utf-8", "replace"))
+                    except ValueError:
+                        msg = {"unparsed": payload.decode("utf-8", "replace")}
+                    with self._lock:
+                        self.frames.append((direction, msg))
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        self._stopped = True
+        self._srv.close()
+        with self._lock:
+            for s in self._conns:
+                s.close()
+
+    def snapshot(self):
+        with self._lock:
+            return list(self.frames)
+
+
 # ---------------------------------------------------------------------------- PKI
 
 def _openssl(args, cwd):

@@ -9,6 +9,7 @@ what it was given (docs/reliability.md says what can be done about it).
     HOTDESKD=build/host/hotdeskd python3 -m unittest -v test_memory   (in this dir)
 """
 
+import json
 import sys
 import time
 import unittest
@@ -48,6 +49,7 @@ class Scenario:
         self.w.keys("*77*%s*" % ext)
         self.w.wait_screen("PIN for %s" % ext)
         self.w.keys(USERS[ext][1] + "#")
+        self.w.wait_screen("%s %s" % (ext, USERS[ext][0]))  # the swap is done
         wait_until(lambda: self.w.registered_as(ext), 5, "registered as %s" % ext)
 
     def login_roam_logout(self):
@@ -77,12 +79,20 @@ def nonzero(counts):
 
 
 class MemoryScanTest(Scenario, WorldTestCase):
-    """baresip as the tests start it elsewhere (glibc's defaults)."""
+    """baresip as the tests start it elsewhere (glibc's defaults); hotdeskd's ctrl_tcp
+    traffic recorded, so tearDown's secret scan covers it (World.ctrl_leaks)."""
+    world_opts = {"ctrl_trace": True}
 
     def test_no_secret_of_a_logged_out_person_in_hotdeskd(self):
         in_hotdeskd, _ = self.login_roam_logout()
         self.assertEqual(nonzero(in_hotdeskd), {},
                          "a logged-out person's secret is still in hotdeskd's memory")
+        # The ctrl_tcp scan is not vacuous: each password went to baresip in its uanew.
+        uanews = [json.dumps(m) for d, m in self.w.ctrl_rec.snapshot()
+                  if d == "to_baresip" and m.get("command") == "uanew"]
+        for ext in PEOPLE:
+            self.assertTrue(any(USERS[ext][2] in u for u in uanews), "uanew of %s" % ext)
+        self.assertEqual(self.w.ctrl_leaks(), [])
 
 
 class PackagedBaresipTest(Scenario, WorldTestCase):
