@@ -3,6 +3,7 @@
 
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
+#include "../core/text.h"
 #include "../ctrl/reginfo.h"
 
 #include <iterator>
@@ -185,6 +186,9 @@ BaresipAccounts::~BaresipAccounts()
 
 void BaresipAccounts::want(const std::string &line, const std::string &aor)
 {
+	// The line holds a SIP password: assigning a shorter one in place would
+	// leave the old one's tail behind in the buffer.
+	wipe_secret(want_line_);
 	want_line_ = line;
 	want_aor_ = aor;
 }

@@ -25,7 +25,8 @@ void PoolAccount::apply(const DeviceProfile &p)
 	options_.outbound_proxy = p.pool.outbound;
 }
 
-void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle) const
+void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle,
+                                  std::function<void(bool ok)> done) const
 {
 	const std::string want = line(pool_);
 	if (!idle || accounts.state() != AccountsState::Ready ||
@@ -34,11 +35,14 @@ void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle) const
 	if (accounts.wanted_aor() == pool_.aor() && accounts.wanted_line() == want)
 		return;
 	const std::string old = accounts.in_baresip();
-	accounts.swap(want, pool_.aor(), false, "pool", [old](bool ok, const std::string &why) {
-		if (!ok)
-			log_error("pool: the new pool account did not register (" + why +
-			          "); keeping " + old);
-	});
+	accounts.swap(want, pool_.aor(), false, "pool",
+	              [old, done](bool ok, const std::string &why) {
+		              if (!ok)
+			              log_error("pool: the new pool account did not register (" +
+			                        why + "); keeping " + old);
+		              if (done)
+			              done(ok);
+	              });
 }
 
 } // namespace hotdesk

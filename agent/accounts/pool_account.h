@@ -12,6 +12,7 @@
 #include "../profile/profile.h"
 #include "baresip_accounts.h"
 
+#include <functional>
 #include <string>
 
 namespace hotdesk
@@ -30,7 +31,9 @@ public:
 	std::string line(const Identity &id) const { return account_line(id, options_); }
 	// Puts the pool account into baresip when it differs from what baresip
 	// holds; `idle`: the phone is the pool, no call is up, nothing swaps.
-	void swap_if_changed(BaresipAccounts &accounts, bool idle) const;
+	// `done` (optional) hears whether the new account registered.
+	void swap_if_changed(BaresipAccounts &accounts, bool idle,
+	                     std::function<void(bool ok)> done = {}) const;
 
 private:
 	Identity pool_;

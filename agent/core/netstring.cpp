@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "netstring.h"
 
+#include "text.h"
+
 namespace hotdesk
 {
 
@@ -11,6 +13,33 @@ std::string netstring_encode(std::string_view payload)
 	out.append(payload);
 	out += ',';
 	return out;
+}
+
+// Drops the first `n` bytes. A frame may carry a SIP password (baresip
+// echoes account lines): no byte of it stays behind in the buffer's spare
+// capacity, as it would after erase().
+void NetstringDecoder::consume(size_t n)
+{
+	std::string rest(buf_, n);
+	wipe_secret(buf_);
+	buf_ = std::move(rest);
+}
+
+void NetstringDecoder::feed(std::string_view bytes)
+{
+	if (buf_.size() + bytes.size() > buf_.capacity()) {
+		std::string bigger;
+		bigger.reserve(2 * (buf_.size() + bytes.size()));
+		bigger = buf_;
+		wipe_secret(buf_);
+		buf_.swap(bigger);
+	}
+	buf_.append(bytes);
+}
+
+void NetstringDecoder::reset()
+{
+	wipe_secret(buf_);
 }
 
 Expected<NetstringDecoder::Next> NetstringDecoder::next()
@@ -42,7 +71,7 @@ Expected<NetstringDecoder::Next> NetstringDecoder::next()
 	if (buf_[need - 1] != ',')
 		return make_error("netstring", "missing ',' terminator");
 	Next n{true, buf_.substr(i + 1, len)};
-	buf_.erase(0, need);
+	consume(need);
 	return n;
 }
 

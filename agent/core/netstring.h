@@ -20,7 +20,8 @@ class NetstringDecoder
 public:
 	explicit NetstringDecoder(size_t max_payload = 64 * 1024) : max_(max_payload) {}
 
-	void feed(std::string_view bytes) { buf_.append(bytes); }
+	// Growing the buffer wipes the one it leaves.
+	void feed(std::string_view bytes);
 
 	// Next complete frame. Returns:
 	//  - a frame (ok, has_value)
@@ -33,10 +34,13 @@ public:
 	};
 	Expected<Next> next();
 
-	void reset() { buf_.clear(); }
+	// Forgets what is buffered (wiped).
+	void reset();
 	size_t buffered() const { return buf_.size(); }
 
 private:
+	void consume(size_t n);
+
 	std::string buf_;
 	size_t max_;
 };

@@ -3,6 +3,7 @@
 
 #include "../../platform/net/socket_opts.h"
 #include "../core/log.h"
+#include "../core/text.h"
 
 #include <cstring>
 #include <utility>
@@ -124,6 +125,9 @@ void CtrlClient::on_recv(struct mbuf *mb)
 	platform::tcp_quickack(tcp_conn_fd(tc_.get()));
 	decoder_.feed(
 	    std::string_view(reinterpret_cast<const char *>(mbuf_buf(mb)), mbuf_get_left(mb)));
+	// baresip echoes account lines (with auth_pass) in what uanew prints;
+	// libre frees its receive buffer without wiping it.
+	mbedtls_platform_zeroize(mb->buf, mb->size);
 	for (;;) {
 		auto next = decoder_.next();
 		if (!next) {
@@ -134,7 +138,12 @@ void CtrlClient::on_recv(struct mbuf *mb)
 		}
 		if (!next->complete)
 			return;
-		auto msg = ctrl_decode(next->payload);
+		// Redacted before libre's decoder sees it: libre would leave
+		// copies of an echoed auth_pass in what it frees.
+		std::string payload = redact_account_secrets_json(std::move(next->payload));
+		wipe_secret(next->payload);
+		auto msg = ctrl_decode(payload);
+		wipe_secret(payload);
 		if (!msg) {
 			// One bad frame is skipped: framing is intact, so the
 			// stream stays usable.
@@ -173,10 +182,15 @@ void CtrlClient::request(const std::string &command, const std::string &params,
 		done(json.error());
 		return;
 	}
-	const std::string frame = netstring_encode(*json);
+	// The frame of a uanew carries a SIP password: every copy is wiped.
+	std::string frame = netstring_encode(*json);
+	wipe_secret(*json);
 	ReRef<struct mbuf> mb(mbuf_alloc(frame.size()));
-	if (!mb || mbuf_write_mem(mb.get(), reinterpret_cast<const uint8_t *>(frame.data()),
-	                          frame.size())) {
+	const bool written =
+	    mb && !mbuf_write_mem(mb.get(), reinterpret_cast<const uint8_t *>(frame.data()),
+	                          frame.size());
+	wipe_secret(frame);
+	if (!written) {
 		done(make_error("ctrl_tcp", "out of memory"));
 		return;
 	}
@@ -190,7 +204,9 @@ void CtrlClient::request(const std::string &command, const std::string &params,
 	tmr_start(&p->timer, timeout_ms_, timeout_h, p.get());
 	pending_[token] = std::move(p);
 	log_debug("ctrl_tcp: > " + command + " [" + token + "]");
-	if (const int err = tcp_send(tc_.get(), mb.get()))
+	const int err = tcp_send(tc_.get(), mb.get()); // copies what it cannot send now
+	mbedtls_platform_zeroize(mb.get()->buf, mb.get()->size);
+	if (err)
 		drop(std::string("send: ") + std::strerror(err));
 }
 

@@ -3,6 +3,8 @@
 
 #include "../../platform/re/re_cxx.h"
 
+#include <algorithm>
+
 namespace hotdesk
 {
 
@@ -44,10 +46,36 @@ std::string redact_account_secrets(std::string text)
 	return text;
 }
 
+std::string redact_account_secrets_json(std::string json)
+{
+	static const std::string key = "auth_pass=";
+	static const std::string quote = "\\\""; // \" inside a JSON string
+	for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
+		const size_t from = at + key.size();
+		size_t to = from;
+		if (json.compare(from, quote.size(), quote) == 0) {
+			const size_t q = json.find(quote, from + quote.size());
+			to = q == std::string::npos ? json.size() : q + quote.size();
+		} else { // an escape (\n) or the string's end ends the value too
+			while (to < json.size() && json[to] != ';' && json[to] != ' ' &&
+			       json[to] != '>' && json[to] != '"' && json[to] != '\\')
+				++to;
+		}
+		std::fill(json.begin() + static_cast<std::ptrdiff_t>(from),
+		          json.begin() + static_cast<std::ptrdiff_t>(to), '*');
+		if (to - from > 3)
+			json.erase(from + 3, to - from - 3);
+		else
+			json.insert(to, 3 - (to - from), '*');
+		at = from + 3;
+	}
+	return json;
+}
+
 Expected<CtrlMessage> ctrl_decode(std::string_view payload)
 {
 	ReRef<struct odict> o;
-	if (json_decode_odict(o.out(), 16, payload.data(), payload.size(), kMaxDepth))
+	if (json_decode_odict_wiped(o.out(), 16, payload.data(), payload.size(), kMaxDepth))
 		return make_error("ctrl", "frame is not valid JSON");
 	CtrlMessage m;
 	bool flag = false;

@@ -47,6 +47,12 @@ Expected<std::string> ctrl_encode_command(const std::string &command, const std:
 // client hands on has the value of each auth_pass parameter replaced by "***".
 std::string redact_account_secrets(std::string text);
 
+// The same for a frame's raw JSON, before it is decoded (an echoed line's
+// quotes are escaped there: auth_pass=\"pw\"). The secret's bytes are
+// overwritten in place; the JSON stays valid. libre's decoder would leave
+// copies of the secret in what it frees.
+std::string redact_account_secrets_json(std::string json);
+
 // Decode one frame payload with re's JSON decoder. Anything that is neither
 // a response nor an event is an error naming what is wrong.
 Expected<CtrlMessage> ctrl_decode(std::string_view payload);

@@ -337,7 +337,26 @@ void Agent::publish()
 	f.emergency_registration = pool_apart ? pool_registration_.word() : registration_.word();
 	f.emergency_callback = emergency_.callback;
 	f.location = emergency_.location;
+	f.state_damaged = damaged_state_files();
 	status_->update(f);
+}
+
+// What the state directory keeps aside, found at this start or an earlier
+// one; listed once, and again when the store finds more damage.
+std::string Agent::damaged_state_files()
+{
+	if (damage_listed_ && damage_seen_ == store_.damage().size())
+		return state_damaged_;
+	damage_listed_ = true;
+	damage_seen_ = store_.damage().size();
+	std::string list;
+	for (const auto &name : store_.kept_damaged())
+		list += (list.empty() ? "" : ",") + name;
+	if (list != state_damaged_ && !list.empty())
+		hotdesk::log_warn("agent: damaged state files kept for diagnosis: " + list +
+		                  " (remove them once looked at)");
+	state_damaged_ = list;
+	return state_damaged_;
 }
 
 Status Agent::logout()
@@ -450,10 +469,19 @@ void Agent::notify_emergency(const std::string &number)
 		status_->hold_push(false);
 }
 
+// Also while the pool shows "No service" (State::Error): a new pool account
+// is often what brings the service back (a changed password or registrar).
 void Agent::swap_pool_if_changed()
 {
-	pool_.swap_if_changed(*accounts_, session_->state() == State::Idle && !calls_->active() &&
-	                                      ctrl_->connected());
+	const bool pool_at_rest = session_->state() == State::Idle ||
+	                          (session_->state() == State::Error && !session_->logged_in());
+	pool_.swap_if_changed(*accounts_, pool_at_rest && !calls_->active() && ctrl_->connected(),
+	                      [this](bool ok) {
+		                      // Its REGISTER_OK went to the swap: say the service is back.
+		                      const std::string aor = session_->occupant().aor();
+		                      if (ok)
+			                      registration_.found_registered(aor, aor);
+	                      });
 }
 
 // ---- baresip ----

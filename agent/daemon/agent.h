@@ -123,6 +123,7 @@ private:
 	RegistrationHealth registration_;
 	RegistrationHealth pool_registration_; // the kept pool identity's (issue 16)
 	EmergencySettings emergency_;
+	std::string damaged_state_files();
 	std::string interrupted_login_; // rolled back at start; the PBX is told
 	std::string restart_logout_;    // an auto logout that fell due while off
 	uint64_t pin_key_ms_ = 0;       // for the login latency log line
@@ -140,6 +141,11 @@ private:
 	std::optional<Key> parked_; // the logout key pressed while confirming
 	struct tmr claim_tmr_;
 	Backoff claim_backoff_{BackoffPolicy{2000, 30000}};
+	// The damaged state files kept aside (status `state_damaged`), listed
+	// again whenever the store finds another.
+	std::string state_damaged_;
+	size_t damage_seen_ = 0;
+	bool damage_listed_ = false;
 	HttpClient http_;
 	PoolAccount pool_;
 	SessionTimers timers_;

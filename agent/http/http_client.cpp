@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "http_client.h"
 
+#include "../../platform/memory/wiping_heap.h"
+
 #include <curl/curl.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <utility>
 
 namespace hotdesk
@@ -51,7 +54,12 @@ HttpClient::~HttpClient()
 
 Status HttpClient::init()
 {
-	static const bool global_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	// libcurl's own buffers (the request with the PIN in its body, the
+	// download buffer with a SIP password) are wiped when it frees them.
+	static const bool global_ok =
+	    curl_global_init_mem(CURL_GLOBAL_DEFAULT, std::malloc, platform::wiping_free,
+	                         platform::wiping_realloc, platform::wiping_strdup,
+	                         std::calloc) == CURLE_OK;
 	if (!global_ok)
 		return make_error("http", "curl_global_init failed");
 	multi_ = curl_multi_init();

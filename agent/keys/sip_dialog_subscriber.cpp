@@ -26,13 +26,32 @@ void creds_destructor(void *arg)
 	mem_deref(c->password);
 }
 
+void wipe_cstr(void *arg)
+{
+	auto *s = static_cast<char *>(arg);
+	std::memset(s, 0, std::strlen(s));
+}
+
+// libre's digest state keeps the password we hand it and frees it without
+// wiping (sip/auth.c, realm_destructor): give it a copy that wipes itself.
+int dup_wiped(char **out, const char *src)
+{
+	const size_t n = std::strlen(src);
+	auto *p = static_cast<char *>(mem_alloc(n + 1, wipe_cstr));
+	if (!p)
+		return ENOMEM;
+	std::memcpy(p, src, n + 1);
+	*out = p;
+	return 0;
+}
+
 int auth_handler(char **user, char **password, const char *realm, void *arg)
 {
 	(void)realm;
 	auto *c = static_cast<Creds *>(arg);
 	int err = str_dup(user, c->user);
 	if (!err)
-		err = str_dup(password, c->password);
+		err = dup_wiped(password, c->password);
 	return err;
 }
 

@@ -142,7 +142,7 @@ LoginResult pbx_parse_login(long status, const std::string &body,
                             std::vector<std::string> *warnings)
 {
 	ReRef<struct odict> o;
-	if (json_decode_odict(o.out(), 16, body.data(), body.size(), 4))
+	if (json_decode_odict_wiped(o.out(), 16, body.data(), body.size(), 4))
 		return failed("PBX answered HTTP " + std::to_string(status) +
 		              " without valid JSON");
 	const std::string result = odict_str(o.get(), "result");

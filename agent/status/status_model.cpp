@@ -113,7 +113,7 @@ std::string render_json(const StatusSnapshot &s)
 	if (add_device(d, s) || add_str(d, "state", s.state) || add_str(d, "since", s.since_iso) ||
 	    add_user(d, s) || add_str(d, "registration", s.registration) ||
 	    add_str(d, "last_error", s.last_error) || add_str(d, "pending", s.pending) ||
-	    add_int(d, "calls", s.calls) ||
+	    add_str(d, "state_damaged", s.state_damaged) || add_int(d, "calls", s.calls) ||
 	    add_str(d, "auto_logout_policy", s.auto_logout_policy) ||
 	    add_str(d, "auto_logout_next", s.auto_logout_next) ||
 	    add_str(d, "auto_logout_at", s.auto_logout_at) ||
@@ -160,6 +160,7 @@ std::string render_xml(const StatusSnapshot &s)
 		xml_text(p, f.name, s.location.*f.member);
 	p.CloseElement();
 	p.CloseElement();
+	xml_text(p, "state_damaged", s.state_damaged);
 	xml_text(p, "version", s.version);
 	xml_number(p, "uptime_s", s.uptime_s);
 	xml_number(p, "seq", s.seq);
@@ -176,6 +177,9 @@ std::string render_text(const StatusSnapshot &s)
 	       "State:        " + or_dash(s.state) + " since " + or_dash(s.since_iso) + "\n" +
 	       "User:         " + user + "\n" + "Registration: " + or_dash(s.registration) + "\n" +
 	       "Last error:   " + or_dash(s.last_error) + "\n" +
+	       (s.state_damaged.empty()
+	            ? ""
+	            : "State files:  damaged, kept as " + s.state_damaged + "\n") +
 	       "Calls:        " + std::to_string(s.calls) +
 	       (s.pending.empty() ? "" : ", " + s.pending + " after the last call") + "\n" +
 	       "Auto logout:  " + or_dash(s.auto_logout_policy) +
@@ -206,6 +210,7 @@ Expected<StatusSnapshot> parse_status_json(std::string_view json)
 	s.registration = odict_str(d, "registration");
 	s.last_error = odict_str(d, "last_error");
 	s.pending = odict_str(d, "pending");
+	s.state_damaged = odict_str(d, "state_damaged");
 	(void)odict_get_number(d, &s.calls, "calls");
 	s.auto_logout_policy = odict_str(d, "auto_logout_policy");
 	s.auto_logout_next = odict_str(d, "auto_logout_next");
@@ -237,7 +242,8 @@ bool operator==(const StatusSnapshot &a, const StatusSnapshot &b)
 	       a.calls == b.calls && a.logout_reason == b.logout_reason &&
 	       a.emergency_via == b.emergency_via && a.emergency_ext == b.emergency_ext &&
 	       a.emergency_registration == b.emergency_registration &&
-	       a.emergency_callback == b.emergency_callback && a.location == b.location;
+	       a.emergency_callback == b.emergency_callback && a.location == b.location &&
+	       a.state_damaged == b.state_damaged;
 }
 
 bool status_healthy(const StatusSnapshot &s)

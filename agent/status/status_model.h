@@ -43,6 +43,9 @@ struct StatusSnapshot {
 	std::string emergency_registration;
 	std::string emergency_callback;
 	CivicAddress location;
+	// State files found damaged and kept aside for diagnosis, as named in the
+	// state directory ("occupancy.damaged,user.100.damaged"); "" when none.
+	std::string state_damaged;
 	std::string version;
 	uint64_t uptime_s = 0;
 	uint64_t seq = 0; // increases on every change
@@ -56,9 +59,8 @@ inline bool operator!=(const StatusSnapshot &a, const StatusSnapshot &b)
 
 // {"device":{"mac":..,"pool_ext":..},"state":..,"since":..,
 //  "user":{"ext":..,"name":..}|null,"registration":..,"last_error":..,
-//  "pending":..,"calls":N,"auto_logout_policy":..,"auto_logout_next":..,
-//  "auto_logout_at":..,"logout_reason":..,
-//  "pending":..,"calls":N,
+//  "pending":..,"state_damaged":..,"calls":N,"auto_logout_policy":..,
+//  "auto_logout_next":..,"auto_logout_at":..,"logout_reason":..,
 //  "emergency":{"via":"pool"|"occupant","ext":..,"registration":..,
 //               "callback":..,"location":{"country":..,"A1":..,..,"ROOM":..}},
 //  "version":..,"uptime_s":N,"seq":N}

@@ -50,6 +50,7 @@ void StatusPublisher::update(const StatusFacts &f)
 	s.registration = f.registration;
 	s.last_error = f.last_error;
 	s.pending = f.pending;
+	s.state_damaged = f.state_damaged;
 	s.calls = f.calls;
 	s.logout_reason = f.last_logout_reason;
 	s.emergency_via = f.emergency_via;

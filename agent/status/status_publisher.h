@@ -23,7 +23,8 @@ struct StatusFacts {
 	std::string user_ext, user_name;
 	std::string registration; // registered | registering | failed | unknown
 	std::string last_error;
-	std::string pending; // "" | logout | login
+	std::string pending;       // "" | logout | login
+	std::string state_damaged; // damaged state files kept aside, "" when none
 	uint64_t calls = 0;
 	std::string auto_logout_policy, auto_logout_reason, auto_logout_at;
 	std::string last_logout_reason;

@@ -81,6 +81,67 @@ def write_secret_file(path, text):
     return path
 
 
+class MemoryUnreadable(Exception):
+    """The kernel does not let this process read another's memory."""
+
+
+def ptrace_scope():
+    """Yama's kernel.yama.ptrace_scope (0..3), or None without Yama."""
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def memory_counts(pid, needles):
+    """How often each of `needles` (str) occurs in the readable memory of process `pid`
+    (/proc/PID/maps + /proc/PID/mem; a process of the same user may read it unless Yama's
+    ptrace_scope forbids it). Returns {needle: count}; never returns or prints the memory.
+    MemoryUnreadable when the kernel refuses (with the reason)."""
+    wanted = {n: n.encode() for n in needles}
+    counts = dict.fromkeys(needles, 0)
+    longest = max((len(b) for b in wanted.values()), default=1)
+    try:
+        maps = open("/proc/%d/maps" % pid)
+        mem = open("/proc/%d/mem" % pid, "rb", 0)
+    except OSError as e:
+        raise MemoryUnreadable("cannot open /proc/%d/mem: %s (kernel.yama.ptrace_scope=%s)"
+                               % (pid, e, ptrace_scope()))
+    read_any = False
+    with maps, mem:
+        for line in maps:
+            f = line.split()
+            if "r" not in f[1] or (len(f) > 5 and f[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            # In chunks that overlap by a needle's length, so nothing straddles a cut.
+            step = 1 << 20
+            at = lo
+            while at < hi:
+                n = min(step + longest, hi - at)
+                try:
+                    mem.seek(at)
+                    data = mem.read(n)
+                except OSError as e:
+                    if e.errno in (1, 13):  # EPERM, EACCES: not allowed at all
+                        raise MemoryUnreadable(
+                            "reading /proc/%d/mem: %s (kernel.yama.ptrace_scope=%s)"
+                            % (pid, e, ptrace_scope()))
+                    break  # a mapping that vanished or cannot be read (EIO)
+                read_any = True
+                for k, b in wanted.items():
+                    # count starts inside this chunk's own part only
+                    i = data.find(b)
+                    while i != -1 and i < step:
+                        counts[k] += 1
+                        i = data.find(b, i + 1)
+                at += step
+    if not read_any:
+        raise MemoryUnreadable("nothing of /proc/%d/mem could be read" % pid)
+    return counts
+
+
 class Proc:
     """A child process in its own session; stdout+stderr go to `logfile`."""
 
@@ -180,6 +241,87 @@ class Proc:
     def wait_log(self, text, timeout=5.0):
         return wait_until(lambda: text in self.log(), timeout,
                           "%r in %s log" % (text, self.name))
+
+
+class CtrlRecorder:
+    """A TCP relay between hotdeskd and baresip's ctrl_tcp on 127.0.0.1 that keeps every
+    netstring frame in both directions (for secret scans; never printed): `frames` is a
+    list of (direction, message dict), direction "to_baresip" or "to_hotdeskd". Bytes
+    are passed on unchanged. One connection at a time, as ctrl_tcp itself."""
+
+    def __init__(self, upstream_port, port=None):
+        self.upstream_port = upstream_port
+        self.port = port or free_port()
+        self.frames = []
+        self._lock = threading.Lock()
+        self._srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._srv.bind(("127.0.0.1", self.port))
+        self._srv.listen(4)
+        self._conns = []
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True, name="ctrl-recorder").start()
+
+    def _accept(self):
+        while not self._stopped:
+            try:
+                down, _ = self._srv.accept()
+            except OSError:
+                return
+            try:
+                up = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=2)
+            except OSError:
+                down.close()  # as if baresip were not listening
+                continue
+            for s in (down, up):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                s.settimeout(None)
+            with self._lock:
+                self._conns += [down, up]
+            for src, dst, d in ((down, up, "to_baresip"), (up, down, "to_hotdeskd")):
+                threading.Thread(target=self._pump, args=(src, dst, d), daemon=True).start()
+
+    def _pump(self, src, dst, direction):
+        buf = b""
+        try:
+            while True:
+                chunk = src.recv(65536)
+                if not chunk:
+                    break
+                dst.sendall(chunk)
+                buf += chunk
+                while True:
+                    colon = buf.find(b":")
+                    if colon < 0 or not buf[:colon].isdigit():
+                        break
+                    n = int(buf[:colon])
+                    if len(buf) < colon + n + 2:
+                        break
+                    payload, buf = buf[colon + 1:colon + 1 + n], buf[colon + n + 2:]
+                    try:
+                        msg = json.loads(payload.decode("utf-8", "replace"))
+                    except ValueError:
+                        msg = {"unparsed": payload.decode("utf-8", "replace")}
+                    with self._lock:
+                        self.frames.append((direction, msg))
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        self._stopped = True
+        self._srv.close()
+        with self._lock:
+            for s in self._conns:
+                s.close()
+
+    def snapshot(self):
+        with self._lock:
+            return list(self.frames)
 
 
 # ---------------------------------------------------------------------------- PKI
@@ -318,7 +460,7 @@ class Baresip:
     """A headless baresip in workdir/name with accounts `accounts_lines` (file 0600)."""
 
     def __init__(self, workdir, name, sip_port, ctrl_port, accounts_lines=(),
-                 answermode=None, extra_modules=("debug_cmd.so",)):
+                 answermode=None, extra_modules=("debug_cmd.so",), env=None):
         self.dir = os.path.join(os.path.abspath(workdir), name)
         self.name = name
         self.sip_port = sip_port
@@ -326,6 +468,7 @@ class Baresip:
         self.accounts_lines = list(accounts_lines)
         self.answermode = answermode
         self.extra_modules = list(extra_modules)
+        self.env = env  # None: this process's environment
         self.proc = None
         self._write_config()
 
@@ -345,7 +488,7 @@ class Baresip:
 
     def start(self, timeout=5.0):
         self.proc = Proc(["baresip", "-f", self.dir], os.path.join(self.dir, "baresip.log"),
-                         cwd=self.dir, name="baresip-" + self.name).start()
+                         cwd=self.dir, env=self.env, name="baresip-" + self.name).start()
 
         def listening():
             if not self.proc.alive():

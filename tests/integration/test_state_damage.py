@@ -17,12 +17,16 @@ damaged while hotdeskd is off (a power cut: SIGKILL), hotdeskd starts, and
 """
 
 import glob
+import json
 import os
+import subprocess
 import time
 import unittest
 
 from harness import free_port, wait_until
-from world import USERS, WorldTestCase
+from world import SOURCE, USERS, WorldTestCase
+
+HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
 
 
 def truncated(data):
@@ -122,6 +126,14 @@ class StateDamageTest(WorldTestCase):
         self.w.psap_ctrl.command("hangup")
         time.sleep(0.2)
 
+    def state_damaged(self):
+        """The status's list of damaged state files kept aside."""
+        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock, "status", "--json"],
+                           capture_output=True, text=True, timeout=10)
+        damaged = json.loads(r.stdout)["state_damaged"]
+        return damaged.split(",") if damaged else []
+
     def assert_no_secret_of_others(self, ext):
         for path, text in self.w.state_files(raw=True).items():
             for other, (name, pin, pw, regpw, _) in USERS.items():
@@ -166,9 +178,12 @@ class StateDamageTest(WorldTestCase):
                         self.assertFalse(os.path.exists(aside))
                         self.assertFalse(os.path.exists(
                             os.path.join(self.w.state_dir, name + ".tmp")))
+                        self.assertEqual(self.state_damaged(), [])
                     else:
                         self.assertIn("state: %s is damaged" % name, log)
                         self.assertTrue(os.path.exists(aside), aside)
+                        self.assertIn(name + ".damaged", self.state_damaged())
+                        self.assertIn("damaged state files kept for diagnosis", log)
                     self.assert_no_secret_of_others(expect)
                     results.append("%s/%s->%s" % (name, kind, expect))
         print("\nPBX %s: %s" % ("up" if pbx_up else "down", ", ".join(results)))

@@ -5,6 +5,7 @@ emergency answering point registered as 112, the phone's baresip and hotdeskd
 driving it. Every process started here is stopped by World.stop().
 """
 
+import json
 import os
 import socket
 import sys
@@ -13,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from harness import (Baresip, BaresipCtrl, Proc, Registrar, free_port,  # noqa: E402
+from harness import (Baresip, BaresipCtrl, CtrlRecorder, Proc, Registrar, free_port,  # noqa: E402
                      https_json, start_answering_point, start_pbx, wait_until,
                      write_secret_file)
 
@@ -68,9 +69,13 @@ def secrets():
 
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
-                 peers=(), **hotdesk_opts):
+                 peers=(), phone_env=None, ctrl_trace=False, **hotdesk_opts):
         self.dir = workdir
         self.peer_exts = tuple(peers)  # colleagues' phones: plain baresip, manual answer
+        self.phone_env = phone_env  # extra environment of the phone's baresip
+        # Relay hotdeskd's ctrl_tcp through a recorder: its frames join the secret scan.
+        self.ctrl_trace = ctrl_trace
+        self.ctrl_rec = None
         self.pbx_poll = pbx_poll
         self.pbx_opts = pbx_opts or {}
         self.device_profile = device_profile or {}
@@ -138,9 +143,15 @@ class World:
             self._start_peer(ext)
 
         self.phone = Baresip(self.dir, "phone", free_port(span=2), free_port(), [],
-                             extra_modules=())
+                             extra_modules=(),
+                             env=dict(os.environ, **self.phone_env) if self.phone_env else None)
         self.procs.append(self.phone)
         self.phone.start()
+        ctrl_port = self.phone.ctrl_port
+        if self.ctrl_trace:
+            self.ctrl_rec = CtrlRecorder(self.phone.ctrl_port)
+            self.procs.append(self.ctrl_rec)
+            ctrl_port = self.ctrl_rec.port
 
         hd = os.path.join(self.dir, "hotdeskd")
         os.makedirs(hd, exist_ok=True)
@@ -154,7 +165,7 @@ class World:
         conf = {
             "device_id": MAC, "pool_ext": "HD0001", "registrar": self.domain,
             "register_interval": "600", "register_timeout_ms": "3000",
-            "ctrl_tcp": "127.0.0.1:%d" % self.phone.ctrl_port, "ctrl_timeout_ms": "2000",
+            "ctrl_tcp": "127.0.0.1:%d" % ctrl_port, "ctrl_timeout_ms": "2000",
             "pbx_url": self.pbx_url, "pbx_ca": ca,
             "pbx_connect_timeout_ms": "1500", "pbx_timeout_ms": "4000",
             "secrets_file": self.secrets_file, "emergency_numbers": "112,911",
@@ -320,6 +331,29 @@ class World:
             for i, secret in enumerate(secrets()):
                 if secret in text:
                     hits.append((path, i))
+        return hits + self.ctrl_leaks()
+
+    def ctrl_leaks(self):
+        """With ctrl_trace: every secret in a ctrl_tcp frame where it has no business, as
+        (where, secret index). A SIP password belongs only in the `uanew` that adds its
+        account and in baresip's answer to it (baresip echoes the line); a PIN, a token
+        or a sequence of DTMF digits typed in a call (sent one `sndcode` per key) never."""
+        if not self.ctrl_rec:
+            return []
+        sip_passwords = {POOL_PASSWORD} | {pw for _, _, pw, _, _ in USERS.values()} | \
+            {regpw for _, _, _, regpw, _ in USERS.values()}
+        frames = self.ctrl_rec.snapshot()
+        uanew_tokens = {m.get("token") for d, m in frames
+                        if d == "to_baresip" and m.get("command") == "uanew"}
+        hits = []
+        for d, m in frames:
+            text = json.dumps(m)
+            allowed = (d == "to_baresip" and m.get("command") == "uanew") or \
+                (d == "to_hotdeskd" and m.get("response") and m.get("token") in uanew_tokens)
+            what = m.get("command") or m.get("type") or ("response" if m.get("response") else "?")
+            for i, secret in enumerate(secrets()):
+                if secret in text and not (allowed and secret in sip_passwords):
+                    hits.append(("ctrl_tcp %s %s" % (d, what), i))
         return hits
 
     def logs(self):

@@ -228,3 +228,30 @@ TEST_CASE("ctrl_message: auth_pass values never leave the decoder")
 	CHECK(redact_account_secrets("auth_pass=end") == "auth_pass=***");
 	CHECK(redact_account_secrets("no secret here") == "no secret here");
 }
+
+TEST_CASE("ctrl_message: auth_pass values are redacted in the raw frame, which stays valid JSON")
+{
+	// What baresip 1.0.0 prints for a uanew, as the JSON of its response.
+	const std::string raw =
+	    R"({"response":true,"ok":true,"data":"Creating UA for \"Bob\" <sip:101@h>;auth_pass=\"sipBob-19\";regint=600 ...\n","token":"t2"})";
+	const std::string red = redact_account_secrets_json(raw);
+	CHECK(red.find("sipBob-19") == std::string::npos);
+	auto m = ctrl_decode(red);
+	REQUIRE(m.ok());
+	CHECK(m->token == "t2");
+	CHECK(m->data.find("auth_pass=***;regint=600") != std::string::npos);
+
+	struct Row {
+		const char *in, *out;
+	} rows[] = {
+	    {R"("x auth_pass=pw\n")", R"("x auth_pass=***\n")"}, // an escape ends it
+	    {R"("x auth_pass=pw")", R"("x auth_pass=***")"},     // the string's end
+	    {R"("auth_pass=a;auth_pass=bb>")", R"("auth_pass=***;auth_pass=***>")"},
+	    {R"("auth_pass=\"q;uo te\"d")", R"("auth_pass=***d")"}, // a quoted value
+	    {R"("auth_pass=\"open)", R"("auth_pass=***)"},          // unterminated
+	    {R"("auth_pass=")", R"("auth_pass=***")"},
+	    {R"("nothing")", R"("nothing")"},
+	};
+	for (const Row &r : rows)
+		CHECK(redact_account_secrets_json(r.in) == r.out);
+}

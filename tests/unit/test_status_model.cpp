@@ -100,6 +100,27 @@ TEST_CASE("status model: health and text")
 	CHECK(text.find("0d 00h 00m 42s") != std::string::npos);
 }
 
+TEST_CASE("status model: damaged state files are reported in every rendering")
+{
+	StatusSnapshot s = sample();
+	CHECK(render_text(s).find("State files") == std::string::npos);
+	CHECK(render_json(s).find("\"state_damaged\":\"\"") != std::string::npos);
+	s.state_damaged = "occupancy.damaged,user.100.damaged";
+	auto back = parse_status_json(render_json(s));
+	REQUIRE(back.ok());
+	CHECK(back->state_damaged == s.state_damaged);
+	CHECK(*back == s);
+	CHECK(render_xml(s).find(
+	          "<state_damaged>occupancy.damaged,user.100.damaged</state_damaged>") !=
+	      std::string::npos);
+	CHECK(render_text(s).find(
+	          "State files:  damaged, kept as occupancy.damaged,user.100.damaged") !=
+	      std::string::npos);
+	StatusSnapshot other = s;
+	other.state_damaged.clear();
+	CHECK(other != s);
+}
+
 TEST_CASE("constant_time_equal")
 {
 	CHECK(constant_time_equal("secret", "secret"));

@@ -2,8 +2,10 @@
 #include "host_key_source.h"
 
 #include "../../../agent/core/log.h"
+#include "../../../agent/core/text.h"
 #include "../../re/re_cxx.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -12,6 +14,8 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <mbedtls/platform_util.h>
 
 namespace hotdesk::platform
 {
@@ -198,13 +202,17 @@ void HostKeySource::on_conn(int fd)
 		close_conn(fd);
 		return;
 	}
+	// A line may be a PIN: every copy of it is wiped (buf, line, acc's
+	// consumed part).
 	std::string &acc = it->second->buf;
 	acc.append(buf, static_cast<size_t>(n));
-	size_t nl;
-	while ((nl = acc.find('\n')) != std::string::npos) {
-		const std::string line = acc.substr(0, nl);
-		acc.erase(0, nl + 1);
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	size_t from = 0, nl;
+	while ((nl = acc.find('\n', from)) != std::string::npos) {
+		std::string line = acc.substr(from, nl - from);
+		from = nl + 1;
 		auto keys = parse_key_line(line);
+		wipe_secret(line);
 		std::string reply = "ok\n";
 		if (!keys) {
 			reply = "error: " + keys.error().what + "\n";
@@ -213,6 +221,12 @@ void HostKeySource::on_conn(int fd)
 				h_(k);
 		}
 		(void)!::write(fd, reply.data(), reply.size());
+	}
+	if (from > 0) { // keep the unfinished line; nothing of the others stays
+		std::string rest = acc.substr(from);
+		std::fill(acc.begin(), acc.end(), '\0');
+		acc = rest;
+		wipe_secret(rest);
 	}
 	if (acc.size() > kMaxLine) {
 		const std::string reply = "error: line too long\n";

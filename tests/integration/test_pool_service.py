@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A pool account that arrives with the device profile while the phone shows "No service"
+is applied then, not only once the phone is idle again (issue 14, kind 11): the new account
+is often what brings the service back.
+
+    HOTDESKD=build/host/hotdeskd HOTDESKCTL=build/host/hotdeskctl \
+        python3 -m unittest -v test_pool_service   (in this dir)
+"""
+
+import json
+import os
+import subprocess
+import unittest
+
+from harness import wait_until
+from world import MAC, POOL_PASSWORD, SOURCE, WorldTestCase
+
+HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
+NEW_POOL_PASSWORD = "pool-Renewed-4408"
+
+
+class PoolInNoServiceTest(WorldTestCase):
+    prefix = "hotdesk-pool-service-"
+
+    def ctl(self, *args):
+        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock] + list(args), capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout
+
+    def registration(self):
+        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock, "status", "--json"],
+                           capture_output=True, text=True, timeout=10)  # 1: unhealthy
+        return json.loads(r.stdout)["registration"]
+
+    def pool_oks(self):
+        return sum(1 for r, u, _ in self.w.reg.register_results() if r == "ok" and u == "HD0001")
+
+    def test_new_pool_password_applied_while_no_service(self):
+        cached = wait_until(lambda: next((t for p, t in self.w.state_files().items()
+                                          if p.endswith("/device-profile.xml")), None),
+                            5, "device profile cached")
+        # The registrar now wants another pool password; baresip restarts (as init would)
+        # and hotdeskd's re-applied pool account is refused: "No service".
+        self.w.reg.set_password("HD0001", NEW_POOL_PASSWORD)
+        self.w.phone.stop()
+        self.w.phone.start()
+        self.w.wait_screen("No service", 10)
+        oks = self.pool_oks()
+
+        # The PBX hands out the new password with the device profile.
+        self.assertIn(POOL_PASSWORD, cached)
+        xml = cached.replace(POOL_PASSWORD, NEW_POOL_PASSWORD)
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {"xml": xml}})
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
+        self.ctl("resync")
+
+        # (the dead baresip's binding lingers at the registrar: count accepted REGISTERs)
+        wait_until(lambda: self.pool_oks() > oks, 5,
+                   "the pool registered with the new password")
+        wait_until(lambda: "No service" not in self.w.screen(), 5,
+                   "the display leaves No service (now %r)" % self.w.screen())
+        wait_until(lambda: self.registration() == "registered", 5, "status: registered")
+
+
+if __name__ == "__main__":
+    unittest.main()
