@@ -6,6 +6,7 @@
 #include "../../platform/clock/clock.h"
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
+#include "../ctrl/reginfo.h"
 
 #include <chrono>
 
@@ -26,12 +27,17 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
              platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
     : cfg_(std::move(cfg)), keys_(keys), screen_(display, leds), store_(storage),
       occupancy_(store_), blf_keys_(geometry, leds),
-      registration_({[this](bool up) {
+      registration_({[this](bool up, const std::string &words) {
 	                     // Only a lost service or its return move the session.
+	                     session_->set_no_service_text(words);
 	                     if (!up || session_->state() == State::Error)
 		                     session_->on_service(up);
                      },
-                     [this] { publish(); }}),
+                     [this] { publish(); },
+                     [this](const std::string &words, const std::string &why) {
+	                     session_->on_registration_refused(words, why);
+                     }},
+                    cfg_.register_timeout_ms),
       pool_(
           Identity{true, cfg_.pool_ext, "", cfg_.pool_sip_user, cfg_.pool_password, cfg_.registrar},
           AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),
@@ -55,6 +61,7 @@ Status Agent::start()
 		const Identity &want = session_->occupant();
 		accounts_->want(pool_.line(want), want.aor());
 		accounts_->on_up();
+		registration_.expect(want.aor());
 	};
 	h.down = [this](const std::string &why) {
 		accounts_->on_down(why);
@@ -257,7 +264,25 @@ void Agent::on_register_event(const CtrlMessage &m)
 			                  std::to_string(monotonic_ms() - pin_key_ms_) + " ms");
 		accounts_->on_register(m.aor, ok, m.param);
 	}
-	registration_.on_event(m, session_->occupant().aor(), swapping);
+	const bool fresh = ok && registration_.word() != "registered";
+	registration_.on_event(m, session_->occupant().aor(), session_->logged_in(), swapping);
+	if (fresh && !swapping && m.aor == session_->occupant().aor())
+		log_granted(m.aor);
+}
+
+// What the registrar granted is in `reginfo` only (baresip's events carry
+// the status line, not the Expires): logged, and the refresh deadline.
+void Agent::log_granted(const std::string &aor)
+{
+	ctrl_->request("reginfo", "", [this, aor](Expected<std::string> r) {
+		if (!r)
+			return;
+		for (const auto &ua : parse_reginfo(*r))
+			if (ua.aor == aor && ua.registered) {
+				registration_.granted(aor, ua.expires_s, cfg_.register_interval);
+				return;
+			}
+	});
 }
 
 // ---- SessionPorts ----
@@ -320,9 +345,13 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	session_->on_swap_result(ok, why);
 	// The swap saw the new account's REGISTER_OK (owned by the swap, it
 	// went by RegistrationHealth while the occupant was still the old one).
-	if (ok)
+	if (ok) {
 		registration_.found_registered(session_->occupant().aor(),
 		                               session_->occupant().aor());
+		log_granted(session_->occupant().aor());
+	} else {
+		registration_.expect(session_->occupant().aor());
+	}
 	if (ok && ctrl_->connected() && session_->state() == State::Error)
 		session_->on_service(true);
 }

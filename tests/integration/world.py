@@ -59,7 +59,12 @@ def secrets():
 
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
-                 peers=(), **hotdesk_opts):
+                 peers=(), registrar_faults=None, wait_pool=True, **hotdesk_opts):
+        # registrar_faults: {user: mode} answered by a generated copy of the registrar's
+        # config from the start (Registrar.set_fault() changes them later); None: the
+        # registrar as shipped. wait_pool=False: start without waiting for the pool.
+        self.registrar_faults = registrar_faults
+        self.wait_pool = wait_pool
         self.dir = workdir
         self.peer_exts = tuple(peers)  # colleagues' phones: plain baresip, manual answer
         self.pbx_poll = pbx_poll
@@ -83,9 +88,12 @@ class World:
         users = {"HD0001": POOL_PASSWORD, "112": PSAP_PASSWORD}
         for ext, (_, _, _, regpw, _) in USERS.items():
             users[ext] = regpw
-        self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users)
+        self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users,
+                             faults=self.registrar_faults is not None)
         self.procs.append(self.reg)
         self.reg.start()
+        for user, mode in (self.registrar_faults or {}).items():
+            self.reg.set_fault(user, mode)
         self.domain = self.reg.domain
 
         pbx_port = free_port()
@@ -159,7 +167,7 @@ class World:
         with open(self.conf_path, "w") as f:
             for k, v in conf.items():
                 f.write("%-24s %s\n" % (k, v))
-        self.start_hotdeskd()
+        self.start_hotdeskd(wait_pool=self.wait_pool)
 
     def _start_peer(self, ext):
         """A colleague's desk phone: baresip registered at kamailio as `ext` (display
