@@ -96,8 +96,8 @@ RegisterStatus parse_register_param(bool ok, const std::string &param)
 	unsigned code = 0;
 	while (i < param.size() && i < 3 && std::isdigit(static_cast<unsigned char>(param[i])))
 		code = code * 10 + static_cast<unsigned>(param[i++] - '0');
-	const bool status_line = i == 3 && code >= 100 && code <= 699 &&
-	                         (i == param.size() || param[i] == ' ');
+	const bool status_line =
+	    i == 3 && code >= 100 && code <= 699 && (i == param.size() || param[i] == ' ');
 	if (!status_line) {
 		s.answer = ok ? A::Registered : A::NoAnswer;
 		s.reason = param;

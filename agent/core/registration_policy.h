@@ -41,13 +41,13 @@ enum class RegisterHolder {
 };
 
 enum class RegisterAction {
-	Nothing,   // registered: service up
-	KeepTrying,// not registered; the account stays (libre retries with its
-	           // backoff, 30-60 s doubling to 30 min); No service, in words
-	DropPerson,// a definite refusal of a person's credentials: the phone goes
-	           // back to the pool (its account out of baresip, no more
-	           // REGISTERs), the PBX is told, the person is told why
-	RollBack,  // the swap in flight rolls back (BaresipAccounts)
+	Nothing,    // registered: service up
+	KeepTrying, // not registered; the account stays (libre retries with its
+	            // backoff, 30-60 s doubling to 30 min); No service, in words
+	DropPerson, // a definite refusal of a person's credentials: the phone goes
+	            // back to the pool (its account out of baresip, no more
+	            // REGISTERs), the PBX is told, the person is told why
+	RollBack,   // the swap in flight rolls back (BaresipAccounts)
 };
 
 const char *register_answer_name(RegisterAnswer a);

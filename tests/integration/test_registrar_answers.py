@@ -13,6 +13,7 @@ import unittest
 import urllib.request
 
 from harness import wait_until
+from test_profile_faults import ProfileFaultCase, UdpRelay
 from world import MAC, STATUS_TOKEN, USERS, WorldTestCase
 
 
@@ -165,6 +166,38 @@ class PasswordChangedTest(RegistrarCase):
         self.assertLessEqual(burst, 16)
         print("REGISTERs with the refused password after the change: %d" % burst)
         self.emergency_call_works()
+
+
+class SameAorChangeTest(ProfileFaultCase):
+    """Issue 14, kind 1: a device profile that changes only the pool's outbound proxy
+    (same AOR): the new account registers first, then the old one goes (through a
+    placeholder account, agent/accounts/baresip_accounts.h); one binding is left at
+    the registrar, and emergency calls work."""
+
+    def setUp(self):
+        super().setUp()
+        self.relay = UdpRelay(lambda: self.w.reg.port)
+        self.addCleanup(self.relay.stop)
+
+    def test_outbound_change_leaves_one_binding(self):
+        old = self.w.reg.contacts_of("HD0001")
+        self.assertEqual(len(old), 1, old)
+        xml, _ = self.profile_with('<user_outbound idx="1" perm="R">sip:127.0.0.1:%d'
+                                   '</user_outbound>' % self.relay.port)
+        self.serve_device_profile({"xml": xml})
+        self.resync()
+        wait_until(lambda: self.relay.seen("REGISTER", "HD0001"), 5,
+                   "the pool registering through the new outbound proxy")
+        wait_until(lambda: self.w.reg.contacts_of("HD0001") not in ([], old), 5,
+                   "the new account's binding")
+        wait_until(lambda: len(self.w.reg.contacts_of("HD0001")) == 1, 5,
+                   "one binding (now %r)" % self.w.reg.contacts_of("HD0001"))
+        time.sleep(1.0)
+        now = self.w.reg.contacts_of("HD0001")
+        self.assertEqual(len(now), 1, now)
+        self.assertNotEqual(now, old)
+        self.assertNotIn("BUG", self.w.hotdeskd.log())
+        self.emergency_call()
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ TEST_CASE("registration policy: the table has exactly one row per answer and hol
 {
 	std::set<std::pair<int, int>> seen;
 	for (auto *r = register_policy_begin(); r != register_policy_end(); ++r)
-		CHECK(seen.insert({static_cast<int>(r->answer), static_cast<int>(r->holder)}).second);
+		CHECK(
+		    seen.insert({static_cast<int>(r->answer), static_cast<int>(r->holder)}).second);
 	CHECK(seen.size() == 7 * 3);
 }
