@@ -420,9 +420,10 @@ void BaresipAccounts::roll_back()
 	to_remove_.clear();
 	if (!drop_.empty())
 		to_remove_.push_back(drop_);
-	// A failed change of the same AOR: both go, the old line comes back.
-	if (same_aor_ && !cur_.force_break)
-		steps_ = same_aor_steps(cur_.aor, want_line_);
+	// A failed change of the same AOR: both go, the old line comes back;
+	// with force_break the new one stays and the old one goes.
+	if (same_aor_)
+		steps_ = same_aor_steps(cur_.aor, cur_.force_break ? "" : want_line_);
 	in_baresip_ = keep_;
 	command("uafind", keep_); // select the one that stays before deleting
 }

@@ -6,15 +6,17 @@
 namespace hotdesk
 {
 
-RegistrationHealth::RegistrationHealth(Handlers h, unsigned deadline_ms)
-    : h_(std::move(h)), deadline_ms_(deadline_ms)
+RegistrationHealth::RegistrationHealth(Handlers h, unsigned deadline_ms, unsigned retry_ms)
+    : h_(std::move(h)), deadline_ms_(deadline_ms), retry_ms_(retry_ms)
 {
 	tmr_init(&tmr_);
+	tmr_init(&retry_tmr_);
 }
 
 RegistrationHealth::~RegistrationHealth()
 {
 	tmr_cancel(&tmr_);
+	tmr_cancel(&retry_tmr_);
 }
 
 void RegistrationHealth::on_event(const CtrlMessage &m, const std::string &occupant, bool person,
@@ -52,6 +54,11 @@ void RegistrationHealth::on_event(const CtrlMessage &m, const std::string &occup
 	         register_answer_name(s.answer) + ", " + register_action_name(a) + ")");
 	const std::string words = register_display_text(s);
 	h_.service(false, words);
+	// Nobody answered: hotdeskd re-registers on its own schedule. A refusal
+	// (a 503 included: its Retry-After is not visible through baresip, and
+	// libre waits at least 30 s) is left to libre's backoff.
+	if (s.answer == RegisterAnswer::NoAnswer)
+		failed_no_answer();
 	if (a == RegisterAction::DropPerson && h_.drop_person)
 		h_.drop_person(words, "registration refused: " + register_log_text(s));
 }
@@ -94,6 +101,7 @@ void RegistrationHealth::granted(const std::string &aor, unsigned granted_s, uns
 // it means the registrar has no binding any more.
 void RegistrationHealth::registered_now()
 {
+	tmr_cancel(&retry_tmr_);
 	set("registered");
 	if (granted_ms_ > 0)
 		start_deadline(static_cast<unsigned>(granted_ms_ + deadline_ms_), "refreshed");
@@ -104,6 +112,7 @@ void RegistrationHealth::registered_now()
 void RegistrationHealth::lost()
 {
 	tmr_cancel(&tmr_);
+	tmr_cancel(&retry_tmr_);
 	granted_ms_ = 0;
 	set("unknown");
 }
@@ -126,6 +135,43 @@ void RegistrationHealth::deadline_passed()
 	log_warn("registration: " + aor_ + " not " + waiting_ + " in time; counted as failed");
 	set("failed");
 	h_.service(false, register_display_text(RegisterStatus{}));
+	failed_no_answer();
+}
+
+void RegistrationHealth::failed_no_answer()
+{
+	if (retry_ms_ == 0 || tmr_isrunning(&retry_tmr_))
+		return;
+	tmr_start(
+	    &retry_tmr_, retry_ms_,
+	    [](void *arg) { static_cast<RegistrationHealth *>(arg)->retry_due(); }, this);
+}
+
+// At most kRetryBudget re-registrations per kRetryWindowMs: a registrar that
+// bans addresses after many REGISTERs must not lock the desk out.
+void RegistrationHealth::retry_due()
+{
+	if (word_ == "registered")
+		return;
+	const uint64_t now = tmr_jiffies();
+	std::vector<uint64_t> recent;
+	for (uint64_t t : retries_)
+		if (now - t < kRetryWindowMs)
+			recent.push_back(t);
+	retries_ = recent;
+	if (retries_.size() >= kRetryBudget) {
+		const uint64_t wait = retries_.front() + kRetryWindowMs - now;
+		tmr_start(
+		    &retry_tmr_, wait,
+		    [](void *arg) { static_cast<RegistrationHealth *>(arg)->retry_due(); }, this);
+		return;
+	}
+	if (h_.reregister && h_.reregister()) {
+		retries_.push_back(now);
+		log_info("registration: " + aor_ + " re-registered by hotdeskd (" +
+		         std::to_string(retries_.size()) + " in the last 10 min)");
+	}
+	failed_no_answer();
 }
 
 void RegistrationHealth::set(const std::string &w)

@@ -24,8 +24,10 @@
 
 #include <re.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hotdesk
 {
@@ -41,8 +43,16 @@ public:
 		// The policy says: the committed person's credentials were refused
 		// for good (display words, log text).
 		std::function<void(const std::string &words, const std::string &why)> drop_person;
+		// Re-register the occupant's account now (the registrar did not
+		// answer; libre's own retry may be up to 30 min away). Returns
+		// false when it cannot now (a call is up, a swap runs).
+		std::function<bool()> reregister;
 	};
-	RegistrationHealth(Handlers h, unsigned deadline_ms);
+	// retry_ms: how often to re-register while nothing answers (0: never);
+	// at most kRetryBudget times per kRetryWindowMs.
+	RegistrationHealth(Handlers h, unsigned deadline_ms, unsigned retry_ms = 0);
+	static constexpr unsigned kRetryBudget = 5;
+	static constexpr unsigned kRetryWindowMs = 600000;
 	~RegistrationHealth();
 	RegistrationHealth(const RegistrationHealth &) = delete;
 	RegistrationHealth &operator=(const RegistrationHealth &) = delete;
@@ -72,6 +82,8 @@ private:
 	void registered_now();
 	void start_deadline(unsigned ms, const char *what);
 	void deadline_passed();
+	void failed_no_answer();
+	void retry_due();
 	Handlers h_;
 	unsigned deadline_ms_;
 	std::string word_ = "unknown";
@@ -79,6 +91,10 @@ private:
 	const char *waiting_ = "";          // what the running deadline waits for
 	unsigned long long granted_ms_ = 0; // what the registrar granted aor_
 	struct tmr tmr_ {
+	};
+	unsigned retry_ms_;
+	std::vector<uint64_t> retries_; // when hotdeskd re-registered (tmr_jiffies)
+	struct tmr retry_tmr_ {
 	};
 };
 

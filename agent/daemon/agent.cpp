@@ -36,8 +36,9 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
                      [this] { publish(); },
                      [this](const std::string &words, const std::string &why) {
 	                     session_->on_registration_refused(words, why);
-                     }},
-                    cfg_.register_timeout_ms),
+                     },
+                     [this] { return reregister(); }},
+                    cfg_.register_timeout_ms, cfg_.register_retry_ms),
       pool_(
           Identity{true, cfg_.pool_ext, "", cfg_.pool_sip_user, cfg_.pool_password, cfg_.registrar},
           AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),
@@ -268,6 +269,31 @@ void Agent::on_register_event(const CtrlMessage &m)
 	registration_.on_event(m, session_->occupant().aor(), session_->logged_in(), swapping);
 	if (fresh && !swapping && m.aor == session_->occupant().aor())
 		log_granted(m.aor);
+}
+
+// A fresh registration of the occupant's account (same line: the accounts
+// machine replaces it through a placeholder), never during a call (the old
+// account carries it) or while another account change runs.
+bool Agent::reregister()
+{
+	const Identity &occ = session_->occupant();
+	if (!ctrl_->connected() || calls_->active() || accounts_->state() != AccountsState::Ready ||
+	    accounts_->in_baresip() != occ.aor())
+		return false;
+	const std::string aor = occ.aor();
+	// force_break: the fresh account stays even if nothing answers it yet
+	// (it keeps trying; what it replaces is the old one's long backoff).
+	accounts_->swap(
+	    pool_.line(occ), aor, true, "refresh", [this, aor](bool ok, const std::string &why) {
+		    if (ok) {
+			    registration_.found_registered(aor, session_->occupant().aor());
+			    log_granted(aor);
+		    } else {
+			    hotdesk::log_warn("registration: re-registering " + aor +
+			                      " failed: " + why);
+		    }
+	    });
+	return true;
 }
 
 // What the registrar granted is in `reginfo` only (baresip's events carry

@@ -130,6 +130,34 @@ class SilentRegistrarTest(RegistrarCase):
         print("unconfirmed registration reported failed after %.1f s" % took)
 
 
+class RecoveryTest(RegistrarCase):
+    """A registrar that stops answering and comes back: hotdeskd re-registers on its
+    own schedule (register_retry_ms, 2 s here; at most 5 times per 10 minutes), so
+    the phone is registered again within one interval of the registrar's return
+    instead of libre's backoff (32 s transaction timeout, then 30-60 s doubling to
+    30 min: 261 s measured after a 10-minute outage)."""
+    world_opts = {"registrar_faults": {"HD0001": "silent"}, "wait_pool": False,
+                  "register_retry_ms": "2000"}
+
+    def test_registration_recovers_within_the_retry_interval(self):
+        self.w.wait_screen("Registrar not answering", timeout=8)
+        time.sleep(12)  # an outage: the budget allows 5 re-registrations per 10 min
+        during = self.w.reg.register_count("HD0001")
+        self.w.reg.set_fault("HD0001", "")
+        t0 = time.monotonic()
+        wait_until(lambda: self.w.registered_as("HD0001"), 10, "the pool registered again")
+        took = time.monotonic() - t0
+        wait_until(lambda: self.status()["registration"] == "registered", 5, "status")
+        self.w.wait_screen("HD0001 | Emergency calls only")
+        self.assertLess(took, 2.0 + 3.0)
+        # REGISTERs while nothing answered: libre's first try and its retransmissions
+        # (UDP, RFC 3261 timer A), plus hotdeskd's bounded re-registrations
+        print("outage: %d REGISTERs in %.0f s; registered %.1f s after the registrar "
+              "answered again" % (during, 12 + 3, took))
+        self.assertIn("re-registered by hotdeskd", self.hotdeskd_log())
+        self.emergency_call_works()
+
+
 class UnresolvableRegistrarTest(RegistrarCase):
     """`registrar pbx.invalid` (no DNS answer; baresip 1.0.0 sends nothing and reports
     nothing for 40 s): the status says failed within the deadline, not "registering"."""

@@ -380,3 +380,22 @@ TEST_CASE("accounts: a refused change of the same AOR puts the old line back, al
 	CHECK(sim.current == kPool);
 	CHECK(rig.accounts.wanted_line() == line_of(kPool));
 }
+
+TEST_CASE("accounts: a forced change of the same AOR keeps the new account even unregistered")
+{
+	SimBaresip sim;
+	Rig rig(sim, 150);
+	start_holding(rig, sim, kPool);
+	const std::string ph = BaresipAccounts::kPlaceholderAor;
+	sim.silent_registrar = true; // a re-registration while the registrar is away
+
+	Outcome out;
+	rig.accounts.swap(line_of(kPool), kPool, true, "refresh", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK_FALSE(out.ok);
+	CHECK(sim.log == V{"uanew " + kPool, "uafind " + kPool, "uafind " + kPool, "uanew " + ph,
+	                   "uafind " + ph, "uadel " + kPool, "uafind " + kPool, "uadel " + ph});
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK(rig.accounts.wanted_line() == line_of(kPool));
+}
