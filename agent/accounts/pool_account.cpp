@@ -25,7 +25,26 @@ void PoolAccount::apply(const DeviceProfile &p)
 	options_.outbound_proxy = p.pool.outbound;
 }
 
-void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle) const
+void PoolAccount::mark_registered()
+{
+	good_.wipe();
+	good_ = pool_;
+	good_options_ = options_;
+	have_good_ = true;
+}
+
+bool PoolAccount::fall_back()
+{
+	if (!have_good_ || account_line(good_, good_options_) == line(pool_))
+		return false;
+	pool_.wipe();
+	pool_ = good_;
+	options_ = good_options_;
+	return true;
+}
+
+void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle,
+                                  std::function<void()> fell_back)
 {
 	const std::string want = line(pool_);
 	if (!idle || accounts.state() != AccountsState::Ready ||
@@ -34,11 +53,17 @@ void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle) const
 	if (accounts.wanted_aor() == pool_.aor() && accounts.wanted_line() == want)
 		return;
 	const std::string old = accounts.in_baresip();
-	accounts.swap(want, pool_.aor(), false, "pool", [old](bool ok, const std::string &why) {
-		if (!ok)
-			log_error("pool: the new pool account did not register (" + why +
-			          "); keeping " + old);
-	});
+	accounts.swap(want, pool_.aor(), false, "pool",
+	              [this, old, fell_back](bool ok, const std::string &why) {
+		              if (ok) {
+			              mark_registered();
+			              return;
+		              }
+		              log_error("pool: the new pool account did not register (" + why +
+		                        "); keeping " + old);
+		              if (fall_back() && fell_back)
+			              fell_back();
+	              });
 }
 
 } // namespace hotdesk

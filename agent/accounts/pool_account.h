@@ -4,7 +4,10 @@
 // account options every identity's baresip account line is built with
 // (agent/core/account_line.h). A changed pool account goes into baresip
 // make-before-break, but only when the phone is idle with no call up (the
-// current account is what emergency calls have).
+// current account is what emergency calls have). A new pool account that
+// does not register is not kept as the pool: the identity falls back to the
+// last pool identity that registered (issue 14, kind 1), so the next logout
+// returns to an account that works.
 #pragma once
 
 #include "../core/account_line.h"
@@ -12,6 +15,7 @@
 #include "../profile/profile.h"
 #include "baresip_accounts.h"
 
+#include <functional>
 #include <string>
 
 namespace hotdesk
@@ -21,7 +25,11 @@ class PoolAccount
 {
 public:
 	PoolAccount(Identity pool, AccountOptions options);
-	~PoolAccount() { pool_.wipe(); }
+	~PoolAccount()
+	{
+		pool_.wipe();
+		good_.wipe();
+	}
 
 	// The device profile's identity 1 and outbound proxy.
 	void apply(const DeviceProfile &p);
@@ -30,11 +38,20 @@ public:
 	std::string line(const Identity &id) const { return account_line(id, options_); }
 	// Puts the pool account into baresip when it differs from what baresip
 	// holds; `idle`: the phone is the pool, no call is up, nothing swaps.
-	void swap_if_changed(BaresipAccounts &accounts, bool idle) const;
+	// `fell_back` is called when the new account failed and the identity
+	// went back to the last one that registered.
+	void swap_if_changed(BaresipAccounts &accounts, bool idle,
+	                     std::function<void()> fell_back = {});
+	// The pool's account is registered as it is now: the fallback from now on.
+	void mark_registered();
 
 private:
+	bool fall_back();
 	Identity pool_;
 	AccountOptions options_;
+	Identity good_; // the last pool identity that registered
+	AccountOptions good_options_;
+	bool have_good_ = false;
 };
 
 } // namespace hotdesk

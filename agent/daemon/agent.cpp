@@ -30,6 +30,9 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
       registration_({[this](bool up, const std::string &words) {
 	                     // Only a lost service or its return move the session.
 	                     session_->set_no_service_text(words);
+	                     if (up && !session_->logged_in() && accounts_ &&
+	                         accounts_->wanted_line() == pool_.line(pool_.identity()))
+		                     pool_.mark_registered();
 	                     if (!up || session_->state() == State::Error)
 		                     session_->on_service(up);
                      },
@@ -227,8 +230,13 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 
 void Agent::swap_pool_if_changed()
 {
-	pool_.swap_if_changed(*accounts_, session_->state() == State::Idle && !calls_->active() &&
-	                                      ctrl_->connected());
+	pool_.swap_if_changed(
+	    *accounts_, session_->state() == State::Idle && !calls_->active() && ctrl_->connected(),
+	    [this] {
+		    hotdesk::log_warn("pool: back to the last pool identity that "
+		                      "registered until the next device profile");
+		    session_->set_pool(pool_.identity());
+	    });
 }
 
 // ---- baresip ----

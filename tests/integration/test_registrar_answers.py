@@ -14,7 +14,7 @@ import urllib.request
 
 from harness import wait_until
 from test_profile_faults import ProfileFaultCase, UdpRelay
-from world import MAC, STATUS_TOKEN, USERS, WorldTestCase
+from world import MAC, POOL_PASSWORD, STATUS_TOKEN, USERS, WorldTestCase
 
 
 def pin(ext):
@@ -183,7 +183,11 @@ class PasswordChangedTest(RegistrarCase):
         self.w.phone.proc.stop(signals=())
         before = self.w.reg.register_count("100")
         self.w.phone.start()
-        self.w.wait_frame("Password refused (401)", timeout=8)
+        try:
+            self.w.wait_frame("Password refused (401)", timeout=8)
+        except AssertionError:
+            print(self.hotdeskd_log()[-4000:])
+            raise
         wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 5, "PBX told")
         wait_until(lambda: "HD0001" in self.w.screen(), 5, "the pool on the display")
         wait_until(lambda: self.status()["registration"] == "registered", 5, "pool registered")
@@ -225,6 +229,31 @@ class SameAorChangeTest(ProfileFaultCase):
         self.assertEqual(len(now), 1, now)
         self.assertNotEqual(now, old)
         self.assertNotIn("BUG", self.w.hotdeskd.log())
+        self.emergency_call()
+
+
+class PoolFallbackTest(ProfileFaultCase):
+    """Issue 14, kind 1: a device profile whose pool password the registrar refuses is
+    not kept as the pool: the identity falls back to the last pool identity that
+    registered, so a logout later returns to an account that works (before: the logout
+    swapped to the refused pool and emergency calls had no registered account)."""
+
+    def test_refused_new_pool_falls_back_to_the_last_that_registered(self):
+        xml = wait_until(self.cached_profile, 5, "device profile cached")
+        self.assertIn(POOL_PASSWORD, xml)
+        self.serve_device_profile({"xml": xml.replace(POOL_PASSWORD, "pool-Refused-0")})
+        self.resync()
+        wait_until(lambda: "back to the last pool identity that registered"
+                   in self.w.hotdeskd.log(), 8, "the fallback")
+        self.assertTrue(self.w.registered_as("HD0001"))
+        self.w.keys("*77*100*")
+        self.w.wait_screen("PIN for 100")
+        self.w.keys(USERS["100"][1] + "#")
+        wait_until(lambda: self.w.registered_as("100"), 5, "100 registered")
+        self.w.keys("{blf1}")
+        wait_until(lambda: self.w.registered_as("HD0001"), 5, "the pool after logout")
+        self.w.wait_screen("HD0001 | ")
+        self.assertNotIn("No service", self.w.screen())
         self.emergency_call()
 
 

@@ -79,13 +79,14 @@ TEST_CASE("registration health: each answer, for the pool and for a person")
 		Seen seen;
 		RegistrationHealth h(seen.handlers(), 1000);
 		const bool ok = std::string(c.param) == "200 OK";
-		h.on_event(reg_event(ok ? "REGISTER_OK" : "REGISTER_FAIL", c.param), kPool, c.person,
-		           false);
+		h.on_event(reg_event(ok ? "REGISTER_OK" : "REGISTER_FAIL", c.param), kPool,
+		           c.person, false);
 		CHECK(h.word() == c.word);
 		REQUIRE(seen.service.size() == 1);
 		CHECK(seen.service[0] == c.service);
-		CHECK(seen.drops == (std::string(c.drop).empty() ? std::vector<std::string>{}
-		                                                   : std::vector<std::string>{c.drop}));
+		CHECK(seen.drops == (std::string(c.drop).empty()
+		                         ? std::vector<std::string>{}
+		                         : std::vector<std::string>{c.drop}));
 	}
 }
 
