@@ -245,7 +245,9 @@ class PoolFallbackTest(ProfileFaultCase):
         self.resync()
         wait_until(lambda: "back to the last pool identity that registered"
                    in self.w.hotdeskd.log(), 8, "the fallback")
-        self.assertTrue(self.w.registered_as("HD0001"))
+        # the refused change took both accounts of the AOR out and put the old line
+        # back: it registers anew (one REGISTER round trip)
+        wait_until(lambda: self.w.registered_as("HD0001"), 5, "the old pool registered")
         self.w.keys("*77*100*")
         self.w.wait_screen("PIN for 100")
         self.w.keys(USERS["100"][1] + "#")
