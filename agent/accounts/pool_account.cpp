@@ -10,6 +10,8 @@ PoolAccount::PoolAccount(Identity pool, AccountOptions options)
     : pool_(std::move(pool)), options_(std::move(options))
 {
 	pool_.pool = true;
+	// Until a pool account registers, the fallback is hotdeskd.conf's.
+	mark_registered();
 }
 
 void PoolAccount::apply(const DeviceProfile &p)
@@ -31,6 +33,24 @@ void PoolAccount::mark_registered()
 	good_ = pool_;
 	good_options_ = options_;
 	have_good_ = true;
+}
+
+bool PoolAccount::fall_back_now(BaresipAccounts &accounts, bool idle,
+                                std::function<void(bool ok)> done)
+{
+	// A swap asked for while the accounts machine re-applies waits for it.
+	if (!idle || !fall_back())
+		return false;
+	log_warn("pool: the pool account does not register; back to " + good_.aor() +
+	         " (the last pool identity that registered, or hotdeskd.conf's)");
+	accounts.swap(line(pool_), pool_.aor(), true, "pool",
+	              [this, done](bool ok, const std::string &) {
+		              if (ok)
+			              mark_registered();
+		              if (done)
+			              done(ok);
+	              });
+	return true;
 }
 
 bool PoolAccount::fall_back()

@@ -44,6 +44,13 @@ public:
 	                     std::function<void()> fell_back = {});
 	// The pool's account is registered as it is now: the fallback from now on.
 	void mark_registered();
+	// The pool's account does not register (refused, or no answer by the
+	// deadline): put the fallback in (the last pool identity that registered,
+	// at first hotdeskd.conf's) when it differs, and only when `idle` (the
+	// phone is the pool, no call up). Once per identity: true when it did.
+	// `done` hears whether it registered.
+	bool fall_back_now(BaresipAccounts &accounts, bool idle,
+	                   std::function<void(bool ok)> done = {});
 
 private:
 	bool fall_back();

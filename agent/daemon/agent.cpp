@@ -27,21 +27,33 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
              platform::Storage &storage, KeyGeometry geometry, platform::LedSink *leds)
     : cfg_(std::move(cfg)), keys_(keys), screen_(display, leds), store_(storage),
       occupancy_(store_), blf_keys_(geometry, leds),
-      registration_({[this](bool up, const std::string &words) {
-	                     // Only a lost service or its return move the session.
-	                     session_->set_no_service_text(words);
-	                     if (up && !session_->logged_in() && accounts_ &&
-	                         accounts_->wanted_line() == pool_.line(pool_.identity()))
-		                     pool_.mark_registered();
-	                     if (!up || session_->state() == State::Error)
-		                     session_->on_service(up);
-                     },
-                     [this] { publish(); },
-                     [this](const std::string &words, const std::string &why) {
-	                     session_->on_registration_refused(words, why);
-                     },
-                     [this] { return reregister(); }},
-                    cfg_.register_timeout_ms, cfg_.register_retry_ms),
+      registration_(
+          {[this](bool up, const std::string &words) {
+	           // Only a lost service or its return move the session.
+	           session_->set_no_service_text(words);
+	           if (up && !session_->logged_in() && accounts_ &&
+	               accounts_->wanted_line() == pool_.line(pool_.identity()))
+		           pool_.mark_registered();
+	           if (!up || session_->state() == State::Error)
+		           session_->on_service(up);
+	           // A cached device profile never takes emergency calling
+	           // down: a pool account that does not register gives way
+	           // to the last one that did (issue 14, kind 1).
+	           if (!up && !session_->logged_in() && accounts_ &&
+	               pool_.fall_back_now(
+	                   *accounts_, !calls_->active() && ctrl_->connected(), [this](bool ok) {
+		                   const std::string aor = session_->occupant().aor();
+		                   if (ok && !session_->logged_in())
+			                   registration_.found_registered(aor, aor);
+	                   }))
+		           session_->set_pool(pool_.identity());
+           },
+           [this] { publish(); },
+           [this](const std::string &words, const std::string &why) {
+	           session_->on_registration_refused(words, why);
+           },
+           [this] { return reregister(); }},
+          cfg_.register_timeout_ms, cfg_.register_retry_ms),
       pool_(
           Identity{true, cfg_.pool_ext, "", cfg_.pool_sip_user, cfg_.pool_password, cfg_.registrar},
           AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),

@@ -258,6 +258,30 @@ class PoolFallbackTest(ProfileFaultCase):
         self.assertNotIn("No service", self.w.screen())
         self.emergency_call()
 
+    def test_reboot_with_a_cached_refused_pool_falls_back_to_the_configured_one(self):
+        xml = wait_until(self.cached_profile, 5, "device profile cached")
+        self.serve_device_profile({"xml": xml.replace(POOL_PASSWORD, "pool-Refused-0")})
+        self.resync()
+        wait_until(lambda: "pool-Refused-0" in (self.cached_profile() or ""), 5,
+                   "the refused pool cached")
+        # A power cut: both processes die; the registrar keeps baresip's old binding.
+        self.w.hotdeskd.stop(signals=())
+        self.w.phone.proc.stop(signals=())
+        stale = set(self.w.reg.contacts_of("HD0001"))
+        self.w.phone.start()
+        self.w.start_hotdeskd(wait_pool=False)
+        try:
+            wait_until(lambda: set(self.w.reg.contacts_of("HD0001")) - stale, 10,
+                       "the pool registered again (hotdeskd.conf's identity)")
+        except AssertionError:
+            print(self.w.hotdeskd.log()[-5000:])
+            print(self.w.frames()[-5:])
+            raise
+        self.assertIn("the last pool identity that registered, or hotdeskd.conf's",
+                      self.w.hotdeskd.log())
+        self.w.wait_screen("HD0001 | Emergency calls only", timeout=5)
+        self.emergency_call()
+
 
 if __name__ == "__main__":
     unittest.main()
