@@ -11,6 +11,10 @@
 //   (KEEP = OLD and DROP = NEW, unless force_break or there is no OLD,
 //    where NEW stays and keeps retrying and OLD goes anyway: a logout never
 //    leaves the person's account on the phone)
+//   The same AOR (new password or outbound): after REGISTER_OK(NEW),
+//       uanew PLACEHOLDER -> uafind PLACEHOLDER -> uadel AOR (the old, first
+//       match) -> uafind AOR -> uadel PLACEHOLDER; on failure both go and the
+//       old line comes back before uafind AOR (same_aor_steps()).
 //
 // A re-apply after (re)connect: reginfo -> [uanew WANT] -> uafind WANT ->
 // uadel every other AOR (no wait for the registration; REGISTER_OK events
@@ -37,6 +41,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hotdesk
@@ -161,7 +166,7 @@ private:
 	bool wanted_present() const;
 	bool register_seen() const { return swapping_ && register_seen_; }
 	bool register_refused() const { return swapping_ && register_refused_; }
-	bool more_to_remove() const { return !to_remove_.empty(); }
+	bool more_to_remove() const { return !steps_.empty() || !to_remove_.empty(); }
 	bool has_job() const { return !jobs_.empty(); }
 	bool nothing_wanted() const { return want_line_.empty(); }
 	bool all_present() const { return wanted_present() && kept_present(); }
@@ -226,6 +231,19 @@ private:
 	bool register_refused_ = false;
 	std::string why_;
 	std::string keep_, drop_;
+	// A change of the same AOR (same_aor_steps()): commands run before the
+	// uadels of to_remove_.
+	bool same_aor_ = false;
+	std::vector<std::pair<std::string, std::string>> steps_;
+	static std::vector<std::pair<std::string, std::string>>
+	same_aor_steps(const std::string &aor, const std::string &readd);
+
+public:
+	// The placeholder selected while an account of the same AOR is replaced:
+	// regint=0, so it never registers; its AOR is never a hot-desk identity.
+	static constexpr const char *kPlaceholderAor = "sip:hotdesk-placeholder@127.0.0.1";
+	static constexpr const char *kPlaceholderLine =
+	    "<sip:hotdesk-placeholder@127.0.0.1>;regint=0";
 };
 
 } // namespace hotdesk

@@ -4,7 +4,10 @@
 // account options every identity's baresip account line is built with
 // (agent/core/account_line.h). A changed pool account goes into baresip
 // make-before-break, but only when the phone is idle with no call up (the
-// current account is what emergency calls have).
+// current account is what emergency calls have). A new pool account that
+// does not register is not kept as the pool: the identity falls back to the
+// last pool identity that registered (issue 14, kind 1), so the next logout
+// returns to an account that works.
 #pragma once
 
 #include "../core/account_line.h"
@@ -22,7 +25,11 @@ class PoolAccount
 {
 public:
 	PoolAccount(Identity pool, AccountOptions options);
-	~PoolAccount() { pool_.wipe(); }
+	~PoolAccount()
+	{
+		pool_.wipe();
+		good_.wipe();
+	}
 
 	// The device profile's identity 1 and outbound proxy.
 	void apply(const DeviceProfile &p);
@@ -31,13 +38,29 @@ public:
 	std::string line(const Identity &id) const { return account_line(id, options_); }
 	// Puts the pool account into baresip when it differs from what baresip
 	// holds; `idle`: the phone is the pool, no call is up, nothing swaps.
-	// `done` (optional) hears whether the new account registered.
+	// `done` (optional) hears whether the new account registered;
+	// `fell_back` is called when it failed and the identity went back to
+	// the last one that registered.
 	void swap_if_changed(BaresipAccounts &accounts, bool idle,
-	                     std::function<void(bool ok)> done = {}) const;
+	                     std::function<void(bool ok)> done = {},
+	                     std::function<void()> fell_back = {});
+	// The pool's account is registered as it is now: the fallback from now on.
+	void mark_registered();
+	// The pool's account does not register (refused, or no answer by the
+	// deadline): put the fallback in (the last pool identity that registered,
+	// at first hotdeskd.conf's) when it differs, and only when `idle` (the
+	// phone is the pool, no call up). Once per identity: true when it did.
+	// `done` hears whether it registered.
+	bool fall_back_now(BaresipAccounts &accounts, bool idle,
+	                   std::function<void(bool ok)> done = {});
 
 private:
+	bool fall_back();
 	Identity pool_;
 	AccountOptions options_;
+	Identity good_; // the last pool identity that registered
+	AccountOptions good_options_;
+	bool have_good_ = false;
 };
 
 } // namespace hotdesk

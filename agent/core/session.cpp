@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "session.h"
 
+#include "registration_policy.h"
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -148,6 +150,23 @@ const Session::Row Session::kTable[] = {
 	{S::Error,      E::Cancel,          nullptr,       S::Error,      false, &Se::noop},
 	{S::Error,      E::SwapDone,        nullptr,       S::Error,      false, &Se::noop},
 	{S::Error,      E::SwapFailed,      nullptr,       S::Error,      false, &Se::noop},
+
+	// The registrar refused the person's credentials for good: never cut a
+	// call (the drop waits like a logout), otherwise back to the pool now.
+	{S::Idle,       E::RegistrationRefused, nullptr,   S::Idle,       false, &Se::noop},
+	{S::LoggedIn,   E::RegistrationRefused, &Se::in_call, S::LoggedIn, false, &Se::defer_logout},
+	{S::LoggedIn,   E::RegistrationRefused, nullptr,   S::LoggingOut, false, &Se::drop_refused},
+	{S::Collecting, E::RegistrationRefused, &Se::user_in_call, S::Collecting, false, &Se::defer_logout},
+	{S::Collecting, E::RegistrationRefused, &Se::is_user, S::LoggingOut, false, &Se::drop_refused},
+	{S::Collecting, E::RegistrationRefused, nullptr,   S::Collecting, false, &Se::noop},
+	{S::PinEntry,   E::RegistrationRefused, &Se::user_in_call, S::PinEntry, false, &Se::defer_logout},
+	{S::PinEntry,   E::RegistrationRefused, &Se::is_user, S::LoggingOut, false, &Se::drop_refused},
+	{S::PinEntry,   E::RegistrationRefused, nullptr,   S::PinEntry,   false, &Se::noop},
+	{S::LoggingIn,  E::RegistrationRefused, nullptr,   S::LoggingIn,  false, &Se::noop},
+	{S::LoggingOut, E::RegistrationRefused, nullptr,   S::LoggingOut, false, &Se::noop},
+	{S::Error,      E::RegistrationRefused, &Se::user_in_call, S::Error, false, &Se::defer_logout},
+	{S::Error,      E::RegistrationRefused, &Se::is_user, S::LoggingOut, false, &Se::drop_refused},
+	{S::Error,      E::RegistrationRefused, nullptr,   S::Error,      false, &Se::noop},
 };
 // clang-format on
 
@@ -250,6 +269,8 @@ const char *event_name(Event e)
 		return "RemoteLogout";
 	case Event::CallsEnded:
 		return "CallsEnded";
+	case Event::RegistrationRefused:
+		return "RegistrationRefused";
 	}
 	return "?";
 }
@@ -288,6 +309,8 @@ void Session::run(Posted &p)
 		logout_reason_ = "user";
 	if (e == Event::RemoteLogout)
 		logout_reason_ = p.reason.empty() ? "pbx" : p.reason;
+	if (e == Event::RegistrationRefused)
+		logout_reason_ = "registration_refused";
 	for (const Row &r : kTable) {
 		if (r.from != state_ || r.event != e)
 			continue;
@@ -557,6 +580,18 @@ void Session::on_auto_logout(const std::string &reason)
 	post(Posted{Event::RemoteLogout, {}, reason});
 }
 
+void Session::on_registration_refused(const std::string &words, const std::string &why)
+{
+	refused_words_ = words;
+	last_error_ = why;
+	dispatch(Event::RegistrationRefused);
+}
+
+void Session::set_no_service_text(const std::string &words)
+{
+	no_service_text_ = words;
+}
+
 void Session::resume_as(const Identity &user)
 {
 	set_occupant(user);
@@ -615,7 +650,7 @@ std::vector<std::string> Session::display_lines() const
 		status = "Logging out...";
 		break;
 	case State::Error:
-		status = "No service";
+		status = no_service_text_.empty() ? "No service" : no_service_text_;
 		break;
 	}
 	if (!message_.empty())
@@ -803,7 +838,14 @@ void Session::say_register_failed()
 	ports_.pbx_logout(pending_user_.ext);
 	pending_user_.wipe();
 	pending_user_ = {};
-	say("Registration failed");
+	// The registrar's answer in words with its code when there was one
+	// (BaresipAccounts: "registrar said 403 Forbidden").
+	const std::string prefix = "registrar said ";
+	if (last_error_.rfind(prefix, 0) == 0)
+		say(register_display_text(
+		    parse_register_param(false, last_error_.substr(prefix.size()))));
+	else
+		say("Registration failed");
 }
 
 void Session::start_logout()
@@ -818,7 +860,9 @@ void Session::start_logout()
 void Session::commit_pool()
 {
 	set_occupant(pool_);
-	if (logout_reason_ == "idle")
+	if (!refused_words_.empty())
+		say(refused_words_ + ": logged out");
+	else if (logout_reason_ == "idle")
 		say("Logged out: idle");
 	else if (logout_reason_ == "max_session")
 		say("Logged out: time limit");
@@ -826,10 +870,12 @@ void Session::commit_pool()
 		say("Logged out: end of day");
 	else
 		say("Logged out");
+	refused_words_.clear();
 }
 
 void Session::logout_failed()
 {
+	refused_words_.clear();
 	// The swapper removed the user's account anyway (force_break): the
 	// phone is the pool again, waiting for its registration.
 	set_occupant(pool_);
@@ -841,6 +887,19 @@ void Session::drop_user()
 	ports_.pbx_logout(occupant_.ext);
 	set_occupant(pool_);
 	ports_.swap_to(pool_, true);
+}
+
+// The registrar refused the person for good: their account goes (no more
+// REGISTERs with the refused credentials), the PBX hears a logout, the
+// person reads why.
+void Session::drop_refused()
+{
+	ports_.log_info("session: the registrar refused " + occupant_.ext + " (" + last_error_ +
+	                "); back to the pool");
+	const std::string why = last_error_;
+	start_logout();
+	last_error_ = why;
+	say(refused_words_);
 }
 
 // A call is up: the logout waits for it (the display and the status say

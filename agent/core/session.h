@@ -44,6 +44,9 @@ enum class Event {
 	ServiceRestored, // baresip back and our identity re-applied
 	RemoteLogout,    // the PBX logs the user out
 	CallsEnded,      // the last call ended: a deferred identity change runs
+	// The registrar refused the committed person's credentials for good
+	// (agent/core/registration_policy.h): back to the pool, PBX told.
+	RegistrationRefused,
 };
 
 const char *state_name(State s);
@@ -124,8 +127,16 @@ public:
 	// defers it, the end of the last call runs it at once.
 	void on_auto_logout(const std::string &reason);
 	// Why the current or last logout happens: "user" (key or code),
-	// "pbx" (remote), or an auto-logout reason. Read by pbx_logout().
+	// "pbx" (remote), "registration_refused", or an auto-logout reason.
+	// Read by pbx_logout().
 	const std::string &logout_reason() const { return logout_reason_; }
+	// The registrar refused the logged-in person's credentials for good:
+	// `words` go on the display ("Password refused (401)"), `why` into
+	// last_error; the phone returns to the pool and the PBX hears a logout.
+	void on_registration_refused(const std::string &words, const std::string &why);
+	// Words shown instead of "No service" while the service is down (the
+	// registrar's answer with its code); "" for the plain text.
+	void set_no_service_text(const std::string &words);
 	// The last call ended: a deferred logout or swap runs now.
 	void on_calls_ended();
 	// Dial a whole number (redial from the call history), under the dial
@@ -252,6 +263,7 @@ private:
 	void say_throttled();
 	void count_failure(bool say_wait);
 	void drop_user();
+	void drop_refused();
 	void defer_logout();
 	void defer_swap();
 	void run_deferred_swap();
@@ -283,6 +295,8 @@ private:
 	uint64_t said_ = 0;
 	std::string last_error_;
 	std::string logout_reason_;
+	std::string no_service_text_;
+	std::string refused_words_; // said once the refused person is gone
 	KeyLayout keys_;
 	unsigned wrong_pins_ = 0;
 	bool throttled_ = false;

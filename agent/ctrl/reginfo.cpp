@@ -48,6 +48,11 @@ std::vector<UaInfo> parse_reginfo(const std::string &text)
 		std::string status;
 		words >> status;
 		ua.registered = status == "OK";
+		for (std::string prev; words >> w; prev = w)
+			if (prev == "Expires" && w.size() > 1 && w.back() == 's' &&
+			    w.find_first_not_of("0123456789") == w.size() - 1 && w.size() <= 10)
+				ua.expires_s =
+				    static_cast<unsigned>(std::stoul(w.substr(0, w.size() - 1)));
 		out.push_back(ua);
 	}
 	return out;

@@ -18,6 +18,7 @@ struct UaInfo {
 	std::string aor;
 	bool current = false;
 	bool registered = false;
+	unsigned expires_s = 0; // "Expires <n>s": what the registrar granted (0: none)
 };
 
 std::vector<UaInfo> parse_reginfo(const std::string &text);

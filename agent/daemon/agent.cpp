@@ -6,6 +6,7 @@
 #include "../../platform/clock/clock.h"
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
+#include "../ctrl/reginfo.h"
 
 #include <chrono>
 
@@ -30,13 +31,35 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
           {[this](AutoLogoutReason r) { session_->on_auto_logout(auto_logout_reason_name(r)); },
            [this] { redraw(); }}),
       blf_keys_(geometry, leds),
-      registration_({[this](bool up) {
-	                     // Only a lost service or its return move the session.
-	                     if (!up || session_->state() == State::Error)
-		                     session_->on_service(up);
-                     },
-                     [this] { publish(); }}),
-      pool_registration_({[](bool) {}, [this] { publish(); }}),
+      registration_(
+          {[this](bool up, const std::string &words) {
+	           // Only a lost service or its return move the session.
+	           session_->set_no_service_text(words);
+	           if (up && !session_->logged_in() && accounts_ &&
+	               accounts_->wanted_line() == pool_.line(pool_.identity()))
+		           pool_.mark_registered();
+	           if (!up || session_->state() == State::Error)
+		           session_->on_service(up);
+	           // A cached device profile never takes emergency calling
+	           // down: a pool account that does not register gives way
+	           // to the last one that did (issue 14, kind 1).
+	           if (!up && !session_->logged_in() && accounts_ &&
+	               pool_.fall_back_now(
+	                   *accounts_, !calls_->active() && ctrl_->connected(), [this](bool ok) {
+		                   const std::string aor = session_->occupant().aor();
+		                   if (ok && !session_->logged_in())
+			                   registration_.found_registered(aor, aor);
+	                   }))
+		           session_->set_pool(pool_.identity());
+           },
+           [this] { publish(); },
+           [this](const std::string &words, const std::string &why) {
+	           session_->on_registration_refused(words, why);
+           },
+           [this] { return reregister(); }},
+          cfg_.register_timeout_ms, cfg_.register_retry_ms),
+      pool_registration_({[](bool, const std::string &) {}, [this] { publish(); }, {}, {}},
+                         cfg_.register_timeout_ms),
       pool_(
           Identity{true, cfg_.pool_ext, "", cfg_.pool_sip_user, cfg_.pool_password, cfg_.registrar},
           AccountOptions{cfg_.register_interval, cfg_.outbound_proxy}),
@@ -66,6 +89,7 @@ Status Agent::start()
 		const Identity &want = session_->occupant();
 		accounts_->want(pool_.line(want), want.aor());
 		accounts_->on_up();
+		registration_.expect(want.aor());
 	};
 	h.down = [this](const std::string &why) {
 		accounts_->on_down(why);
@@ -475,13 +499,19 @@ void Agent::swap_pool_if_changed()
 {
 	const bool pool_at_rest = session_->state() == State::Idle ||
 	                          (session_->state() == State::Error && !session_->logged_in());
-	pool_.swap_if_changed(*accounts_, pool_at_rest && !calls_->active() && ctrl_->connected(),
-	                      [this](bool ok) {
-		                      // Its REGISTER_OK went to the swap: say the service is back.
-		                      const std::string aor = session_->occupant().aor();
-		                      if (ok)
-			                      registration_.found_registered(aor, aor);
-	                      });
+	pool_.swap_if_changed(
+	    *accounts_, pool_at_rest && !calls_->active() && ctrl_->connected(),
+	    [this](bool ok) {
+		    // Its REGISTER_OK went to the swap: say the service is back.
+		    const std::string aor = session_->occupant().aor();
+		    if (ok)
+			    registration_.found_registered(aor, aor);
+	    },
+	    [this] {
+		    hotdesk::log_warn("pool: back to the last pool identity that "
+		                      "registered until the next device profile");
+		    session_->set_pool(pool_.identity());
+	    });
 }
 
 // ---- baresip ----
@@ -519,9 +549,52 @@ void Agent::on_register_event(const CtrlMessage &m)
 		// Outside a swap only the kept account's state is recorded.
 		accounts_->on_register(m.aor, ok, m.param);
 	}
-	registration_.on_event(m, session_->occupant().aor(), swapping);
+	const bool fresh = ok && registration_.word() != "registered";
+	registration_.on_event(m, session_->occupant().aor(), session_->logged_in(), swapping);
 	// The kept pool identity's word: recorded only (never moves the session).
-	pool_registration_.on_event(m, pool_.identity().aor(), true);
+	pool_registration_.on_event(m, pool_.identity().aor(), false, true);
+	if (fresh && !swapping && m.aor == session_->occupant().aor())
+		log_granted(m.aor);
+}
+
+// A fresh registration of the occupant's account (same line: the accounts
+// machine replaces it through a placeholder), never during a call (the old
+// account carries it) or while another account change runs.
+bool Agent::reregister()
+{
+	const Identity &occ = session_->occupant();
+	if (!ctrl_->connected() || calls_->active() || accounts_->state() != AccountsState::Ready ||
+	    accounts_->in_baresip() != occ.aor())
+		return false;
+	const std::string aor = occ.aor();
+	// force_break: the fresh account stays even if nothing answers it yet
+	// (it keeps trying; what it replaces is the old one's long backoff).
+	accounts_->swap(
+	    pool_.line(occ), aor, true, "refresh", [this, aor](bool ok, const std::string &why) {
+		    if (ok) {
+			    registration_.found_registered(aor, session_->occupant().aor());
+			    log_granted(aor);
+		    } else {
+			    hotdesk::log_warn("registration: re-registering " + aor +
+			                      " failed: " + why);
+		    }
+	    });
+	return true;
+}
+
+// What the registrar granted is in `reginfo` only (baresip's events carry
+// the status line, not the Expires): logged, and the refresh deadline.
+void Agent::log_granted(const std::string &aor)
+{
+	ctrl_->request("reginfo", "", [this, aor](Expected<std::string> r) {
+		if (!r)
+			return;
+		for (const auto &ua : parse_reginfo(*r))
+			if (ua.aor == aor && ua.registered) {
+				registration_.granted(aor, ua.expires_s, cfg_.register_interval);
+				return;
+			}
+	});
 }
 
 // ---- SessionPorts ----
@@ -600,9 +673,13 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 		replay_parked_key();
 	// The swap saw the new account's REGISTER_OK (owned by the swap, it
 	// went by RegistrationHealth while the occupant was still the old one).
-	if (ok)
+	if (ok) {
 		registration_.found_registered(session_->occupant().aor(),
 		                               session_->occupant().aor());
+		log_granted(session_->occupant().aor());
+	} else {
+		registration_.expect(session_->occupant().aor());
+	}
 	if (ok && ctrl_->connected() && session_->state() == State::Error)
 		session_->on_service(true);
 }

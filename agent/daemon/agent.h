@@ -87,6 +87,8 @@ private:
 	void on_key(const Key &k);
 	void on_ctrl_event(const CtrlMessage &m);
 	void on_register_event(const CtrlMessage &m);
+	void log_granted(const std::string &aor);
+	bool reregister();
 	void on_swap_done(bool ok, const std::string &why, bool force_break);
 	void apply_device_profile(const DeviceProfile &p, bool fresh);
 	void restore();

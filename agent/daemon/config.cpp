@@ -139,6 +139,7 @@ void read_core(Reader &r, Config &cfg)
 	r.str("outbound_proxy", cfg.outbound_proxy);
 	r.num("register_interval", 30, 86400, cfg.register_interval);
 	r.num("register_timeout_ms", 100, 120000, cfg.register_timeout_ms);
+	r.num("register_retry_ms", 0, 3600000, cfg.register_retry_ms);
 	r.str("ctrl_tcp", cfg.ctrl_tcp);
 	r.num("ctrl_timeout_ms", 50, 60000, cfg.ctrl_timeout_ms);
 	r.https_url("pbx_url", cfg.pbx_url);

@@ -23,6 +23,9 @@ struct Config {
 	std::string outbound_proxy;
 	unsigned register_interval = 300;
 	unsigned register_timeout_ms = 8000;
+	// hotdeskd's own re-registration while the registrar does not answer
+	// (0: off, libre's backoff alone); at most 5 per 10 minutes.
+	unsigned register_retry_ms = 120000;
 	std::string ctrl_tcp = "127.0.0.1:4444";
 	unsigned ctrl_timeout_ms = 3000;
 	std::string pbx_url = "https://127.0.0.1:8443";

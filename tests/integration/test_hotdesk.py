@@ -141,7 +141,7 @@ class HotdeskTest(WorldCase):
 
     def test_registrar_refuses_user_rolls_back_to_pool(self):
         self.login("103")
-        self.w.wait_frame("Registration failed")
+        self.w.wait_frame("Password refused (401)")
         self.assert_registered_as("HD0001")
         self.assertTrue(any(r[0] == "challenge" or r[0] == "fail" for r in self.registers_of("103")),
                         self.registers_of("103"))

@@ -69,7 +69,13 @@ def secrets():
 
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
-                 peers=(), phone_env=None, ctrl_trace=False, **hotdesk_opts):
+                 peers=(), phone_env=None, ctrl_trace=False, registrar_faults=None, wait_pool=True,
+                 **hotdesk_opts):
+        # registrar_faults: {user: mode} answered by a generated copy of the registrar's
+        # config from the start (Registrar.set_fault() changes them later); None: the
+        # registrar as shipped. wait_pool=False: start without waiting for the pool.
+        self.registrar_faults = registrar_faults
+        self.wait_pool = wait_pool
         self.dir = workdir
         self.peer_exts = tuple(peers)  # colleagues' phones: plain baresip, manual answer
         self.phone_env = phone_env  # extra environment of the phone's baresip
@@ -99,9 +105,12 @@ class World:
         users = {"HD0001": POOL_PASSWORD, "112": PSAP_PASSWORD}
         for ext, (_, _, _, regpw, _) in USERS.items():
             users[ext] = regpw
-        self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users)
+        self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users,
+                             faults=self.registrar_faults is not None)
         self.procs.append(self.reg)
         self.reg.start()
+        for user, mode in (self.registrar_faults or {}).items():
+            self.reg.set_fault(user, mode)
         self.domain = self.reg.domain
 
         pbx_port = free_port()
@@ -181,7 +190,7 @@ class World:
         with open(self.conf_path, "w") as f:
             for k, v in conf.items():
                 f.write("%-24s %s\n" % (k, v))
-        self.start_hotdeskd()
+        self.start_hotdeskd(wait_pool=self.wait_pool)
 
     def _start_peer(self, ext):
         """A colleague's desk phone: baresip registered at kamailio as `ext` (display

@@ -192,7 +192,7 @@ class State:
         with self.lock:
             self.devices[norm_mac(mac)]["override"] = override
 
-    LOGOUT_REASONS = ("user", "pbx", "idle", "max_session", "daily")
+    LOGOUT_REASONS = ("user", "pbx", "idle", "max_session", "daily", "registration_refused")
 
     def logout(self, dev, ext, reason=None):
         with self.lock:

@@ -37,6 +37,46 @@ SQL_FILES = ("standard-create.sql", "auth_db-create.sql", "usrloc-create.sql",
              "presence-create.sql")
 DOMAIN = "127.0.0.1"
 
+# Appended to the generated copy of kamailio.cfg (Registrar(faults=True)): the fault
+# set for the REGISTER's From user in the `faults` hash table, if any.
+FAULTS_ROUTE = r"""
+route[HD_FAULTS] {
+	if ($sht(faults=>$fU) == $null) {
+		return;
+	}
+	$var(mode) = $sht(faults=>$fU);
+	if ($var(mode) == "") {
+		return;
+	}
+	xlog("L_NOTICE", "HDLOG FAULT $var(mode) user=$fU contact=$ct\n");
+	if ($var(mode) == "silent") {
+		drop;
+	}
+	if ($var(mode) == "403") {
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	if ($var(mode) == "423") {
+		sl_send_reply("423", "Interval Too Brief");
+		exit;
+	}
+	if ($var(mode) == "423min") {
+		$var(exp) = $(ct{re.subst,/^.*expires=([0-9]+).*$/\1/}{s.int});
+		if ($var(exp) > 0 && $var(exp) < 3600) {
+			append_to_reply("Min-Expires: 3600\r\n");
+			sl_send_reply("423", "Interval Too Brief");
+			exit;
+		}
+		return;
+	}
+	if ($(var(mode){s.substr,0,4}) == "503-") {
+		append_to_reply("Retry-After: $(var(mode){s.substr,4,0})\r\n");
+		sl_send_reply("503", "Service Unavailable");
+		exit;
+	}
+}
+"""
+
 _LOG_RE = re.compile(r"HDLOG REQ (\S+) (\S+) from=(\S*)")
 
 
@@ -117,7 +157,11 @@ def _stop_group(pgid, pid=None, grace=3.0):
 class Registrar:
     """A kamailio registrar on udp:127.0.0.1:port with users {name: password}."""
 
-    def __init__(self, workdir, port=None, users=None, tcp=False, tcp_advertise=None):
+    def __init__(self, workdir, port=None, users=None, tcp=False, tcp_advertise=None,
+                 faults=False):
+        # faults=True: run a generated copy of kamailio.cfg whose REGISTERs can be
+        # answered, per user, with a chosen fault (set_fault(); FAULTS_ROUTE below)
+        self.faults = faults
         self.tcp = tcp  # also listen on tcp:127.0.0.1:port (QEMU guests: TCP only)
         # "HOST:PORT" the TCP socket advertises (Via, Record-Route): where a guest
         # behind QEMU's NAT reaches it (its guestfwd address)
@@ -185,6 +229,41 @@ class Registrar:
         user = user.lower()
         return [c for u, c in self.bindings() if u.lower() == user]
 
+    # -- faults -------------------------------------------------------------
+    def _write_faults_cfg(self):
+        """kamailio.cfg with FAULTS_ROUTE called first for every REGISTER (the copy lives
+        in the workdir; the original is left alone)."""
+        with open(CFG) as f:
+            text = f.read()
+        hook = '\tif (is_method("REGISTER")) {\n\t\tif (!auth_check'
+        if text.count(hook) != 1 or "loadmodule \"auth_db.so\"\n" not in text:
+            raise RuntimeError("kamailio.cfg changed: cannot place the fault route")
+        text = text.replace(hook, hook.replace("\t\tif", "\t\troute(HD_FAULTS);\n\t\tif"))
+        text = text.replace('loadmodule "auth_db.so"\n',
+                            'loadmodule "auth_db.so"\nloadmodule "htable.so"\n'
+                            'modparam("htable", "htable", "faults=>size=4;")\n')
+        path = os.path.join(self.workdir, "kamailio-faults.cfg")
+        with open(path, "w") as f:
+            f.write(text + FAULTS_ROUTE)
+        return path
+
+    def set_fault(self, user, mode):
+        """Answer `user`'s REGISTERs with a fault from now on (mode "" clears it;
+        "s:" keeps kamcmd from reading "100" as a number):
+        "423min" 423 + Min-Expires: 3600 while the contact asks for less than 3600 s;
+        "423" 423 without Min-Expires; "403" 403 Forbidden; "503-N" 503 with
+        Retry-After: N; "silent" no answer at all."""
+        assert self.faults, "Registrar(faults=True) needed"
+        r = subprocess.run(["kamcmd", "-s", "unix:" + self.ctlsock, "htable.sets", "faults",
+                            "s:" + user, "s:" + mode], capture_output=True, text=True, timeout=5)
+        if r.returncode != 0:
+            raise RuntimeError("kamcmd htable.sets: " + r.stderr)
+
+    def register_count(self, user):
+        """REGISTERs kamailio received from `user` (its own log line per request)."""
+        return sum(1 for m, _, f in self.requests()
+                   if m == "REGISTER" and f.lower().startswith("sip:%s@" % user.lower()))
+
     # -- log ----------------------------------------------------------------
     def log(self):
         try:
@@ -213,7 +292,8 @@ class Registrar:
 
     # -- process ------------------------------------------------------------
     def _argv(self):
-        return ["kamailio", "-f", CFG, "-DD", "-E",
+        cfg = self._write_faults_cfg() if self.faults else CFG
+        return ["kamailio", "-f", cfg, "-DD", "-E",
                 "-A", 'DBURL="sqlite://%s"' % self.db,
                 "-A", 'CTLSOCK="unix:%s"' % self.ctlsock,
                 "-A", "LISTEN=udp:127.0.0.1:%d" % self.port,

@@ -477,3 +477,66 @@ TEST_CASE("accounts, pool kept: the pool is never removed while current, and a c
 	CHECK(sim.uas == V{kBob});
 	CHECK_FALSE(deleted_current(sim));
 }
+
+// Issue 14, kind 1: a device profile that changes only the pool's password or
+// outbound proxy (same AOR) must leave one account in baresip, and the
+// selected account is never the one deleted (uadel/uafind act on the first
+// match of an AOR).
+TEST_CASE("accounts: a change of the same AOR replaces the old account through a placeholder")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	start_holding(rig, sim, kPool);
+	const std::string ph = BaresipAccounts::kPlaceholderAor;
+
+	Outcome out;
+	const std::string changed = "<" + kPool + ">;auth_pass=new-secret;regint=60";
+	rig.accounts.swap(changed, kPool, false, "pool", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK(out.ok);
+	CHECK(sim.log == V{"uanew " + kPool, "uafind " + kPool, "uanew " + ph, "uafind " + ph,
+	                   "uadel " + kPool, "uafind " + kPool, "uadel " + ph});
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK(rig.accounts.wanted_line() == changed);
+}
+
+TEST_CASE("accounts: a refused change of the same AOR puts the old line back, alone")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	start_holding(rig, sim, kPool);
+	const std::string ph = BaresipAccounts::kPlaceholderAor;
+	sim.refuse = {kPool};
+
+	Outcome out;
+	const std::string changed = "<" + kPool + ">;auth_pass=wrong-secret;regint=60";
+	rig.accounts.swap(changed, kPool, false, "pool", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK_FALSE(out.ok);
+	CHECK(sim.log == V{"uanew " + kPool, "uafind " + kPool, "uafind " + kPool, "uanew " + ph,
+	                   "uafind " + ph, "uadel " + kPool, "uadel " + kPool, "uanew " + kPool,
+	                   "uafind " + kPool, "uadel " + ph});
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK(rig.accounts.wanted_line() == line_of(kPool));
+}
+
+TEST_CASE("accounts: a forced change of the same AOR keeps the new account even unregistered")
+{
+	SimBaresip sim;
+	Rig rig(sim, 150);
+	start_holding(rig, sim, kPool);
+	const std::string ph = BaresipAccounts::kPlaceholderAor;
+	sim.silent_registrar = true; // a re-registration while the registrar is away
+
+	Outcome out;
+	rig.accounts.swap(line_of(kPool), kPool, true, "refresh", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK_FALSE(out.ok);
+	CHECK(sim.log == V{"uanew " + kPool, "uafind " + kPool, "uafind " + kPool, "uanew " + ph,
+	                   "uafind " + ph, "uadel " + kPool, "uafind " + kPool, "uadel " + ph});
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK(rig.accounts.wanted_line() == line_of(kPool));
+}

@@ -189,6 +189,21 @@ TEST_CASE("reginfo: parse baresip's text with ANSI colour codes")
 	CHECK(uas[1].aor == "sip:100@127.0.0.1:5070");
 	CHECK_FALSE(uas[1].current);
 	CHECK_FALSE(uas[1].registered);
+	CHECK(uas[0].expires_s == 300);
+	CHECK(uas[1].expires_s == 0);
+}
+
+TEST_CASE("reginfo: the granted interval, as measured after a 423 with Min-Expires")
+{
+	const std::string text = "\n--- User Agents (1) ---\n"
+	                         "  sip:u423m@127.0.0.1:35933                  \x1b[32mOK \x1b[;m "
+	                         "kamailio (5.6.3 (x86_64/linux)) Expires 3600s\n";
+	const auto uas = parse_reginfo(text);
+	REQUIRE(uas.size() == 1);
+	CHECK(uas[0].expires_s == 3600);
+	CHECK(parse_reginfo("  sip:a@b OK Expires 99999999999s\n")[0].expires_s == 0);
+	CHECK(parse_reginfo("  sip:a@b OK Expires s\n")[0].expires_s == 0);
+	CHECK(parse_reginfo("  sip:a@b OK Expires 12x\n")[0].expires_s == 0);
 }
 
 TEST_CASE("reginfo: no accounts, sips, colour around the marker, CRLF")

@@ -362,7 +362,7 @@ TEST_CASE("session: scenarios")
 		 State::Idle, "HD0001", {"HD0001", "Login server unreachable"}, {}, {"100"}, {}, {}, ""},
 		{"swap failure rolls back: stays idle on the pool, PBX told",
 		 {keys("*77*100*"), pin_and_hash(), accepted(alice()), swap(false)},
-		 State::Idle, "HD0001", {"HD0001", "Registration failed"}, {}, {"100"}, {"100"}, {"100"}, ""},
+		 State::Idle, "HD0001", {"HD0001", "Password refused (401)"}, {}, {"100"}, {"100"}, {"100"}, ""},
 		{"roam user to user",
 		 kLoginAlice + std::vector<Step>{keys("*77*200*"), pin_and_hash(), accepted(bob()), swap(true)},
 		 State::LoggedIn, "200", {"200 Bob", "Welcome Bob"}, {}, {"100", "200"}, {}, {"100", "200"}, ""},
@@ -699,12 +699,13 @@ namespace
 
 const State kStates[] = {State::Idle,     State::Collecting, State::PinEntry, State::LoggingIn,
                          State::LoggedIn, State::LoggingOut, State::Error};
-const Event kEvents[] = {
-    Event::DigitTyped,  Event::NumberEntered,   Event::EmergencyNumber, Event::LoginCode,
-    Event::LogoutCode,  Event::InvalidCode,     Event::Cancel,          Event::LogoutKey,
-    Event::PinDigit,    Event::PinConfirm,      Event::PinTimeout,      Event::PbxAccepted,
-    Event::PbxRefused,  Event::PbxFailed,       Event::SwapDone,        Event::SwapFailed,
-    Event::ServiceLost, Event::ServiceRestored, Event::RemoteLogout,    Event::CallsEnded};
+const Event kEvents[] = {Event::DigitTyped,   Event::NumberEntered, Event::EmergencyNumber,
+                         Event::LoginCode,    Event::LogoutCode,    Event::InvalidCode,
+                         Event::Cancel,       Event::LogoutKey,     Event::PinDigit,
+                         Event::PinConfirm,   Event::PinTimeout,    Event::PbxAccepted,
+                         Event::PbxRefused,   Event::PbxFailed,     Event::SwapDone,
+                         Event::SwapFailed,   Event::ServiceLost,   Event::ServiceRestored,
+                         Event::RemoteLogout, Event::CallsEnded,    Event::RegistrationRefused};
 
 std::string pair_name(State s, Event e)
 {
@@ -1193,7 +1194,7 @@ TEST_CASE("session: a restored person waits for the PBX (resume) before the phon
 		{"moved: back to the pool, said", {refused("moved")},
 		 State::Idle, "HD0001", {}, "100 is on another phone"},
 		{"confirmed but the registrar refuses: the pool", {accepted(alice()), swap(false)},
-		 State::Idle, "HD0001", {"100"}, "Registration failed"},
+		 State::Idle, "HD0001", {"100"}, "Password refused (401)"},
 	};
 	// clang-format on
 	for (const auto &tc : cases) {
@@ -1214,4 +1215,105 @@ TEST_CASE("session: a restored person waits for the PBX (resume) before the phon
 		CHECK(ports.logins.empty()); // never a login request: no PIN
 		CHECK(ports.bugs.empty());
 	}
+}
+
+// ---- the registrar refuses the logged-in person (issue 14, kind 5) ----
+
+namespace
+{
+
+class CallingPorts : public FakePorts
+{
+public:
+	bool in_call = false;
+	bool calls_active() const override { return in_call; }
+};
+
+std::string every_frame(const FakePorts &p)
+{
+	std::string all;
+	for (const auto &frame : p.shows)
+		all += join(frame) + "\n";
+	return all;
+}
+
+} // namespace
+
+TEST_CASE("session: a definite registrar refusal returns a person to the pool, in every state")
+{
+	struct Case {
+		const char *name;
+		std::vector<Step> steps;
+		bool dropped; // a person was there: PBX told, pool swapped in
+	};
+	const std::vector<Case> cases = {
+	    {"logged in", kLoginAlice, true},
+	    {"logged in, typing a number", kLoginAlice + std::vector<Step>{keys("20")}, true},
+	    {"logged in, typing a PIN (a roam)",
+	     kLoginAlice + std::vector<Step>{keys("*77*101*12")}, true},
+	    {"logged in, no service", kLoginAlice + std::vector<Step>{service(false)}, true},
+	    {"the pool, idle", {}, false},
+	    {"the pool, typing", {keys("20")}, false},
+	    {"the pool, no service", {service(false)}, false},
+	    {"a login in flight", {keys("*77*100*"), pin_and_hash()}, false},
+	};
+	for (const auto &c : cases) {
+		INFO("case: " << std::string(c.name));
+		FakePorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run_all(s, c.steps);
+		const State before = s.state();
+		ports.clear_effects();
+		s.on_registration_refused("Password refused (401)", "registration refused: 401");
+		CHECK(ports.bugs.empty());
+		if (!c.dropped) {
+			CHECK(s.state() == before);
+			CHECK(ports.logouts.empty());
+			CHECK(ports.swaps.empty());
+			continue;
+		}
+		CHECK(s.state() == State::LoggingOut);
+		CHECK(ports.logouts == V{"100"});
+		CHECK(ports.swaps == V{"HD0001!"});
+		CHECK(s.last_error() == "registration refused: 401");
+		CHECK(every_frame(ports).find("Password refused (401)") != std::string::npos);
+		run(s, swap(true));
+		CHECK(s.state() == State::Idle);
+		CHECK(s.occupant().ext == "HD0001");
+		CHECK(s.display_lines() == V{"HD0001", "Password refused (401): logged out"});
+		CHECK(s.last_error() == "registration refused: 401");
+	}
+}
+
+TEST_CASE("session: a registrar refusal during a call waits for the call to end")
+{
+	CallingPorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	run_all(s, kLoginAlice);
+	ports.in_call = true;
+	ports.clear_effects();
+	s.on_registration_refused("Registration refused (403)", "registration refused: 403");
+	CHECK(s.state() == State::LoggedIn);
+	CHECK(ports.swaps.empty());
+	CHECK(s.pending_change() == "logout");
+	ports.in_call = false;
+	s.on_calls_ended();
+	CHECK(s.state() == State::LoggingOut);
+	CHECK(ports.logouts == V{"100"});
+	CHECK(ports.swaps == V{"HD0001!"});
+	run(s, swap(true));
+	CHECK(s.display_lines() == V{"HD0001", "Registration refused (403): logged out"});
+}
+
+TEST_CASE("session: No service says the registrar's words when it gave some")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	s.set_no_service_text("Registrar busy (503)");
+	run(s, service(false));
+	run(s, fire(Timer::Message));
+	CHECK(s.display_lines() == V{"HD0001", "Registrar busy (503)"});
+	s.set_no_service_text("");
+	run(s, fire(Timer::Message));
+	CHECK(s.display_lines() == V{"HD0001", "No service"});
 }
