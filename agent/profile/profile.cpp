@@ -4,6 +4,8 @@
 #include "../core/account_values.h"
 #include "../core/text.h"
 #include "function_keys.h"
+#include "settings.h"
+#include "yealink_cfg.h"
 
 #include <tinyxml2.h>
 
@@ -18,21 +20,10 @@ namespace
 
 using tinyxml2::XMLElement;
 
-// Flattened <phone-settings>: "name" or "name#1" (identity 1) -> its first
-// occurrence. Problems of an element count only when the element is read.
-struct Setting {
-	std::string text;
-	int line = 0;
-	bool has_elements = false;
-	bool duplicate = false;
-};
-
-struct Parsed {
-	std::map<std::string, Setting> settings;
-	std::vector<BlfEntry> blf;
-	std::vector<std::string> warnings;
-	bool have_settings = false;
-};
+// Flattened <phone-settings> (settings.h): "name" or "name#1" (identity 1)
+// -> its first occurrence. Problems of an element count only when the
+// element is read.
+using Parsed = ParsedSettings;
 
 size_t count_and_depth(const XMLElement *e, int depth, int &max_depth)
 {
@@ -55,7 +46,9 @@ void read_phone_settings(const XMLElement *ps, Parsed &out)
 		}
 		const char *t = e->GetText();
 		auto [it, fresh] = out.settings.emplace(
-		    key, Setting{t ? t : "", e->GetLineNum(), e->FirstChildElement() != nullptr});
+		    key,
+		    Setting{
+		        t ? t : "", e->GetLineNum(), e->FirstChildElement() != nullptr, false, {}});
 		if (!fresh)
 			it->second.duplicate = true;
 	}
@@ -153,8 +146,9 @@ public:
 	std::string where(const std::string &key) const
 	{
 		const Setting *s = get(key);
-		return "profile: <" + key.substr(0, key.find('#')) + ">" +
-		       (s ? " line " + std::to_string(s->line) : "");
+		const std::string name =
+		    s && !s->source.empty() ? s->source : "<" + key.substr(0, key.find('#')) + ">";
+		return "profile: " + name + (s ? " line " + std::to_string(s->line) : "");
 	}
 	Error bad(const std::string &key, const std::string &why) const
 	{
@@ -441,7 +435,7 @@ Status read_emergency(const Fields &f, EmergencySettings &e)
 
 Expected<DeviceProfile> parse_device_profile(std::string_view xml, const ProfileLimits &l)
 {
-	auto p = parse(xml, l, true);
+	auto p = is_yealink_cfg(xml) ? read_yealink_cfg(xml, l) : parse(xml, l, true);
 	if (!p)
 		return p.error();
 	DeviceProfile d;

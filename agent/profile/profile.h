@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Device and user profiles in a Snom-style XML settings format
-// (docs/profile.md), parsed with tinyxml2 under explicit limits.
+// (docs/profile.md), parsed with tinyxml2 under explicit limits; a device
+// profile may also be a Yealink-style .cfg (yealink_cfg.h), chosen by
+// content (its "#!version:" line).
 //
 // What the phone depends on (the pool account, dial plan, options) is
 // checked strictly: any problem rejects the profile as a whole with an error
