@@ -44,6 +44,13 @@ struct AutoLogoutPolicy {
 	uint32_t countdown_s = 60;  // the countdown before any of them
 	bool stay_allowed = false;  // "Stay" for max_session and daily
 	bool any() const { return idle_s || max_session_s || daily_minute >= 0; }
+	bool operator==(const AutoLogoutPolicy &o) const
+	{
+		return idle_s == o.idle_s && max_session_s == o.max_session_s &&
+		       daily_minute == o.daily_minute && countdown_s == o.countdown_s &&
+		       stay_allowed == o.stay_allowed;
+	}
+	bool operator!=(const AutoLogoutPolicy &o) const { return !(*this == o); }
 };
 
 // "90s", "30m", "8h" (a number and one unit; 1 s .. 7 days).

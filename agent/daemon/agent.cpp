@@ -171,7 +171,12 @@ void Agent::on_key(const Key &k)
 {
 	// A key during an auto-logout countdown keeps the session; the hook
 	// keeps it too and still does what it does.
-	if (auto_logout_.on_key(k) && k.kind != KeyKind::HookOff && k.kind != KeyKind::HookOn) {
+	// During a call keys are the call's (the countdown is not on the screen
+	// then): they only count as activity.
+	if (calls_->active())
+		auto_logout_.on_calls(true);
+	else if (auto_logout_.on_key(k) && k.kind != KeyKind::HookOff &&
+	         k.kind != KeyKind::HookOn) {
 		redraw();
 		return;
 	}

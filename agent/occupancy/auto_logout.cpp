@@ -40,6 +40,11 @@ AutoLogoutPlan::NextDaily AutoLogout::next_daily() const
 
 void AutoLogout::set_policy(const AutoLogoutPolicy &p, const std::string &timezone)
 {
+	// The same policy again (every profile re-check): the deadlines, and a
+	// Stay the person pressed, stand.
+	if (p == policy_ && timezone == requested_tz_)
+		return;
+	requested_tz_ = timezone;
 	policy_ = p;
 	timezone_ = timezone;
 	if (p.daily_minute >= 0 && !timezone_known(timezone)) {

@@ -70,7 +70,8 @@ private:
 	Handlers h_;
 	AutoLogoutPolicy policy_;
 	std::string timezone_ = "UTC";
-	std::string since_; // "" while the pool is on the phone
+	std::string requested_tz_ = "UTC"; // as the profile says (timezone_ may fall back)
+	std::string since_;                // "" while the pool is on the phone
 	AutoLogoutPlan plan_;
 	bool reported_ = false;
 	std::vector<std::string> shown_;

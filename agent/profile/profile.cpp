@@ -9,6 +9,7 @@
 
 #include <tinyxml2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
@@ -351,6 +352,15 @@ Status read_auto_logout(const Fields &f, AutoLogoutPolicy &p)
 	if (auto s = read_unsigned(f, "hd_auto_logout_countdown_s", 3, 600, countdown); !s)
 		return s;
 	p.countdown_s = countdown;
+	// A countdown as long as the idle time (or the session) would leave the
+	// person nothing but the countdown: at most half of the shortest.
+	for (uint32_t limit : {p.idle_s, p.max_session_s})
+		if (limit && p.countdown_s > limit / 2) {
+			p.countdown_s = std::max<uint32_t>(1, limit / 2);
+			f.warn("hd_auto_logout_countdown_s",
+			       "cut to " + std::to_string(p.countdown_s) +
+			           " s: at most half of the idle time or session length");
+		}
 	return Ok{};
 }
 

@@ -58,6 +58,16 @@ bool valid_key(std::string_view k)
 	});
 }
 
+// The leading key characters of a line ("account.1.password" of
+// "account.1.password: x").
+std::string_view key_prefix(std::string_view s)
+{
+	size_t n = 0;
+	while (n < s.size() && n < 64 && valid_key(s.substr(n, 1)))
+		++n;
+	return s.substr(0, n);
+}
+
 std::string where(int line)
 {
 	return "profile: line " + std::to_string(line);
@@ -91,14 +101,20 @@ Expected<RawMap> read_lines(std::string_view text, const ProfileLimits &l,
 		const size_t eq = s.find('=');
 		const std::string_view key = trim(s.substr(0, eq));
 		if (eq == std::string_view::npos || !valid_key(key)) {
-			const std::string_view head = s.substr(0, std::min<size_t>(s.size(), 40));
-			if (is_used_key(key.substr(0, key.find_first_of(" \t"))))
+			// Never the line itself: it may hold a value (a password).
+			// Only a key of ours is named; it is no secret.
+			const std::string_view name = key_prefix(s);
+			if (is_used_key(name))
 				return make_error(where(line),
-				                  quoted(head) + " is not key = value");
-			warnings.push_back(where(line) + ": " + quoted(head) +
-			                   " is not key = value: ignored");
+				                  "'" + std::string(name) +
+				                      "' is not written as key = value");
+			warnings.push_back(where(line) + ": not key = value: ignored");
 			continue;
 		}
+		// Keys we do not use are not kept (nor counted: vendor templates
+		// run to hundreds of lines); the byte limit bounds the whole file.
+		if (!is_used_key(key))
+			continue;
 		if (++keys > l.max_elements)
 			return make_error("profile", "more than " + std::to_string(l.max_elements) +
 			                                 " settings");
@@ -157,9 +173,17 @@ Status add_transport(ParsedSettings &out, const RawMap &raw)
 		t = find(raw, key);
 	}
 	auto ob = out.settings.find("user_outbound#1");
-	if (!t || t->value.empty() || t->value == "3" || ob == out.settings.end() ||
-	    ob->second.text.empty())
+	if (!t || t->value.empty() || t->value == "3")
 		return Ok{};
+	if (ob == out.settings.end() || ob->second.text.empty()) {
+		if (t->value != "0")
+			out.warnings.push_back(
+			    "profile: " + std::string(key) + " line " + std::to_string(t->line) +
+			    ": ignored: hotdesk sets the transport on the outbound "
+			    "proxy (account.1.outbound_proxy_enable = 1 and its "
+			    "address); the registrar is reached over UDP");
+		return Ok{};
+	}
 	static const char *const kNames[] = {"udp", "tcp", "tls"};
 	if (t->value.size() != 1 || t->value[0] < '0' || t->value[0] > '2')
 		return make_error("profile: " + std::string(key) + " line " +
@@ -203,13 +227,18 @@ Status map_account(const RawMap &raw, ParsedSettings &out)
 	if (enable && enable->value == "1") {
 		if (auto s = put_host_port(out, raw, "user_outbound#1", host_key, port_key); !s)
 			return s;
-		return add_transport(out, raw);
-	}
-	if (const RawValue *h = find(raw, host_key); h && !h->value.empty())
+		// A SIP URI as the XML's <user_outbound> holds it (no "read as" warning
+		// about text the admin never wrote).
+		auto ob = out.settings.find("user_outbound#1");
+		if (ob != out.settings.end() && !ob->second.text.empty() &&
+		    ob->second.text.rfind("sip:", 0) != 0 && ob->second.text.rfind("sips:", 0) != 0)
+			ob->second.text = "sip:" + ob->second.text;
+	} else if (const RawValue *h = find(raw, host_key); h && !h->value.empty()) {
 		out.warnings.push_back("profile: " + std::string(host_key) + " line " +
 		                       std::to_string(h->line) +
 		                       ": ignored (account.1.outbound_proxy_enable is not 1)");
-	return Ok{};
+	}
+	return add_transport(out, raw);
 }
 
 std::string language_code(const std::string &gui)
@@ -296,8 +325,12 @@ void map_line_keys(const RawMap &raw, const ProfileLimits &l, ParsedSettings &ou
 
 } // namespace
 
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
 bool is_yealink_cfg(std::string_view text)
 {
+	if (starts_with(text, kUtf8Bom))
+		text.remove_prefix(kUtf8Bom.size());
 	const size_t start = text.find_first_not_of(" \t\r\n");
 	return start != std::string_view::npos && starts_with(text.substr(start), "#!version:");
 }
@@ -308,6 +341,8 @@ Expected<ParsedSettings> read_yealink_cfg(std::string_view text, const ProfileLi
 		return make_error("profile",
 		                  "larger than " + std::to_string(l.max_bytes) + " bytes");
 	ParsedSettings out;
+	if (starts_with(text, kUtf8Bom))
+		text.remove_prefix(kUtf8Bom.size());
 	auto raw = read_lines(text, l, out.warnings);
 	if (!raw)
 		return raw.error();

@@ -52,13 +52,13 @@ class AutoLogoutCase(WorldTestCase):
 
 
 class IdleTest(AutoLogoutCase):
-    world_opts = {"device_profile": {"hd_auto_logout_idle": "6s",
+    world_opts = {"device_profile": {"hd_auto_logout_idle": "8s",
                                      "hd_auto_logout_countdown_s": "4"}}
 
     def test_countdown_a_key_keeps_the_session_then_idle_logs_out(self):
         self.login()
         st = self.status()
-        self.assertEqual(st["auto_logout_policy"], "idle 6s")
+        self.assertEqual(st["auto_logout_policy"], "idle 8s")
         self.assertEqual(st["auto_logout_next"], "idle")
         self.w.wait_screen("Auto logout in", timeout=5)
         self.w.keys("5")  # any key keeps an idle session, and is used up
@@ -75,8 +75,9 @@ class IdleTest(AutoLogoutCase):
 
 class MaxSessionTest(AutoLogoutCase):
     world_opts = {"peers": ("101",),
-                  "device_profile": {"hd_auto_logout_max_session": "5s",
-                                     "hd_auto_logout_countdown_s": "3"}}
+                  "device_profile": {"hd_auto_logout_max_session": "6s",
+                                     "hd_auto_logout_countdown_s": "3",
+                                     "hd_auto_logout_stay": "on"}}
 
     def test_a_due_logout_waits_for_the_call_then_happens_at_once(self):
         self.login()
@@ -85,6 +86,13 @@ class MaxSessionTest(AutoLogoutCase):
         cid = bob.wait_event("CALL_INCOMING", 5)["id"]
         bob.ok("accept")
         bob.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        # In the countdown, during the call: OK is the call's key, never "Stay".
+        at = self.status()["auto_logout_at"]
+        due = datetime.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        time.sleep(max(0.0, due - 2 - time.time()))
+        self.w.keys("{ok}")
+        self.assertEqual(self.status()["auto_logout_at"], at)
         wait_until(lambda: self.status()["pending"] == "logout", 8, "logout deferred")
         self.w.wait_screen("Logout after the call")
         time.sleep(1)

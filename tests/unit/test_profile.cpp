@@ -555,3 +555,22 @@ TEST_CASE("profile: hd_dial_terminator in the device and the user profile")
 		CHECK(u->warnings.size() == (bad ? 1u : 0u));
 	}
 }
+
+TEST_CASE("profile: an auto-logout countdown never outlasts half of the idle time or session")
+{
+	auto p = parse_device_profile(device_with("<hd_auto_logout_idle>1m</hd_auto_logout_idle>"));
+	REQUIRE(p.ok());
+	CHECK(p->auto_logout.countdown_s == 30); // the default 60 would be all of it
+	REQUIRE(p->warnings.size() == 1);
+	CHECK(p->warnings[0].find("<hd_auto_logout_countdown_s>") != std::string::npos);
+	auto m = parse_device_profile(
+	    device_with("<hd_auto_logout_max_session>20s</hd_auto_logout_max_session>"
+	                "<hd_auto_logout_countdown_s>600</hd_auto_logout_countdown_s>"));
+	REQUIRE(m.ok());
+	CHECK(m->auto_logout.countdown_s == 10);
+	auto ok =
+	    parse_device_profile(device_with("<hd_auto_logout_idle>30m</hd_auto_logout_idle>"));
+	REQUIRE(ok.ok());
+	CHECK(ok->auto_logout.countdown_s == 60);
+	CHECK(ok->warnings.empty());
+}

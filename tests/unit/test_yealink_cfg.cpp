@@ -211,3 +211,47 @@ TEST_CASE("yealink cfg: limits and structure")
 	REQUIRE(own.ok());
 	CHECK(own->language == "en"); // hotdesk's own key wins
 }
+
+TEST_CASE("yealink cfg: no error or warning ever holds a value of a malformed line")
+{
+	const std::string pw = "pool-Secret-7311";
+	const std::string lines[] = {
+	    "account.1.password: " + pw + "\n",
+	    "account.1.pass word = " + pw + "\n",
+	    "hotdesk.status_token " + pw + "\n",
+	    "static.security.user_password admin:" + pw + "\n",
+	    pw + "\n",
+	};
+	for (const auto &l : lines) {
+		INFO(l);
+		auto p = parse_device_profile(cfg(l));
+		std::string all = p.ok() ? "" : p.error().str();
+		if (p)
+			for (const auto &w : p->warnings)
+				all += w + "\n";
+		CHECK(all.find("line 5") != std::string::npos); // the line is still named
+		CHECK(all.find(pw) == std::string::npos);
+	}
+	// A key of ours is named, as written.
+	CHECK(error_of(cfg("account.1.password: " + pw + "\n")).find("'account.1.password'") !=
+	      std::string::npos);
+}
+
+TEST_CASE("yealink cfg: large vendor templates, a BOM, transport without an outbound proxy")
+{
+	std::string big;
+	for (int i = 0; i < 900; ++i)
+		big += "static.phone_setting." + std::to_string(i) + " = x\n";
+	auto p = parse_device_profile(cfg(big));
+	REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().str())); // unused keys are not counted
+	auto bom = parse_device_profile("\xEF\xBB\xBF" + cfg(""));
+	REQUIRE(bom.ok());
+	CHECK(bom->pool.user == "HD0001");
+	auto tls = parse_device_profile(cfg("account.1.sip_server.1.transport_type = 2\n"));
+	REQUIRE(tls.ok());
+	REQUIRE(tls->warnings.size() == 1);
+	CHECK(tls->warnings[0].find("transport_type line 5: ignored") != std::string::npos);
+	auto example = parse_device_profile(data("device-profile.cfg"));
+	REQUIRE(example.ok());
+	CHECK(example->warnings.empty()); // nothing "read as" what the admin never wrote
+}
