@@ -80,12 +80,30 @@ void AutoLogoutPlan::arm(const AutoLogoutPolicy &p, int64_t login_s, int64_t now
 	policy_ = p;
 	next_daily_ = std::move(next_daily);
 	armed_ = p.any();
+	stay_record_.clear();
 	last_activity_s_ = now_s;
 	max_session_at_s_ = p.max_session_s ? login_s + p.max_session_s : -1;
 	// The first daily time after the login: a phone that was off across it
 	// finds it due when it comes back.
 	daily_at_s_ =
 	    (p.daily_minute >= 0 && next_daily_) ? next_daily_(login_s, p.daily_minute) : -1;
+}
+
+void AutoLogoutPlan::restore_stay(const std::string &record)
+{
+	const size_t sp = record.find(' ');
+	if (sp == std::string::npos || sp + 1 >= record.size() || record.size() - sp > 20 ||
+	    record.find_first_not_of("0123456789", sp + 1) != std::string::npos)
+		return;
+	const int64_t at = std::stoll(record.substr(sp + 1));
+	const std::string what = record.substr(0, sp);
+	if (what == "max_session" && policy_.max_session_s && policy_.stay_allowed)
+		max_session_at_s_ = at;
+	else if (what == "daily" && policy_.daily_minute >= 0 && policy_.stay_allowed)
+		daily_at_s_ = at;
+	else
+		return;
+	stay_record_ = record;
 }
 
 void AutoLogoutPlan::set_in_call(bool in_call, int64_t now_s)
@@ -145,11 +163,13 @@ bool AutoLogoutPlan::keep(bool stay, int64_t now_s)
 		if (!stay || !policy_.stay_allowed)
 			return false;
 		max_session_at_s_ = now_s + policy_.max_session_s;
+		stay_record_ = "max_session " + std::to_string(max_session_at_s_);
 		return true;
 	case AutoLogoutReason::Daily:
 		if (!stay || !policy_.stay_allowed)
 			return false;
 		daily_at_s_ = next_daily_ ? next_daily_(daily_at_s_, policy_.daily_minute) : -1;
+		stay_record_ = "daily " + std::to_string(daily_at_s_);
 		return true;
 	}
 	return false;

@@ -92,6 +92,11 @@ public:
 	// (idle: any key; max_session/daily: `stay` and only if allowed); the
 	// key is then consumed.
 	bool keep(bool stay, int64_t now_s);
+	// A Stay as it is kept across a restart: "max_session <unix s>" or
+	// "daily <unix s>" (the postponed deadline); "" when none was pressed.
+	const std::string &stay_record() const { return stay_record_; }
+	// Put a kept Stay back (after arm()); an unreadable one is ignored.
+	void restore_stay(const std::string &record);
 
 	View at(int64_t now_s) const;
 	// When the owner must look again: the countdown's start, each second
@@ -112,6 +117,7 @@ private:
 	int64_t last_activity_s_ = 0;
 	int64_t max_session_at_s_ = -1;
 	int64_t daily_at_s_ = -1;
+	std::string stay_record_;
 };
 
 } // namespace hotdesk

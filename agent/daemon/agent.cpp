@@ -29,7 +29,7 @@ Agent::Agent(Config cfg, platform::KeySource &keys, platform::Display &display,
       occupancy_(store_),
       auto_logout_(
           {[this](AutoLogoutReason r) { session_->on_auto_logout(auto_logout_reason_name(r)); },
-           [this] { redraw(); }}),
+           [this] { redraw(); }, [this](const std::string &stay) { occupancy_.save_stay(stay); }}),
       blf_keys_(geometry, leds),
       registration_(
           {[this](bool up, const std::string &words) {
@@ -209,7 +209,8 @@ void Agent::restore()
 	interrupted_login_ = r.interrupted;
 	// Off across an auto-logout deadline: back as the pool (power-safe).
 	if (r.user) {
-		if (auto due = auto_logout_.due_since(occupancy_.record().since)) {
+		if (auto due = auto_logout_.due_since(occupancy_.record().since,
+		                                      occupancy_.record().stay)) {
 			const char *why = auto_logout_reason_name(*due);
 			hotdesk::log_info(std::string("agent: auto logout (") + why +
 			                  ") fell due while the phone was off: back as the pool");
@@ -718,7 +719,7 @@ void Agent::occupant_changed(const Identity &now)
 	if (now.pool)
 		auto_logout_.pool();
 	else
-		auto_logout_.person(occupancy_.record().since);
+		auto_logout_.person(occupancy_.record().since, occupancy_.record().stay);
 	relayout();
 	apply_dial_terminator();
 }

@@ -53,17 +53,19 @@ void AutoLogout::set_policy(const AutoLogoutPolicy &p, const std::string &timezo
 		timezone_ = "UTC";
 	}
 	if (!since_.empty())
-		person(since_);
+		person(since_, stay_);
 }
 
-void AutoLogout::person(const std::string &since)
+void AutoLogout::person(const std::string &since, const std::string &stay)
 {
 	since_ = since;
+	stay_ = stay;
 	int64_t login = parse_iso8601_utc(since);
 	const int64_t now = utc_now_s();
 	if (login < 0 || login > now)
 		login = now; // an unreadable or future login time counts from now
 	plan_.arm(policy_, login, now, next_daily());
+	plan_.restore_stay(stay);
 	reported_ = false;
 	reschedule();
 }
@@ -76,7 +78,8 @@ void AutoLogout::pool()
 	reschedule();
 }
 
-std::optional<AutoLogoutReason> AutoLogout::due_since(const std::string &since) const
+std::optional<AutoLogoutReason> AutoLogout::due_since(const std::string &since,
+                                                      const std::string &stay) const
 {
 	const int64_t login = parse_iso8601_utc(since);
 	if (login < 0)
@@ -84,6 +87,7 @@ std::optional<AutoLogoutReason> AutoLogout::due_since(const std::string &since) 
 	AutoLogoutPlan p;
 	const int64_t now = utc_now_s();
 	p.arm(policy_, login, now, next_daily());
+	p.restore_stay(stay);
 	const auto v = p.at(now);
 	if (v.phase == AutoLogoutPlan::Phase::Due)
 		return v.reason;
@@ -99,7 +103,11 @@ bool AutoLogout::on_key(const Key &k)
 	const bool kept = plan_.keep(stay, now);
 	if (kept)
 		log_info("auto logout: the person stays");
-	else
+	if (kept && plan_.stay_record() != stay_) {
+		stay_ = plan_.stay_record();
+		if (h_.stayed)
+			h_.stayed(stay_);
+	} else
 		plan_.activity(now);
 	reschedule();
 	return kept;

@@ -29,6 +29,9 @@ public:
 	struct Handlers {
 		std::function<void(AutoLogoutReason)> due; // log the person out now
 		std::function<void()> screen_changed;      // the countdown's lines changed
+		// The person postponed a deadline: keep `stay` with the occupancy
+		// (AutoLogoutPlan::stay_record) and hand it back to person().
+		std::function<void(const std::string &stay)> stayed;
 	};
 	explicit AutoLogout(Handlers h);
 	~AutoLogout();
@@ -40,11 +43,12 @@ public:
 	void set_policy(const AutoLogoutPolicy &p, const std::string &timezone);
 	// The occupant: a person logged in since `since` (ISO 8601 UTC, the
 	// occupancy record's), or nobody (the pool).
-	void person(const std::string &since);
+	void person(const std::string &since, const std::string &stay = "");
 	void pool();
 	// At start, before resuming a person: the policy that was already due
 	// for a login at `since` (the phone was off across its deadline).
-	std::optional<AutoLogoutReason> due_since(const std::string &since) const;
+	std::optional<AutoLogoutReason> due_since(const std::string &since,
+	                                          const std::string &stay = "") const;
 
 	// A key: true when it kept the session during a countdown (consumed).
 	// Any other key counts as activity.
@@ -72,6 +76,7 @@ private:
 	std::string timezone_ = "UTC";
 	std::string requested_tz_ = "UTC"; // as the profile says (timezone_ may fall back)
 	std::string since_;                // "" while the pool is on the phone
+	std::string stay_;                 // a kept Stay (AutoLogoutPlan::stay_record)
 	AutoLogoutPlan plan_;
 	bool reported_ = false;
 	std::vector<std::string> shown_;

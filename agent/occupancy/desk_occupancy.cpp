@@ -83,7 +83,7 @@ void DeskOccupancy::commit_user(const Identity &user)
 		return;
 	}
 	platform::crash_point((label + ".after_save_user").c_str());
-	record_ = Occupancy{false, user.ext, utc_now_iso8601(), record_.seq + 1};
+	record_ = Occupancy{false, user.ext, utc_now_iso8601(), record_.seq + 1, ""};
 	if (auto s = store_.save_occupancy(record_); !s)
 		log_error("occupancy: cannot save the occupancy: " + s.error().str());
 	platform::crash_point((label + ".after_commit").c_str());
@@ -99,12 +99,21 @@ void DeskOccupancy::commit_pool()
 	if (auto s = store_.forget_users_except(""); !s)
 		log_error("occupancy: cannot remove the user's files: " + s.error().str());
 	if (changed || record_.seq == 0) {
-		record_ = Occupancy{true, "", utc_now_iso8601(), record_.seq + 1};
+		record_ = Occupancy{true, "", utc_now_iso8601(), record_.seq + 1, ""};
 		if (auto s = store_.save_occupancy(record_); !s)
 			log_error("occupancy: cannot save the occupancy: " + s.error().str());
 	}
 	profile_.reset();
 	wipe_pending();
+}
+
+void DeskOccupancy::save_stay(const std::string &stay)
+{
+	if (record_.pool || record_.stay == stay)
+		return;
+	record_.stay = stay;
+	if (auto s = store_.save_occupancy(record_); !s)
+		log_error("occupancy: cannot save the postponed auto logout: " + s.error().str());
 }
 
 void DeskOccupancy::wipe_pending()

@@ -48,6 +48,10 @@ public:
 	// Logout, or the phone found no person: nothing of a person outlives it.
 	void commit_pool();
 
+	// The person postponed an auto-logout deadline ("Stay"): kept with the
+	// occupancy so that it survives a restart (state_store.h, Occupancy::stay).
+	void save_stay(const std::string &stay);
+
 	bool pool() const { return record_.pool; }
 	// Between the PBX's acceptance and the commit or rollback.
 	bool login_pending() const { return login_pending_; }

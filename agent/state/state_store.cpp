@@ -90,6 +90,8 @@ Expected<Occupancy> decode_occupancy(const std::string &body)
 		return make_error("", "seq is not a number");
 	o.seq = std::stoull(*seq);
 	o.since = *since;
+	if (auto st = kv->find("stay"); st != kv->end())
+		o.stay = st->second;
 	o.pool = *who == "pool";
 	if (!o.pool) {
 		if (who->rfind("user ", 0) != 0 || !safe_ext(who->substr(5)))
@@ -248,11 +250,15 @@ Expected<Occupancy> StateStore::load_occupancy()
 
 Status StateStore::save_occupancy(const Occupancy &o)
 {
-	if (!clean_value(o.since) || (!o.pool && !safe_ext(o.ext)))
+	if (!clean_value(o.since) || !clean_value(o.stay) || (!o.pool && !safe_ext(o.ext)))
 		return make_error("state", "bad occupancy value");
-	return write_sealed(kOccupancy, encode_kv({{"who", o.pool ? "pool" : "user " + o.ext},
-	                                           {"since", o.since},
-	                                           {"seq", std::to_string(o.seq)}}));
+	std::vector<std::pair<std::string, std::string>> kv{
+	    {"who", o.pool ? "pool" : "user " + o.ext},
+	    {"since", o.since},
+	    {"seq", std::to_string(o.seq)}};
+	if (!o.stay.empty())
+		kv.emplace_back("stay", o.stay);
+	return write_sealed(kOccupancy, encode_kv(kv));
 }
 
 Expected<std::optional<SavedUser>> StateStore::load_user(const std::string &ext)

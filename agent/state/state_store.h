@@ -52,6 +52,10 @@ struct Occupancy {
 	std::string ext;   // the person's extension when !pool
 	std::string since; // ISO 8601 UTC
 	uint64_t seq = 0;  // increases on every change
+	// An auto-logout deadline the person postponed ("Stay"):
+	// "max_session <unix s>" or "daily <unix s>"; "" for none. Optional in
+	// the file (older files have no such line).
+	std::string stay;
 };
 
 struct SavedUser {

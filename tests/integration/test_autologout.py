@@ -103,6 +103,26 @@ class MaxSessionTest(AutoLogoutCase):
         self.assert_logged_out("100", "max_session")
         self.assertLess(time.monotonic() - t0, 3.0)
 
+    def test_stay_postpones_and_survives_a_restart_and_a_profile_recheck(self):
+        self.login()
+        before = self.status()["auto_logout_at"]
+        self.w.wait_screen("Auto logout in", timeout=6)
+        self.w.keys("{ok}")  # Stay (allowed in this profile)
+        wait_until(lambda: self.status()["auto_logout_at"] > before, 3, "deadline postponed")
+        stayed = self.status()["auto_logout_at"]
+        self.assertTrue(self.w.registered_as("100"))
+        # The same profile fetched again keeps it; so does a power cut.
+        code, _ = https_json(self.w.status_url + "/resync", method="POST", body={},
+                             token=STATUS_TOKEN, ca=self.w.ca)
+        self.assertIn(code, (200, 202, 204))
+        time.sleep(0.5)
+        self.assertEqual(self.status()["auto_logout_at"], stayed)
+        self.w.hotdeskd.stop(signals=())
+        self.w.start_hotdeskd(wait_pool=False)
+        wait_until(lambda: (self.status()["user"] or {}).get("ext") == "100", 5, "back as 100")
+        self.assertEqual(self.status()["auto_logout_at"], stayed)
+        self.assertTrue(self.w.registered_as("100"))
+
     def test_power_safe_before_and_after_the_deadline(self):
         self.login()
         before = self.status()["auto_logout_at"]

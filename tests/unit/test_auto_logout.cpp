@@ -194,3 +194,34 @@ TEST_CASE("local time: ISO 8601 UTC both ways")
 		CHECK(parse_iso8601_utc(bad) == -1);
 	}
 }
+
+TEST_CASE("auto logout: a Stay is kept as a record and put back after a restart")
+{
+	AutoLogoutPlan p;
+	p.arm(policy(0, 3600, -1, true), 0, 0, fake_next_daily);
+	CHECK(p.stay_record().empty());
+	REQUIRE(p.keep(true, 3560));
+	CHECK(p.stay_record() == "max_session 7160");
+	AutoLogoutPlan after; // hotdeskd restarted at 5000: the Stay still counts
+	after.arm(policy(0, 3600, -1, true), 0, 5000, fake_next_daily);
+	CHECK(after.at(5000).phase == Phase::Due);
+	after.restore_stay(p.stay_record());
+	CHECK(after.at(5000).phase == Phase::Waiting);
+	CHECK(after.at(5000).deadline_s == 7160);
+	// Not allowed (any more), or unreadable: ignored.
+	AutoLogoutPlan strict;
+	strict.arm(policy(0, 3600, -1, false), 0, 5000, fake_next_daily);
+	strict.restore_stay("max_session 7160");
+	CHECK(strict.at(5000).phase == Phase::Due);
+	for (const char *bad : {"", "max_session", "max_session x", "idle 7160", "daily -5"}) {
+		INFO(bad);
+		AutoLogoutPlan q;
+		q.arm(policy(0, 3600, 60, true), 0, 5000, fake_next_daily);
+		q.restore_stay(bad);
+		CHECK(q.stay_record().empty());
+	}
+	AutoLogoutPlan d;
+	d.arm(policy(0, 0, 60, true), 0, 0, fake_next_daily);
+	REQUIRE(d.keep(true, 3590));
+	CHECK(d.stay_record() == "daily " + std::to_string(86400 + 3600));
+}

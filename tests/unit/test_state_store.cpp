@@ -55,7 +55,7 @@ TEST_CASE("state: occupancy and user round-trip; forget_user removes the secret"
 	platform::FakeStorage fs;
 	StateStore st(fs);
 	REQUIRE(st.save_user(alice()).ok());
-	REQUIRE(st.save_occupancy({false, "100", "2026-11-25T10:00:00Z", 7}).ok());
+	REQUIRE(st.save_occupancy({false, "100", "2026-11-25T10:00:00Z", 7, ""}).ok());
 	auto o = st.load_occupancy();
 	REQUIRE(o.ok());
 	CHECK_FALSE(o->pool);
@@ -175,7 +175,7 @@ void fill(StateStore &st)
 	REQUIRE(
 	    st.save_device_profile({kDeviceXml, "\"v7\"", "Tue, 24 Nov 2026 10:00:00 GMT"}).ok());
 	REQUIRE(st.save_user(alice()).ok());
-	REQUIRE(st.save_occupancy({false, "100", "2026-11-25T10:00:00Z", 7}).ok());
+	REQUIRE(st.save_occupancy({false, "100", "2026-11-25T10:00:00Z", 7, ""}).ok());
 	REQUIRE(st.begin_login("101").ok());
 }
 
@@ -455,7 +455,7 @@ TEST_CASE("storage: on disk, a damaged file is moved aside 0600 and a leftover t
 		platform::PosixStorage ps(dir);
 		REQUIRE(ps.open().ok());
 		StateStore st(ps);
-		REQUIRE(st.save_occupancy({true, "", "2026-11-25T10:00:00Z", 3}).ok());
+		REQUIRE(st.save_occupancy({true, "", "2026-11-25T10:00:00Z", 3, ""}).ok());
 		// power cut while committing a login: the temp file is complete or not
 		FILE *f = std::fopen((dir + "/occupancy.tmp").c_str(), "w");
 		REQUIRE(f);
@@ -484,4 +484,21 @@ TEST_CASE("storage: on disk, a damaged file is moved aside 0600 and a leftover t
 	CHECK((sb.st_mode & 0777) == 0600);
 	CHECK(sb.st_size == 30);
 	std::system(("rm -rf " + dir.substr(0, dir.size() - 6)).c_str());
+}
+
+TEST_CASE("state: a postponed auto logout (stay) round-trips and is optional")
+{
+	platform::FakeStorage fs;
+	StateStore st(fs);
+	REQUIRE(
+	    st.save_occupancy({false, "100", "2026-11-25T10:00:00Z", 7, "max_session 1796050000"})
+	        .ok());
+	auto o = st.load_occupancy();
+	REQUIRE(o.ok());
+	CHECK(o->stay == "max_session 1796050000");
+	REQUIRE(st.save_occupancy({false, "100", "2026-11-25T10:00:00Z", 8, ""}).ok());
+	auto none = st.load_occupancy();
+	REQUIRE(none.ok());
+	CHECK(none->stay.empty()); // a file without the line, as older ones
+	CHECK_FALSE(st.save_occupancy({false, "100", "x", 9, "daily 1\nwho pool"}).ok());
 }
