@@ -10,6 +10,7 @@ what it was given (docs/reliability.md says what can be done about it).
 """
 
 import json
+import os
 import sys
 import time
 import unittest
@@ -53,6 +54,11 @@ class Scenario:
         wait_until(lambda: self.w.registered_as(ext), 5, "registered as %s" % ext)
 
     def login_roam_logout(self):
+        # ASan maps terabytes of shadow memory and keeps freed blocks in its
+        # quarantine by design: the scan is for the plain build (host stage).
+        if os.environ.get("HOTDESK_SANITIZED") == "1":
+            self.skipTest("hotdeskd runs under AddressSanitizer: its memory is scanned in the "
+                          "plain build")
         try:  # can this process read another's memory at all?
             memory_counts(self.w.hotdeskd.pid, ["HD0001"])
         except MemoryUnreadable as e:
