@@ -130,12 +130,7 @@ Status Agent::start()
 	                                         cfg_.device_profile, ph);
 	if (!cfg_.pbx_url.empty()) {
 		EmergencyNoticeConfig ec;
-		ec.pbx_url = cfg_.pbx_url;
-		ec.mac = cfg_.device_id;
-		ec.token = cfg_.pbx_token;
-		ec.ca_file = cfg_.pbx_ca;
-		ec.connect_timeout_ms = cfg_.pbx_connect_timeout_ms;
-		ec.total_timeout_ms = cfg_.pbx_timeout_ms;
+		ec.pbx = pbx_config();
 		notifier_ = std::make_unique<EmergencyNotifier>(http_, ec);
 		notifier_->on_released([this] {
 			if (status_)

@@ -76,7 +76,8 @@ EmergencyNotifier::EmergencyNotifier(HttpClient &http, EmergencyNoticeConfig cfg
 
 EmergencyNotifier::EmergencyNotifier(Sender send, EmergencyNoticeConfig cfg)
     : send_(std::move(send)), cfg_(std::move(cfg)),
-      url_(trim_slashes(cfg_.pbx_url) + "/api/v1/devices/" + cfg_.mac + "/emergency"),
+      url_(trim_slashes(cfg_.pbx.base_url) + "/api/v1/devices/" + cfg_.pbx.device_id +
+           "/emergency"),
       backoff_(BackoffPolicy{cfg_.first_backoff_ms, cfg_.max_backoff_ms}),
       alive_(std::make_shared<EmergencyNotifier *>(this))
 {
@@ -90,7 +91,7 @@ EmergencyNotifier::~EmergencyNotifier()
 
 void EmergencyNotifier::notify(const EmergencyCall &c)
 {
-	std::string body = render_emergency_json(cfg_.mac, c);
+	std::string body = render_emergency_json(cfg_.pbx.device_id, c);
 	if (body.empty()) {
 		log_error("emergency: cannot build the notice of the call to " + c.number);
 		return;
@@ -110,10 +111,10 @@ void EmergencyNotifier::send_now()
 	req.method = "POST";
 	req.url = url_;
 	req.body = queue_.front();
-	req.ca_file = cfg_.ca_file;
-	req.connect_timeout_ms = cfg_.connect_timeout_ms;
-	req.total_timeout_ms = cfg_.total_timeout_ms;
-	req.headers.push_back("Authorization: Bearer " + cfg_.token);
+	req.ca_file = cfg_.pbx.ca_file;
+	req.connect_timeout_ms = cfg_.pbx.connect_timeout_ms;
+	req.total_timeout_ms = cfg_.pbx.total_timeout_ms;
+	req.headers.push_back("Authorization: Bearer " + cfg_.pbx.token);
 	req.headers.push_back("Content-Type: application/json");
 	req.max_response = 4096;
 	in_flight_ = true;

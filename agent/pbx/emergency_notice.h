@@ -21,6 +21,7 @@
 #include "../core/backoff.h"
 #include "../core/civic_address.h"
 #include "../http/http_client.h"
+#include "pbx_client.h"
 
 #include <deque>
 #include <functional>
@@ -43,12 +44,7 @@ struct EmergencyCall {
 std::string render_emergency_json(const std::string &device, const EmergencyCall &c);
 
 struct EmergencyNoticeConfig {
-	std::string pbx_url; // base URL
-	std::string mac;     // this device
-	std::string token;   // device token: never logged
-	std::string ca_file; // pinned CA for the PBX
-	unsigned connect_timeout_ms = 1500;
-	unsigned total_timeout_ms = 4000;
+	PbxConfig pbx; // the PBX the login requests go to (URL, device, token, CA, timeouts)
 	unsigned first_backoff_ms = 500;
 	unsigned max_backoff_ms = 8000;
 	unsigned max_attempts = 6; // first try included

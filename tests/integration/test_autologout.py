@@ -111,11 +111,16 @@ class MaxSessionTest(AutoLogoutCase):
         wait_until(lambda: self.status()["auto_logout_at"] > before, 3, "deadline postponed")
         stayed = self.status()["auto_logout_at"]
         self.assertTrue(self.w.registered_as("100"))
-        # The same profile fetched again keeps it; so does a power cut.
+        # A device profile with the same policy, fetched and applied again, keeps it
+        # (a changed decoration makes the PBX send it anew); so does a power cut.
+        applied = self.w.hotdeskd.log().count("device profile applied")
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {"pad": 10}})
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
         code, _ = https_json(self.w.status_url + "/resync", method="POST", body={},
                              token=STATUS_TOKEN, ca=self.w.ca)
         self.assertIn(code, (200, 202, 204))
-        time.sleep(0.5)
+        wait_until(lambda: self.w.hotdeskd.log().count("device profile applied") > applied, 5,
+                   "the device profile applied again")
         self.assertEqual(self.status()["auto_logout_at"], stayed)
         self.w.hotdeskd.stop(signals=())
         self.w.start_hotdeskd(wait_pool=False)

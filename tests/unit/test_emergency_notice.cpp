@@ -55,10 +55,10 @@ struct FakePbx {
 EmergencyNoticeConfig config()
 {
 	EmergencyNoticeConfig c;
-	c.pbx_url = "https://127.0.0.1:8443/";
-	c.mac = "02:00:00:00:00:01";
-	c.token = "device-token";
-	c.ca_file = "/etc/hotdesk/pbx-ca.pem";
+	c.pbx.base_url = "https://127.0.0.1:8443/";
+	c.pbx.device_id = "02:00:00:00:00:01";
+	c.pbx.token = "device-token";
+	c.pbx.ca_file = "/etc/hotdesk/pbx-ca.pem";
 	c.first_backoff_ms = 10;
 	c.max_backoff_ms = 40;
 	c.max_attempts = 3;
