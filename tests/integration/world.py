@@ -394,5 +394,36 @@ class WorldTestCase(__import__("unittest").TestCase):
         self.w.start()
 
     def tearDown(self):
+        self._print_log_tail_if_failed()
         if self.w.procs:
             self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+
+
+def _failed(case):
+    """Whether this test has failed so far (unittest keeps no public flag)."""
+    result = getattr(getattr(case, "_outcome", None), "result", None)
+    if result is None:
+        return False
+    bad = list(getattr(result, "failures", [])) + list(getattr(result, "errors", []))
+    return any(t is case for t, _ in bad) or not getattr(case._outcome, "success", True)
+
+
+def _print_log_tail_if_failed(self, lines=80):
+    """A failed scenario shows the end of hotdeskd's log (free of secrets: every
+    scenario scans it), so a red CI run says what the daemon saw."""
+    if not _failed(self):
+        return
+    path = os.path.join(self.w.dir, "hotdeskd", "hotdeskd.log")
+    try:
+        with open(path, errors="replace") as f:
+            tail = f.readlines()[-lines:]
+    except OSError:
+        return
+    text = "".join(tail)
+    for secret in secrets():  # a leak fails the scan; it is not printed
+        text = text.replace(secret, "<secret>")
+    sys.stderr.write("\n---- last %d lines of hotdeskd.log ----\n%s---- end ----\n"
+                     % (len(tail), text))
+
+
+WorldTestCase._print_log_tail_if_failed = _print_log_tail_if_failed
