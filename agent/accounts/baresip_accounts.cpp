@@ -34,10 +34,24 @@ const BaresipAccounts::Row BaresipAccounts::kTable[] = {
 	{S::Listing,     E::Listed,        nullptr,               S::Adding,       &A::add},
 	{S::Listing,     E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
 
+	// The old account's REGISTER events until its uadel answered are its
+	// own: ignored (add_after_clearing() forgets them).
+	{S::Clearing,    E::CommandOk,     &A::more_steps,        S::Clearing,     &A::step_next},
+	{S::Clearing,    E::CommandOk,     nullptr,               S::Adding,       &A::add_after_clearing},
+	{S::Clearing,    E::CommandFail,   nullptr,               S::Listing,      &A::clearing_failed},
+	{S::Clearing,    E::RegisterOk,    nullptr,               S::Clearing,     &A::noop},
+	{S::Clearing,    E::RegisterFail,  nullptr,               S::Clearing,     &A::noop},
+	{S::Clearing,    E::Timeout,       nullptr,               S::Clearing,     &A::noop},
+	{S::Clearing,    E::Apply,         nullptr,               S::Clearing,     &A::noop},
+	{S::Clearing,    E::Refresh,       nullptr,               S::Clearing,     &A::noop},
+	{S::Clearing,    E::Down,          nullptr,               S::Offline,      &A::lost},
+
 	{S::Adding,      E::CommandOk,     &A::more_to_add,       S::Adding,       &A::add},
 	{S::Adding,      E::CommandOk,     nullptr,               S::Selecting,    &A::select},
+	{S::Adding,      E::CommandFail,   &A::cleared_first,     S::Listing,      &A::clearing_failed},
 	{S::Adding,      E::CommandFail,   &A::is_swap,           S::RollingBack,  &A::roll_back},
 	{S::Adding,      E::CommandFail,   nullptr,               S::Ready,        &A::reapply_failed},
+	{S::Adding,      E::Timeout,       &A::cleared_first,     S::Listing,      &A::clearing_failed},
 	{S::Adding,      E::Timeout,       &A::is_swap,           S::RollingBack,  &A::roll_back},
 
 	{S::Selecting,   E::CommandOk,     &A::register_refused,  S::RollingBack,  &A::roll_back},
@@ -65,6 +79,7 @@ const BaresipAccounts::Row BaresipAccounts::kTable[] = {
 	{S::RollingBack, E::CommandFail,   nullptr,               S::Ready,        &A::finish_failed},
 
 	{S::Ready,       E::Apply,         &A::job_to_kept,       S::Selecting,    &A::start_job_to_kept},
+	{S::Ready,       E::Apply,         &A::job_clears_first,  S::Clearing,     &A::start_job_clearing},
 	{S::Ready,       E::Apply,         &A::has_job,           S::Adding,       &A::start_job},
 	{S::Ready,       E::Apply,         nullptr,               S::Ready,        &A::noop},
 	{S::Ready,       E::RegisterOk,    nullptr,               S::Ready,        &A::noop},
@@ -129,6 +144,8 @@ const char *accounts_state_name(AccountsState s)
 		return "offline";
 	case S::Listing:
 		return "listing";
+	case S::Clearing:
+		return "clearing";
 	case S::Adding:
 		return "adding";
 	case S::Selecting:
@@ -257,8 +274,10 @@ void BaresipAccounts::on_register(const std::string &aor, bool ok, const std::st
 {
 	if (!keep_aor_.empty() && aor == keep_aor_)
 		keep_registered_ = ok;
-	if (!swapping_ || aor != cur_.aor)
+	if (!swapping_ || aor != cur_.aor) {
+		note_register(aor, ok);
 		return;
+	}
 	if (ok) {
 		register_seen_ = true;
 	} else {
@@ -361,6 +380,7 @@ void BaresipAccounts::list()
 		registered_.clear();
 		for (const auto &ua : parse_reginfo(*r)) {
 			present_.push_back(ua.aor);
+			note_register(ua.aor, ua.registered);
 			if (ua.registered)
 				registered_.push_back(ua.aor);
 		}
@@ -409,9 +429,15 @@ void BaresipAccounts::begin_job()
 	// same_aor_steps() replaces the old account after the new one registered.
 	old_aor_ = in_baresip_ == cur_.aor ? std::string() : in_baresip_;
 	same_aor_ = !in_baresip_.empty() && in_baresip_ == cur_.aor;
+	cleared_first_ = false;
 	steps_.clear();
 	log_info("swap: " + (old_aor_.empty() ? std::string("(none)") : old_aor_) + " -> " +
 	         cur_.aor);
+	start_register_timer();
+}
+
+void BaresipAccounts::start_register_timer()
+{
 	tmr_start(
 	    &tmr_, timeout_ms_,
 	    [](void *arg) {
@@ -421,6 +447,76 @@ void BaresipAccounts::begin_job()
 		    self->post(E::Timeout);
 	    },
 	    this);
+}
+
+bool BaresipAccounts::job_clears_first() const
+{
+	return has_job() && !in_baresip_.empty() && jobs_.front().aor == in_baresip_ &&
+	       !last_register_ok(in_baresip_);
+}
+
+void BaresipAccounts::start_job_clearing()
+{
+	begin_job();
+	cleared_first_ = true;
+	log_info("swap: " + cur_.aor + " is not registered: it goes before the new account");
+	steps_ = {{"uanew", kPlaceholderLine}, {"uafind", kPlaceholderAor}, {"uadel", cur_.aor}};
+	step_next();
+}
+
+void BaresipAccounts::step_next()
+{
+	const auto step = steps_.front();
+	steps_.erase(steps_.begin());
+	if (step.first == "uafind")
+		selected_ = step.second;
+	command(step.first.c_str(), step.second);
+}
+
+// The old account is gone: what REGISTER events said so far was its own.
+void BaresipAccounts::add_after_clearing()
+{
+	register_seen_ = register_refused_ = false;
+	why_.clear();
+	start_register_timer(); // the new account gets the whole time
+	add();
+}
+
+// A step of the clearing (or the new account's uanew after it) failed:
+// what baresip holds is unsure, so the job
+// fails and a re-apply (reginfo) puts back the wanted account (the old
+// line) and removes the placeholder.
+void BaresipAccounts::clearing_failed()
+{
+	tmr_cancel(&tmr_);
+	log_warn("swap to " + cur_.aor + " failed while the old account went: " + why_);
+	const std::string why = why_;
+	Done done = std::move(cur_.done);
+	cur_ = Job{};
+	swapping_ = same_aor_ = cleared_first_ = false;
+	steps_.clear();
+	why_.clear();
+	list();
+	if (done)
+		done(false, why);
+}
+
+void BaresipAccounts::note_register(const std::string &aor, bool ok)
+{
+	for (auto &e : last_register_)
+		if (e.first == aor) {
+			e.second = ok;
+			return;
+		}
+	last_register_.emplace_back(aor, ok);
+}
+
+bool BaresipAccounts::last_register_ok(const std::string &aor) const
+{
+	for (const auto &e : last_register_)
+		if (e.first == aor)
+			return e.second;
+	return false;
 }
 
 void BaresipAccounts::add()
@@ -487,10 +583,13 @@ void BaresipAccounts::registered()
 	tmr_cancel(&tmr_);
 	crash("after_register_ok");
 	in_baresip_ = cur_.aor;
+	note_register(cur_.aor, true);
 	to_remove_.clear();
 	if (!old_aor_.empty() && old_aor_ != keep_aor_)
 		to_remove_.push_back(old_aor_);
-	if (same_aor_)
+	if (cleared_first_)
+		steps_ = {{"uadel", kPlaceholderAor}};
+	else if (same_aor_)
 		steps_ = same_aor_steps(cur_.aor, "");
 	if (!more_to_remove())
 		post(E::CommandOk);
@@ -534,8 +633,12 @@ void BaresipAccounts::roll_back()
 		to_remove_.push_back(drop_);
 	// A failed change of the same AOR: both go, the old line comes back;
 	// with force_break the new one stays and the old one goes.
-	if (same_aor_)
+	if (cleared_first_)
+		steps_ = {{"uadel", kPlaceholderAor}}; // the new one stays: keep_new
+	else if (same_aor_)
 		steps_ = same_aor_steps(cur_.aor, cur_.force_break ? "" : want_line_);
+	if (keep_ == cur_.aor)
+		note_register(cur_.aor, false);
 	in_baresip_ = keep_;
 	uafind(keep_); // select the one that stays before deleting
 }
@@ -555,7 +658,7 @@ void BaresipAccounts::finish_ok()
 
 void BaresipAccounts::finish_failed()
 {
-	if (cur_.force_break || (old_aor_.empty() && !same_aor_))
+	if (cur_.force_break || cleared_first_ || (old_aor_.empty() && !same_aor_))
 		want(cur_.line, cur_.aor);
 	swapping_ = false;
 	Done done = std::move(cur_.done);
@@ -601,7 +704,8 @@ void BaresipAccounts::lost()
 	keep_present_ = false;
 	keep_registered_ = false;
 	steps_.clear();
-	same_aor_ = false;
+	same_aor_ = cleared_first_ = false;
+	last_register_.clear();
 	const std::string why = why_.empty() ? "baresip unreachable" : why_;
 	why_.clear();
 	std::deque<Job> failed;

@@ -15,6 +15,14 @@
 //       uanew PLACEHOLDER -> uafind PLACEHOLDER -> uadel AOR (the old, first
 //       match) -> uafind AOR -> uadel PLACEHOLDER; on failure both go and the
 //       old line comes back before uafind AOR (same_aor_steps()).
+//   The same AOR while the old account is not registered (refused, or its
+//   REGISTER still unanswered): break-before-make, because baresip's events
+//   name the AOR only, so a late REGISTER_FAIL of the old account would
+//   read as the new one's (Clearing):
+//       uanew PLACEHOLDER -> uafind PLACEHOLDER -> uadel AOR (the old)
+//       -> uanew NEW -> uafind NEW -> REGISTER_OK(NEW) -> uadel PLACEHOLDER
+//   on failure NEW stays (it keeps retrying; the old one did no better)
+//   and the placeholder goes.
 //
 // A re-apply after (re)connect: reginfo -> [uanew WANT] -> uafind WANT ->
 // uadel every other AOR (no wait for the registration; REGISTER_OK events
@@ -50,6 +58,7 @@ namespace hotdesk
 enum class AccountsState {
 	Offline,     // no ctrl_tcp connection
 	Listing,     // reginfo in flight (after (re)connect)
+	Clearing,    // a same-AOR swap removes the unregistered old account first
 	Adding,      // uanew in flight
 	Selecting,   // uafind in flight
 	Registering, // waiting for REGISTER_OK of the new account
@@ -178,6 +187,11 @@ private:
 		       keep_present_ && jobs_.front().line == keep_line_;
 	}
 	bool refresh_due() const { return refresh_; }
+	// The next job replaces an account of the same AOR that is not
+	// registered (break-before-make, see the diagram above).
+	bool job_clears_first() const;
+	bool more_steps() const { return !steps_.empty(); }
+	bool cleared_first() const { return swapping_ && cleared_first_; }
 
 	// Actions.
 	void noop() {}
@@ -197,7 +211,12 @@ private:
 	void lost();
 	void start_job();
 	void start_job_to_kept();
+	void start_job_clearing();
+	void step_next();
+	void add_after_clearing();
+	void clearing_failed();
 	void begin_job();
+	void start_register_timer();
 	void next();
 	void uafind(const std::string &aor);
 
@@ -234,6 +253,12 @@ private:
 	// A change of the same AOR (same_aor_steps()): commands run before the
 	// uadels of to_remove_.
 	bool same_aor_ = false;
+	bool cleared_first_ = false; // same_aor_, the old account removed first
+	// The last REGISTER answer per AOR outside swaps (and a swap's result):
+	// whether an account that a same-AOR swap replaces is registered.
+	std::vector<std::pair<std::string, bool>> last_register_;
+	void note_register(const std::string &aor, bool ok);
+	bool last_register_ok(const std::string &aor) const;
 	std::vector<std::pair<std::string, std::string>> steps_;
 	static std::vector<std::pair<std::string, std::string>>
 	same_aor_steps(const std::string &aor, const std::string &readd);

@@ -47,9 +47,27 @@ class PoolInNoServiceTest(WorldTestCase):
         self.w.reg.set_password("HD0001", NEW_POOL_PASSWORD)
         self.w.phone.stop()
         self.w.phone.start()
+        # the refusal, not only the restart's "No service"
+        wait_until(lambda: self.registration() == "failed", 10, "status: failed")
         self.w.wait_screen("No service", 10)
-        oks = self.pool_oks()
+        self.resync_with_new_password(cached)
+        self.assert_service_back()
 
+    def test_new_pool_password_while_the_old_one_is_still_unanswered(self):
+        # The CI's race: the new device profile arrives before the registrar's answer
+        # to the old password; that late refusal must not be taken for the new
+        # account's (BaresipAccounts' Clearing: the old account goes first).
+        cached = wait_until(lambda: next((t for p, t in self.w.state_files().items()
+                                          if p.endswith("/device-profile.xml")), None),
+                            5, "device profile cached")
+        self.w.reg.set_password("HD0001", NEW_POOL_PASSWORD)
+        self.w.phone.stop()
+        self.w.phone.start()
+        self.resync_with_new_password(cached)
+        self.assert_service_back()
+
+    def resync_with_new_password(self, cached):
+        self.oks = self.pool_oks()
         # The PBX hands out the new password with the device profile.
         self.assertIn(POOL_PASSWORD, cached)
         xml = cached.replace(POOL_PASSWORD, NEW_POOL_PASSWORD)
@@ -57,6 +75,8 @@ class PoolInNoServiceTest(WorldTestCase):
         self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
         self.ctl("resync")
 
+    def assert_service_back(self):
+        oks = self.oks
         # (the dead baresip's binding lingers at the registrar: count accepted REGISTERs)
         wait_until(lambda: self.pool_oks() > oks, 5,
                    "the pool registered with the new password")

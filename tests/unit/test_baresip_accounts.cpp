@@ -46,6 +46,8 @@ public:
 	std::set<std::string> refuse; // REGISTER_FAIL 401 for these AORs
 	bool silent_registrar = false;
 	std::vector<std::string> log; // "uanew sip:..", "uafind ..", "uadel .."
+	// Runs before each command is handled (a test's late registrar answer).
+	std::function<void(const Command &)> before;
 
 	SimBaresip()
 	{
@@ -62,6 +64,8 @@ private:
 	}
 	void handle(const Command &c)
 	{
+		if (before)
+			before(c);
 		if (c.command == "reginfo") {
 			std::string data =
 			    "\\n--- User Agents (" + std::to_string(uas.size()) + ") ---\\n";
@@ -294,6 +298,8 @@ TEST_CASE("accounts: every state x event pair, the unhandled ones are exactly th
 	    {AccountsState::Offline, AccountsEvent::CommandFail},
 	    {AccountsState::Listing, AccountsEvent::Up},
 	    {AccountsState::Listing, AccountsEvent::CommandOk},
+	    {AccountsState::Clearing, AccountsEvent::Up},
+	    {AccountsState::Clearing, AccountsEvent::Listed},
 	    {AccountsState::Adding, AccountsEvent::Up},
 	    {AccountsState::Adding, AccountsEvent::Listed},
 	    {AccountsState::Selecting, AccountsEvent::Up},
@@ -520,6 +526,83 @@ TEST_CASE("accounts: a refused change of the same AOR puts the old line back, al
 	CHECK(sim.uas == V{kPool});
 	CHECK(sim.current == kPool);
 	CHECK(rig.accounts.wanted_line() == line_of(kPool));
+}
+
+// The CI's flaky integration.pool_service: a new pool password arrived while
+// the old account's REGISTER was still unanswered; its REGISTER_FAIL came
+// during the swap, read as the new account's, and the swap put the refused
+// line back. An old account that is not registered now goes first.
+TEST_CASE("accounts: a same-AOR change of an unregistered account removes it first")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	sim.refuse = {kPool};
+	start_holding(rig, sim, kPool);
+	run_for(50); // its REGISTER_FAIL arrives
+	sim.refuse.clear();
+	const std::string ph = BaresipAccounts::kPlaceholderAor;
+
+	Outcome out;
+	const std::string changed = "<" + kPool + ">;auth_pass=new-secret;regint=60";
+	rig.accounts.swap(changed, kPool, false, "pool", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK(out.ok);
+	CHECK(sim.log == V{"uanew " + ph, "uafind " + ph, "uadel " + kPool, "uanew " + kPool,
+	                   "uafind " + kPool, "uadel " + ph});
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK_FALSE(deleted_current(sim));
+	CHECK(rig.accounts.wanted_line() == changed);
+}
+
+TEST_CASE("accounts: the old account's late REGISTER_FAIL is not the new one's")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	sim.silent_registrar = true; // the old account's REGISTER is unanswered
+	start_holding(rig, sim, kPool);
+	sim.silent_registrar = false;
+	// Its answer comes while the swap runs: with the swap's first command.
+	bool answered = false;
+	sim.before = [&sim, &answered](const Command &) {
+		if (answered)
+			return;
+		answered = true;
+		sim.peer.send_raw(netstring_encode(
+		    R"({"event":true,"type":"REGISTER_FAIL","class":"register","accountaor":")" +
+		    kPool + R"(","param":"401 Unauthorized"})"));
+	};
+
+	Outcome out;
+	const std::string changed = "<" + kPool + ">;auth_pass=new-secret;regint=60";
+	rig.accounts.swap(changed, kPool, false, "pool", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK(out.ok);
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK(rig.accounts.wanted_line() == changed);
+}
+
+TEST_CASE("accounts: a refused same-AOR change after clearing keeps the new account alone")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	sim.refuse = {kPool}; // the old password and the new one
+	start_holding(rig, sim, kPool);
+	run_for(50);
+	const std::string ph = BaresipAccounts::kPlaceholderAor;
+
+	Outcome out;
+	const std::string changed = "<" + kPool + ">;auth_pass=also-wrong;regint=60";
+	rig.accounts.swap(changed, kPool, false, "pool", out.done());
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK_FALSE(out.ok);
+	CHECK(sim.log == V{"uanew " + ph, "uafind " + ph, "uadel " + kPool, "uanew " + kPool,
+	                   "uafind " + kPool, "uafind " + kPool, "uadel " + ph});
+	CHECK(sim.uas == V{kPool});
+	CHECK(sim.current == kPool);
+	CHECK_FALSE(deleted_current(sim));
+	CHECK(rig.accounts.wanted_line() == changed);
 }
 
 TEST_CASE("accounts: a forced change of the same AOR keeps the new account even unregistered")
