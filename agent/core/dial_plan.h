@@ -40,6 +40,10 @@ struct DialPlan {
 	size_t max_ext_len = 10;
 	size_t max_number_len = 32;
 	DialTerminator terminator = DialTerminator::Hash;
+	// The PBX login flow (3CX, FreePBX: docs/pbx-flow.md): the login and
+	// logout codes are dialled to the PBX as calls (its IVR takes the PIN as
+	// DTMF) and the PBX reprovisions the phone; false: our HTTPS login.
+	bool login_by_call = false;
 };
 
 // A configuration error names both codes that clash.

@@ -24,6 +24,8 @@ const Session::Row Session::kTable[] = {
 	{S::Idle,       E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::Idle,       E::EmergencyNumber, nullptr,       S::Idle,       false, &Se::dial_emergency},
 	{S::Idle,       E::NumberEntered,   nullptr,       S::Idle,       false, &Se::dial_number},
+	// The PBX login flow: the codes are calls to the PBX, which decides.
+	{S::Idle,       E::LoginCode,       &Se::by_call,  S::Idle,       false, &Se::dial_login_code},
 	{S::Idle,       E::LoginCode,       &Se::throttled, S::Idle,      false, &Se::say_throttled},
 	{S::Idle,       E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	{S::Idle,       E::LogoutCode,      nullptr,       S::Idle,       false, &Se::say_not_logged_in},
@@ -38,6 +40,9 @@ const Session::Row Session::kTable[] = {
 	{S::LoggedIn,   E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::LoggedIn,   E::EmergencyNumber, nullptr,       S::LoggedIn,   false, &Se::dial_emergency},
 	{S::LoggedIn,   E::NumberEntered,   nullptr,       S::LoggedIn,   false, &Se::dial_number},
+	{S::LoggedIn,   E::LoginCode,       &Se::by_call,  S::LoggedIn,   false, &Se::dial_login_code},
+	{S::LoggedIn,   E::LogoutCode,      &Se::by_call,  S::LoggedIn,   false, &Se::dial_logout_code},
+	{S::LoggedIn,   E::LogoutKey,       &Se::by_call,  S::LoggedIn,   false, &Se::dial_logout_code},
 	{S::LoggedIn,   E::LoginCode,       &Se::throttled, S::LoggedIn,  false, &Se::say_throttled},
 	{S::LoggedIn,   E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	// No identity change ever cuts a call: it waits for CallsEnded.
@@ -57,6 +62,9 @@ const Session::Row Session::kTable[] = {
 	{S::Collecting, E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
 	{S::Collecting, E::EmergencyNumber, nullptr,       S::Idle,       true,  &Se::dial_emergency},
 	{S::Collecting, E::NumberEntered,   nullptr,       S::Idle,       true,  &Se::dial_number},
+	{S::Collecting, E::LoginCode,       &Se::by_call,  S::Idle,       true,  &Se::dial_login_code},
+	{S::Collecting, E::LogoutCode,      &Se::user_by_call, S::Idle,   true,  &Se::dial_logout_code},
+	{S::Collecting, E::LogoutKey,       &Se::user_by_call, S::Idle,   true,  &Se::dial_logout_code},
 	{S::Collecting, E::LoginCode,       &Se::throttled, S::Idle,      true,  &Se::say_throttled},
 	{S::Collecting, E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	{S::Collecting, E::LogoutCode,      &Se::user_in_call, S::LoggedIn, false, &Se::defer_logout},
@@ -167,6 +175,17 @@ const Session::Row Session::kTable[] = {
 	{S::Error,      E::RegistrationRefused, &Se::user_in_call, S::Error, false, &Se::defer_logout},
 	{S::Error,      E::RegistrationRefused, &Se::is_user, S::LoggingOut, false, &Se::drop_refused},
 	{S::Error,      E::RegistrationRefused, nullptr,   S::Error,      false, &Se::noop},
+
+	// The PBX login flow: the PBX provisioned a person. From a state at
+	// rest it runs as a login the PBX accepted (PbxAccepted follows, which
+	// waits for the calls); during another change the agent offers it again.
+	{S::Idle,       E::Provisioned,     nullptr,       S::LoggingIn,  false, &Se::take_provisioned},
+	{S::LoggedIn,   E::Provisioned,     nullptr,       S::LoggingIn,  false, &Se::take_provisioned},
+	{S::Collecting, E::Provisioned,     nullptr,       S::LoggingIn,  false, &Se::take_provisioned},
+	{S::PinEntry,   E::Provisioned,     nullptr,       S::LoggingIn,  false, &Se::take_provisioned},
+	{S::Error,      E::Provisioned,     nullptr,       S::LoggingIn,  false, &Se::take_provisioned},
+	{S::LoggingIn,  E::Provisioned,     nullptr,       S::LoggingIn,  false, &Se::noop},
+	{S::LoggingOut, E::Provisioned,     nullptr,       S::LoggingOut, false, &Se::noop},
 };
 // clang-format on
 
@@ -271,6 +290,8 @@ const char *event_name(Event e)
 		return "CallsEnded";
 	case Event::RegistrationRefused:
 		return "RegistrationRefused";
+	case Event::Provisioned:
+		return "Provisioned";
 	}
 	return "?";
 }
@@ -301,7 +322,8 @@ void Session::post(Posted p)
 void Session::run(Posted &p)
 {
 	const Event e = p.event;
-	if (e == Event::PbxAccepted || e == Event::PbxRefused || e == Event::PbxFailed)
+	if (e == Event::PbxAccepted || e == Event::PbxRefused || e == Event::PbxFailed ||
+	    e == Event::Provisioned)
 		result_ = std::move(p.result);
 	if (e == Event::SwapFailed)
 		last_error_ = p.reason;
@@ -592,6 +614,14 @@ void Session::set_no_service_text(const std::string &words)
 	no_service_text_ = words;
 }
 
+void Session::on_provisioned(const Identity &person)
+{
+	Posted p{Event::Provisioned, {}, {}};
+	p.result.kind = LoginResult::Accepted;
+	p.result.user = person;
+	post(std::move(p));
+}
+
 void Session::resume_as(const Identity &user)
 {
 	set_occupant(user);
@@ -855,6 +885,41 @@ void Session::start_logout()
 	wipe_pin();
 	ports_.pbx_logout(occupant_.ext);
 	ports_.swap_to(pool_, true);
+}
+
+// The PBX login flow: the code goes to the PBX as a call (only there: a
+// bare number is dialled to the account's own registrar); its IVR asks for
+// the PIN, which the keypad sends as DTMF in the call.
+void Session::dial_login_code()
+{
+	collector_.clear();
+	if (in_call()) {
+		say("Hang up first");
+		return;
+	}
+	ports_.dial(plan_.login_prefix + pending_ext_ + "*");
+	say("Login via PBX");
+}
+
+void Session::dial_logout_code()
+{
+	collector_.clear();
+	if (in_call()) {
+		say("Hang up first");
+		return;
+	}
+	ports_.dial(plan_.logout_code);
+	say("Logout via PBX");
+}
+
+// As a login the PBX accepted: PbxAccepted runs next (after this row).
+void Session::take_provisioned()
+{
+	collector_.clear();
+	wipe_pin();
+	pending_ext_ = result_.user.ext;
+	post(Posted{Event::PbxAccepted, std::move(result_), {}});
+	result_ = {};
 }
 
 void Session::commit_pool()

@@ -47,6 +47,9 @@ enum class Event {
 	// The registrar refused the committed person's credentials for good
 	// (agent/core/registration_policy.h): back to the pool, PBX told.
 	RegistrationRefused,
+	// The PBX login flow: the PBX provisioned a person on the phone
+	// (identity 1 of the device profile): swap to them as after a login.
+	Provisioned,
 };
 
 const char *state_name(State s);
@@ -145,6 +148,11 @@ public:
 	// Whether `number` may be called now (a transfer target): the dial
 	// policy, and never one of our feature codes.
 	bool may_dial(const std::string &number) const;
+	// The PBX login flow (DialPlan::login_by_call): the device profile now
+	// holds `person` on identity 1. Swapped to as a login accepted by the
+	// PBX is (make-before-break, never during a call); ignored while
+	// another identity change runs (the agent offers it again after it).
+	void on_provisioned(const Identity &person);
 	// Resume as a user after a restart (state restored from disk).
 	void resume_as(const Identity &user);
 	// A restart found `ext` in the state directory and asks the PBX first
@@ -208,7 +216,7 @@ private:
 	// with the event.
 	struct Posted {
 		Event event;
-		LoginResult result; // PbxAccepted/Refused/Failed
+		LoginResult result; // PbxAccepted/Refused/Failed, Provisioned
 		std::string reason; // SwapFailed
 	};
 	void post(Posted p);
@@ -230,6 +238,8 @@ private:
 	bool throttled() const { return throttled_; }
 	bool in_call() const { return ports_.calls_active(); }
 	bool user_in_call() const { return logged_in() && in_call(); }
+	bool by_call() const { return plan_.login_by_call; }
+	bool user_by_call() const { return by_call() && is_user(); }
 	bool logout_deferred() const { return deferred_ == Deferred::Logout; }
 	bool swap_deferred() const { return deferred_ == Deferred::Swap; }
 
@@ -253,6 +263,9 @@ private:
 	void say_pbx_failed();
 	void say_register_failed();
 	void start_logout();
+	void dial_login_code();
+	void dial_logout_code();
+	void take_provisioned();
 	void commit_pool();
 	void logout_failed();
 	void say_not_logged_in();

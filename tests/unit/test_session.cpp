@@ -705,7 +705,8 @@ const Event kEvents[] = {Event::DigitTyped,   Event::NumberEntered, Event::Emerg
                          Event::PinConfirm,   Event::PinTimeout,    Event::PbxAccepted,
                          Event::PbxRefused,   Event::PbxFailed,     Event::SwapDone,
                          Event::SwapFailed,   Event::ServiceLost,   Event::ServiceRestored,
-                         Event::RemoteLogout, Event::CallsEnded,    Event::RegistrationRefused};
+                         Event::RemoteLogout, Event::CallsEnded,    Event::RegistrationRefused,
+                         Event::Provisioned};
 
 std::string pair_name(State s, Event e)
 {
@@ -1316,4 +1317,108 @@ TEST_CASE("session: No service says the registrar's words when it gave some")
 	s.set_no_service_text("");
 	run(s, fire(Timer::Message));
 	CHECK(s.display_lines() == V{"HD0001", "No service"});
+}
+
+// ---- the PBX login flow (issue 13): codes are calls, the PBX provisions ----
+
+namespace
+{
+
+DialPlan by_call_plan()
+{
+	DialPlan p;
+	p.login_by_call = true;
+	return p;
+}
+
+} // namespace
+
+TEST_CASE("session: PBX flow: the login code is a call to the PBX, no PIN entry")
+{
+	CallingPorts ports;
+	Session s(by_call_plan(), pool_id(), ports);
+	run(s, keys("*77*100*"));
+	CHECK(s.state() == State::Idle);
+	CHECK(ports.dials == V{"*77*100*"});
+	CHECK(ports.logins.empty());
+	CHECK(s.display_lines() == V{"HD0001", "Login via PBX"});
+	// The PIN goes to the PBX's IVR as DTMF in that call (the calls owner
+	// takes the keys while a call is up); the PBX then provisions Alice.
+	ports.in_call = true;
+	s.on_provisioned(alice());
+	CHECK(s.state() == State::LoggingIn);
+	CHECK(s.pending_change() == "login"); // never during a call
+	CHECK(ports.swaps.empty());
+	ports.in_call = false;
+	s.on_calls_ended();
+	CHECK(ports.swaps == V{"100"});
+	CHECK(ports.swap_passwords == V{kAlicePw});
+	run(s, swap(true));
+	CHECK(s.state() == State::LoggedIn);
+	CHECK(s.occupant().ext == "100");
+	CHECK(ports.occupants == V{"100"});
+	CHECK(ports.bugs.empty());
+}
+
+TEST_CASE("session: PBX flow: the logout key and code dial the logout code; the PBX decides")
+{
+	CallingPorts ports;
+	Session s(by_call_plan(), pool_id(), ports);
+	s.on_provisioned(alice());
+	run(s, swap(true));
+	REQUIRE(s.state() == State::LoggedIn);
+	for (const char *how : {"{blf1}", "*77*5*"}) {
+		ports.clear_effects();
+		run(s, keys(how));
+		INFO(how);
+		CHECK(s.state() == State::LoggedIn);
+		CHECK(ports.dials == V{"*77*5*"});
+		CHECK(ports.swaps.empty());
+		CHECK(ports.logouts.empty());
+		CHECK(s.display_lines().back() == "Logout via PBX");
+	}
+	// During a call the codes are not dialled over it.
+	ports.clear_effects();
+	ports.in_call = true;
+	run(s, keys("{blf1}"));
+	CHECK(ports.dials.empty());
+	CHECK(s.display_lines().back() == "Hang up first");
+	ports.in_call = false;
+	// The PBX provisions the pool again: the agent runs it as a remote logout.
+	ports.clear_effects();
+	run(s, remote_logout());
+	CHECK(ports.swaps == V{"HD0001!"});
+	run(s, swap(true));
+	CHECK(s.state() == State::Idle);
+	CHECK(ports.bugs.empty());
+}
+
+TEST_CASE("session: PBX flow: a provisioned person in every state")
+{
+	// From rest (idle, typing, logged in as someone else, No service) it is
+	// a login; during another identity change it waits (the agent offers
+	// it again when the change is over).
+	for (State st : kStates) {
+		for (bool as_user : {false, true}) {
+			INFO(state_name(st) << (as_user ? " as Alice" : ""));
+			CallingPorts ports;
+			Session s(DialPlan{}, pool_id(), ports);
+			run_all(s, recipe(st, as_user));
+			REQUIRE(s.state() == st);
+			ports.clear_effects();
+			s.on_provisioned(bob());
+			const bool busy = st == State::LoggingIn || st == State::LoggingOut;
+			CHECK(ports.bugs.empty());
+			if (busy) {
+				CHECK(s.state() == st);
+				CHECK(ports.swaps.empty());
+				continue;
+			}
+			CHECK(s.state() == State::LoggingIn);
+			CHECK(ports.swaps == V{"200"});
+			run(s, swap(true));
+			CHECK(s.state() == State::LoggedIn);
+			CHECK(s.occupant().ext == "200");
+		}
+	}
 }
