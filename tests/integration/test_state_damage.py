@@ -59,6 +59,9 @@ FILES = {
     "login-intent": ("login interrupted", "HD0001", "HD0001", "HD0001"),
 }
 
+# damaged, the phone does not know who sat here and asks the PBX (LostStateTest)
+LOST = ("occupancy", "user.100")
+
 # read only together with (an orphan is never read)
 REQUIRES = {"device-profile.meta": ["device-profile.xml"]}
 
@@ -190,6 +193,11 @@ class StateDamageTest(WorldTestCase):
                         self.assertTrue(os.path.exists(aside), aside)
                         self.assertIn(name + ".damaged", self.state_damaged())
                         self.assertIn("damaged state files kept for diagnosis", log)
+                    if name in LOST and DAMAGE[kind] is not None:  # asked who sits here
+                        said = ("the PBX says 100 sits here" if pbx_up else
+                                "the PBX did not say who sits here")
+                        wait_until(lambda: said in self.w.hotdeskd.log()[n:], 8,
+                                   "hotdeskd's log saying %r" % said)
                     self.assert_no_secret_of_others(expect)
                     results.append("%s/%s->%s" % (name, kind, expect))
         print("\nPBX %s: %s" % ("up" if pbx_up else "down", ", ".join(results)))
