@@ -6,7 +6,9 @@
 #include "../../platform/clock/clock.h"
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
+#include "../core/text.h"
 #include "../ctrl/reginfo.h"
+#include "../pbx/pbx_protocol.h"
 
 #include <chrono>
 
@@ -226,6 +228,11 @@ void Agent::restore()
 		ask_resume();
 	} else if (r.user) {
 		session_->resume_as(*r.user);
+	} else if (r.lost && !cfg_.pbx_url.empty()) {
+		// The pool now (emergency calls work at once); the PBX knows who
+		// sat here and hands them back (issue 14, kind 11).
+		claim_ = Claim::Lost;
+		ask_lost();
 	}
 	if (r.user)
 		r.user->wipe();
@@ -251,6 +258,8 @@ void Agent::claim_retry_h(void *arg)
 	auto *self = static_cast<Agent *>(arg);
 	if (self->claim_ == Claim::Unconfirmed)
 		self->ask_resume();
+	else if (self->claim_ == Claim::Lost)
+		self->ask_lost();
 }
 
 void Agent::on_resume_answer(LoginResult r)
@@ -308,6 +317,62 @@ void Agent::take_claimed()
 	claimed_ = {};
 }
 
+// ---- the state was lost: who sits here? ----
+
+void Agent::ask_lost()
+{
+	pbx_->ask_lost([this](LoginResult r) { on_lost_answer(std::move(r)); });
+}
+
+void Agent::ask_lost_later(const std::string &why)
+{
+	const uint64_t ms = claim_backoff_.next_ms();
+	log_warn("agent: " + why + "; still the pool, asking again in " + std::to_string(ms) +
+	         " ms");
+	tmr_start(&claim_tmr_, ms, claim_retry_h, this);
+}
+
+// The person named by the PBX is logged in as by a login: the intent and
+// profile recorded, make-before-break swap, commit after REGISTER_OK, and
+// deferred while a call is up (Session, PbxAccepted). Only from the idle
+// pool with baresip there; otherwise the phone asks again later.
+void Agent::on_lost_answer(LoginResult r)
+{
+	const bool at_rest =
+	    ctrl_->connected() && session_->state() == State::Idle && !session_->logged_in();
+	if (claim_ != Claim::Lost || r.kind == LoginResult::Failed ||
+	    (r.kind == LoginResult::Accepted && !at_rest)) {
+		const std::string ext = r.user.ext;
+		r.user.wipe();
+		wipe_secret(r.profile_xml);
+		if (claim_ != Claim::Lost)
+			hotdesk::log_info(
+			    "agent: the PBX's answer who sits here came after a login; "
+			    "dropped");
+		else if (r.kind == LoginResult::Failed)
+			ask_lost_later("the PBX did not say who sits here (" + r.reason + ")");
+		else
+			ask_lost_later("the PBX names " + ext + " at this phone, which is busy");
+		return;
+	}
+	claim_ = Claim::None;
+	tmr_cancel(&claim_tmr_);
+	if (r.kind == LoginResult::Refused) {
+		if (r.reason == kNobodyHere)
+			hotdesk::log_info("agent: the PBX says nobody sits here; staying the pool");
+		else
+			log_warn("agent: the PBX did not name who sits here (" + r.reason +
+			         "); staying the pool");
+		publish();
+		return;
+	}
+	hotdesk::log_info("agent: the PBX says " + r.user.ext +
+	                  " sits here; logging them in again");
+	pbx_->begin_lost_login(r);
+	session_->confirm_resume(r.user.ext);
+	session_->on_login_result(std::move(r));
+}
+
 void Agent::replay_parked_key()
 {
 	if (!parked_ || session_->state() == State::LoggingIn)
@@ -363,6 +428,10 @@ void Agent::publish()
 	f.emergency_callback = emergency_.callback;
 	f.location = emergency_.location;
 	f.state_damaged = damaged_state_files();
+	// Asking who sits here after a lost state: not "idle", which would make
+	// the PBX's view forget the person before it answers.
+	if (claim_ == Claim::Lost && f.state == "idle")
+		f.state = "logging-in";
 	status_->update(f);
 }
 
@@ -633,6 +702,11 @@ void Agent::on_last_call_ended()
 
 void Agent::pbx_login(const std::string &ext, const std::string &pin)
 {
+	if (claim_ == Claim::Lost) { // the person at the keys wins
+		claim_ = Claim::None;
+		tmr_cancel(&claim_tmr_);
+		hotdesk::log_info("agent: a login by keypad; the question who sat here is dropped");
+	}
 	pbx_->login(ext, pin);
 }
 

@@ -101,6 +101,11 @@ private:
 	void on_resume_answer(LoginResult r);
 	void take_claimed();
 	void replay_parked_key();
+	// The state directory lost who sits here: the phone is the pool and asks
+	// the PBX (docs/protocol.md, resume with "lost"); see agent.cpp.
+	void ask_lost();
+	void on_lost_answer(LoginResult r);
+	void ask_lost_later(const std::string &why);
 	static void claim_retry_h(void *arg);
 	void start_blf_lamps();
 	void on_blf_state(const std::string &ext, BlfState s);
@@ -136,7 +141,9 @@ private:
 	// Asking: the restored person waits for the PBX (the phone is the pool);
 	// Unconfirmed: the PBX did not answer, the phone came back as the person
 	// from the state directory alone and asks again (claim_tmr_).
-	enum class Claim { None, Asking, Unconfirmed } claim_ = Claim::None;
+	// Lost: the state was lost, the phone is the pool and asks who sits here
+	// (again after claim_tmr_ until answered; a keypad login drops it).
+	enum class Claim { None, Asking, Unconfirmed, Lost } claim_ = Claim::None;
 	std::string claim_ext_;
 	Identity claimed_;          // the restored identity while Asking (a secret)
 	bool resume_swap_ = false;  // the swap to the confirmed person is running

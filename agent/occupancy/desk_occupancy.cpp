@@ -34,6 +34,7 @@ DeskOccupancy::Restored DeskOccupancy::restore()
 	if (!occ) {
 		log_error("occupancy: " + occ.error().str() + "; starting as the pool");
 		commit_pool();
+		out.lost = true;
 		return out;
 	}
 	record_ = *occ;
@@ -45,6 +46,7 @@ DeskOccupancy::Restored DeskOccupancy::restore()
 	if (!u || !*u) {
 		log_error("occupancy: saved user missing or corrupt; starting as the pool");
 		commit_pool();
+		out.lost = true;
 		return out;
 	}
 	(void)store_.forget_users_except(record_.ext); // a rolled-back roam's files

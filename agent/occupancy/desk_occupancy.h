@@ -28,10 +28,14 @@ public:
 	struct Restored {
 		std::optional<Identity> user; // the person to resume as, if any
 		std::string interrupted;      // the ext of a login rolled back at start
+		// The occupancy, or the saved person's account, could not be read
+		// (damaged, storage error): the phone is the pool and does not know
+		// who sat here (the agent asks the PBX, docs/protocol.md).
+		bool lost = false;
 	};
 	// At start: comes back as whoever the phone was at the last commit. An
 	// uncommitted login is rolled back (its ext reported); an unreadable
-	// state is the pool.
+	// state is the pool (`lost`).
 	Restored restore();
 
 	// A login or roam is under way: the intent is recorded before the PBX

@@ -83,6 +83,26 @@ void PbxClient::resume(const std::string &ext, std::function<void(LoginResult)> 
 	});
 }
 
+void PbxClient::ask_lost(std::function<void(LoginResult)> done)
+{
+	http_.perform(post("resume", pbx_lost_body()), [this, done](Expected<HttpResponse> resp) {
+		if (!resp) {
+			LoginResult r;
+			r.reason = resp.error().str();
+			done(std::move(r));
+			return;
+		}
+		std::string ext;
+		std::vector<std::string> warnings;
+		LoginResult r = pbx_parse_lost(resp->status, resp->body, &ext, &warnings);
+		for (const auto &w : warnings)
+			log_warn("pbx: the person at this phone, " + ext + ": " + w);
+		if (r.kind == LoginResult::Refused && is_bad_profile(r.reason) && !ext.empty())
+			undo_login(ext);
+		done(std::move(r));
+	});
+}
+
 void PbxClient::logout(const std::string &ext, std::function<void(Status)> done,
                        const std::string &reason)
 {

@@ -35,6 +35,10 @@ public:
 	// After a restart with a person in the state directory: may the phone
 	// claim them (pbx_parse_resume())? `done` always runs, later.
 	void resume(const std::string &ext, std::function<void(LoginResult)> done);
+	// After a restart that lost the state: who sits here (pbx_parse_lost())?
+	// An answer whose user the phone cannot use (bad_profile) is undone at
+	// the PBX with a logout, as for a login. `done` always runs, later.
+	void ask_lost(std::function<void(LoginResult)> done);
 
 private:
 	HttpRequest post(const std::string &what, std::string body) const;

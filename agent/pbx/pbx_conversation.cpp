@@ -74,6 +74,18 @@ void PbxConversation::resume(const std::string &ext, std::function<void(LoginRes
 	client_.resume(ext, std::move(done));
 }
 
+void PbxConversation::ask_lost(std::function<void(LoginResult)> done)
+{
+	log_info("pbx: the state was lost; asking the PBX who sits at this phone");
+	client_.ask_lost(std::move(done));
+}
+
+void PbxConversation::begin_lost_login(const LoginResult &r)
+{
+	occupancy_.begin_login(r.user.ext);
+	occupancy_.accepted(r.profile_xml);
+}
+
 void PbxConversation::logout(const std::string &ext, const std::string &reason)
 {
 	client_.logout(

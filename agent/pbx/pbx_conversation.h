@@ -43,6 +43,12 @@ public:
 	void logout(const std::string &ext, const std::string &reason = "");
 	// Confirm a person restored from the state directory (PbxClient::resume).
 	void resume(const std::string &ext, std::function<void(LoginResult)> done);
+	// The state directory lost who sits here: ask the PBX (PbxClient::ask_lost).
+	void ask_lost(std::function<void(LoginResult)> done);
+	// The PBX named the person at this phone: record the login (intent,
+	// then the profile as accepted) as PbxConversation::login does, so the
+	// swap that follows commits or rolls back like a login's.
+	void begin_lost_login(const LoginResult &r);
 	// A conditional GET of the device profile (usually a 304) opens the TLS
 	// connection that the login request then reuses from curl's cache.
 	void warm_up();

@@ -138,6 +138,45 @@ LoginResult pbx_parse_resume(long status, const std::string &body)
 	return failed("PBX answered HTTP " + std::to_string(status));
 }
 
+std::string pbx_lost_body()
+{
+	return R"({"lost":true})";
+}
+
+LoginResult pbx_parse_lost(long status, const std::string &body, std::string *ext,
+                           std::vector<std::string> *warnings)
+{
+	std::string top;
+	{
+		// Only the top level: the user object (a secret) is read, and its
+		// buffers wiped, by pbx_parse_login().
+		ReRef<struct odict> o;
+		if (json_decode_odict_wiped(o.out(), 16, body.data(), body.size(), 4))
+			return failed("PBX answered HTTP " + std::to_string(status) +
+			              " without valid JSON");
+		const std::string result = odict_str(o.get(), "result");
+		if (status == 200 && result == kNobodyHere) {
+			LoginResult r;
+			r.kind = LoginResult::Refused;
+			r.reason = std::string(kNobodyHere);
+			return r;
+		}
+		if (status != 200 || result != "ok")
+			return pbx_parse_login(status, body, warnings);
+		auto e = check_extension(odict_str(o.get(), "ext"));
+		if (!e)
+			return failed("PBX named the person here without a usable ext (" +
+			              e.error().what + ")");
+		top = *e;
+	}
+	if (ext)
+		*ext = top;
+	LoginResult r = pbx_parse_login(status, body, warnings);
+	if (r.kind == LoginResult::Accepted && r.user.ext != top)
+		return bad_profile(r, "user.ext differs from ext");
+	return r;
+}
+
 LoginResult pbx_parse_login(long status, const std::string &body,
                             std::vector<std::string> *warnings)
 {

@@ -45,4 +45,20 @@ LoginResult pbx_parse_login(long http_status, const std::string &body,
 // question.
 LoginResult pbx_parse_resume(long http_status, const std::string &body);
 
+// POST .../resume after the phone lost its state (docs/protocol.md "Resume
+// after a restart", lost state): {"lost":true}, no extension.
+std::string pbx_lost_body();
+
+// The answer to it: Accepted with the person's account and profile exactly
+// as a login answer carries them (pbx_parse_login(), bad_profile included)
+// when the PBX has a person sitting at this device; Refused with reason
+// kNobodyHere for {"result":"none"}; Refused with the PBX's reason for a 4xx
+// refusal; Failed when the PBX did not answer the question (5xx, not JSON,
+// no or a mismatched top-level "ext"). `ext` (when given) receives the
+// top-level "ext" of an "ok" answer, also when its user is unusable, so that
+// the phone can tell the PBX the person is not here after all.
+constexpr std::string_view kNobodyHere = "none";
+LoginResult pbx_parse_lost(long http_status, const std::string &body, std::string *ext = nullptr,
+                           std::vector<std::string> *warnings = nullptr);
+
 } // namespace hotdesk

@@ -141,9 +141,13 @@ class State:
                 dev["since"] = now_iso()
             self.last_login[ext] = dev["mac"]
             self._log_state(dev["mac"], "login", ext)
-            return {"ext": ext, "name": str(user.get("name", "")), "sip_user": ext,
-                    "sip_password": str(user.get("sip_password", "")),
-                    "sip_domain": self.sip_domain}
+            return self._account(ext, user)
+
+    def _account(self, ext, user):
+        """The `user` object of a login answer (docs/protocol.md)."""
+        return {"ext": ext, "name": str(user.get("name", "")), "sip_user": ext,
+                "sip_password": str(user.get("sip_password", "")),
+                "sip_domain": self.sip_domain}
 
     def _stale_claim(self, dev, ext):
         """Newest login wins: `ext` sits on another phone now, or logged in on another
@@ -165,6 +169,23 @@ class State:
                 dev["since"] = now_iso()
             self.last_login[ext] = dev["mac"]
             self._log_state(dev["mac"], "resumed", ext)
+
+    def lost(self, dev):
+        """A phone lost its saved state and asks who sits at it (docs/protocol.md,
+        resume with "lost"): (ext, account) of the person this view has at the device
+        when their newest login is here too and they may still hot-desk; None otherwise
+        (the view then says idle). No PIN: the device is authenticated and was given
+        that person; so nothing counts toward the PIN lockout."""
+        with self.lock:
+            ext = dev["user"]
+            user = self.users.get(ext) if ext is not None else None
+            if user is None or not user.get("hotdesk", False) or self._stale_claim(dev, ext):
+                if ext is not None:
+                    self._set_idle(dev, "lost_nobody")
+                self._log_state(dev["mac"], "lost_none")
+                return None
+            self._log_state(dev["mac"], "lost_handed_back", ext)
+            return ext, self._account(ext, user)
 
     def device_profile(self, dev):
         """The device profile XML (docs/profile.md), or a test override
@@ -469,6 +490,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self._discard_body()
                     raise
                 body = self._body()
+                if parts[4] == "resume" and body.get("lost") is True:
+                    found = st.lost(dev)
+                    if found is None:
+                        self._send(200, {"result": "none"})
+                    else:
+                        ext, user = found
+                        self._send(200, {"result": "ok", "ext": ext, "user": user,
+                                         "profile": st.user_profile(ext)})
+                    return
                 ext = self._field(body, "ext")
                 if parts[4] == "login":
                     pin = self._field(body, "pin")

@@ -111,3 +111,47 @@ TEST_CASE("occupancy: an interrupted login is rolled back at start and reported"
 	CHECK(occ.pool());
 	CHECK_FALSE(store.pending_login().value().has_value());
 }
+
+// issue 14, kind 11: a restart that cannot read who sat here says so (the
+// agent then asks the PBX); a readable state, or a damaged decoration, does not.
+TEST_CASE("occupancy: a damaged occupancy or account at start is the pool and reported lost")
+{
+	struct Case {
+		const char *file;
+		bool lost;   // the restart reports the state lost
+		bool person; // and comes back as the person
+	};
+	const Case cases[] = {
+	    {"occupancy", true, false},
+	    {"user.100", true, false},
+	    {"profile.100.xml", false, true},
+	    {"login-intent", false, true},
+	    {"", false, true}, // nothing damaged
+	};
+	for (const auto &c : cases) {
+		INFO(c.file);
+		platform::FakeStorage fs;
+		{
+			StateStore store(fs);
+			DeskOccupancy occ(store);
+			(void)occ.restore();
+			occ.begin_login("100");
+			occ.accepted(profile_with_blf("Alice", "201"));
+			occ.commit_user(person("100"));
+			occ.begin_login("101"); // a roam under way when the power goes
+		}
+		if (*c.file) {
+			REQUIRE(fs.files.count(c.file) == 1);
+			std::string &data = fs.files[c.file];
+			data.resize(data.size() / 2); // cut short by the power cut
+		}
+		StateStore store(fs);
+		DeskOccupancy occ(store);
+		auto r = occ.restore();
+		CHECK(r.lost == c.lost);
+		CHECK(r.user.has_value() == c.person);
+		CHECK(occ.pool() == !c.person);
+		if (r.user)
+			r.user->wipe();
+	}
+}

@@ -416,3 +416,64 @@ TEST_CASE("pbx_protocol: the answer to a resume (newest login wins)")
 	CHECK(odict_count(o.get(), false) == 1);
 	CHECK(odict_str(o.get(), "ext") == "100");
 }
+
+// issue 14, kind 11: the phone lost its state and asks who sits here.
+TEST_CASE("pbx_protocol: the answer to a lost state names the person as a login does")
+{
+	auto ok_lost = [](const std::string &top_ext, const UserFields &u) {
+		std::string b = ok_body(u);
+		return R"({"ext":)" + q(top_ext) + "," + b.substr(1);
+	};
+	struct Case {
+		const char *what;
+		long status;
+		std::string body;
+		LoginResult::Kind kind;
+		std::string reason; // for Refused; "bad_profile" matches by prefix
+		std::string ext;    // the top-level ext reported
+	};
+	UserFields bad_domain;
+	bad_domain.sip_domain = "sips:127.0.0.1";
+	const std::vector<Case> cases = {
+	    {"ok", 200, ok_lost("100", UserFields{}), LoginResult::Accepted, "", "100"},
+	    {"nobody", 200, R"({"result":"none"})", LoginResult::Refused, "none", ""},
+	    {"no top-level ext", 200, ok_body(UserFields{}), LoginResult::Failed, "", ""},
+	    {"a bad top-level ext", 200, ok_lost("1 0", UserFields{}), LoginResult::Failed, "", ""},
+	    {"ext and user.ext differ", 200, ok_lost("101", UserFields{}), LoginResult::Refused,
+	     "bad_profile", "101"},
+	    {"unusable user", 200, ok_lost("100", bad_domain), LoginResult::Refused, "bad_profile",
+	     "100"},
+	    {"an old PBX: no ext", 400, refused_body("bad_request"), LoginResult::Refused,
+	     "bad_request", ""},
+	    {"device refused", 401, refused_body("device_unauthorized"), LoginResult::Refused,
+	     "device_unauthorized", ""},
+	    {"server error", 503, R"({"result":"none"})", LoginResult::Failed, "", ""},
+	    {"not JSON", 502, "<html>bad gateway</html>", LoginResult::Failed, "", ""},
+	    {"an unknown result", 200, R"({"result":"nobody"})", LoginResult::Failed, "", ""},
+	};
+	for (const auto &c : cases) {
+		INFO(c.what << ": " << c.status << " " << redact(c.body));
+		std::string ext;
+		const LoginResult r = pbx_parse_lost(c.status, c.body, &ext);
+		CHECK(r.kind == c.kind);
+		CHECK(ext == c.ext);
+		if (c.kind == LoginResult::Refused)
+			CHECK(r.reason.compare(0, c.reason.size(), c.reason) == 0);
+		if (c.kind == LoginResult::Accepted) {
+			CHECK(r.user.ext == "100");
+			CHECK((r.user.sip_password == kPw));
+			CHECK(r.user.aor() == "sip:100@127.0.0.1:5070");
+		} else {
+			CHECK(r.user.sip_password.empty());
+			CHECK(r.reason.find(kPw) == std::string::npos);
+		}
+	}
+	// The request names nobody: the phone does not know who sat here.
+	const std::string body = pbx_lost_body();
+	ReRef<struct odict> o;
+	REQUIRE(json_decode_odict(o.out(), 8, body.data(), body.size(), 2) == 0);
+	CHECK(odict_count(o.get(), false) == 1);
+	bool lost = false;
+	CHECK(odict_get_boolean(o.get(), &lost, "lost"));
+	CHECK(lost);
+}
