@@ -81,12 +81,14 @@ class StatusTest(StatusCase):
         self.w.hotdeskd.stop(signals=())  # power cut of hotdeskd alone
         self.w.start_hotdeskd(wait_pool=False)
 
-        def registration():
+        def seen():
             try:
-                return json.loads(self.get()[2])["registration"]
+                st = json.loads(self.get()[2])
             except OSError:  # the endpoint is not listening yet
                 return None
-        wait_until(lambda: registration() == "registered", 5,
+            return st["state"], st["registration"]
+        # (the pool's registration while the PBX confirms the person is not it)
+        wait_until(lambda: seen() == ("logged-in", "registered"), 5,
                    "registration known after the restart")
         st = json.loads(self.get()[2])
         self.assertEqual(st["user"]["ext"], "100")
