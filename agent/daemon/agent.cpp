@@ -75,6 +75,8 @@ Agent::~Agent()
 {
 	tmr_cancel(&claim_tmr_);
 	claimed_.wipe();
+	provisioned_.wipe();
+	wipe_secret(provisioned_profile_);
 	blf_lamps_.reset();
 	blf_sip_.reset();
 	session_.reset();
@@ -218,7 +220,8 @@ void Agent::restore()
 			r.user.reset();
 		}
 	}
-	if (r.user && !cfg_.pbx_url.empty()) {
+	// In the PBX login flow the cached device profile says who sits here.
+	if (r.user && !cfg_.pbx_url.empty() && !session_->dial_plan().login_by_call) {
 		// The person may have logged in elsewhere while this phone was off:
 		// the PBX decides before the phone registers them (newest login wins).
 		claimed_ = *r.user;
@@ -480,9 +483,15 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 		device_terminator_ = p.dial_terminator;
 		apply_dial_terminator();
 	}
-	pool_.apply(p);
-	session_->set_pool(pool_.identity());
-	auto_logout_.set_policy(p.auto_logout, p.timezone);
+	const bool person = provisions_person(p);
+	if (!person) { // in the PBX flow identity 1 is a person's while they sit here
+		pool_.apply(p);
+		session_->set_pool(pool_.identity());
+	}
+	if (p.dial_plan.login_by_call && p.auto_logout.any())
+		log_warn("agent: auto-logout is the PBX's own in the PBX login flow: ignored");
+	auto_logout_.set_policy(p.dial_plan.login_by_call ? AutoLogoutPolicy{} : p.auto_logout,
+	                        p.timezone);
 	pbx_->set_recheck(p.recheck_s);
 	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
 		cfg_.status_token = p.status_token; // read when the endpoint starts
@@ -493,9 +502,63 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 			redraw(); // the pool's BLF states' line
 	}
 	hotdesk::log_info("agent: device profile applied (pool " + p.pool_ext + ")");
-	if (fresh)
+	if (fresh && !person)
 		swap_pool_if_changed();
 	apply_emergency(p.emergency);
+	if (p.dial_plan.login_by_call)
+		follow_provisioning(p, person);
+}
+
+// The PBX login flow (docs/pbx-flow.md): the PBX decided who sits here and
+// said so with identity 1 of the device profile. A person is swapped to as
+// after a login (make-before-break, never during a call); the pool again
+// runs as the PBX's remote logout. Busy with another change: offered again
+// when it is over (on_swap_done).
+void Agent::follow_provisioning(const DeviceProfile &p, bool person)
+{
+	provisioned_.wipe();
+	provisioned_ = {};
+	provisioned_due_ = false;
+	if (!person) {
+		if (session_->logged_in()) {
+			hotdesk::log_info("agent: the PBX provisioned the pool again: " +
+			                  session_->occupant().ext + " leaves");
+			session_->on_remote_logout();
+		}
+		return;
+	}
+	Identity who;
+	who.pool = false;
+	who.ext = p.pool.user;
+	who.name = p.pool.realname;
+	who.sip_user = p.pool.user;
+	who.sip_password = p.pool.password;
+	who.domain = p.pool.host;
+	const Identity &now = session_->occupant();
+	if (!now.pool && now.aor() == who.aor() && pool_.line(now) == pool_.line(who)) {
+		who.wipe();
+		return; // them already (a re-check, a restart)
+	}
+	provisioned_ = std::move(who);
+	provisioned_profile_ = person_profile_xml(p);
+	offer_provisioned();
+}
+
+void Agent::offer_provisioned()
+{
+	if (provisioned_.ext.empty())
+		return;
+	if (session_->state() == State::LoggingIn || session_->state() == State::LoggingOut) {
+		provisioned_due_ = true;
+		return;
+	}
+	provisioned_due_ = false;
+	hotdesk::log_info("agent: the PBX provisioned " + provisioned_.ext + " on this phone");
+	occupancy_.begin_login(provisioned_.ext);
+	occupancy_.accepted(provisioned_profile_);
+	session_->on_provisioned(provisioned_);
+	provisioned_.wipe();
+	provisioned_ = {};
 }
 
 // Issue 16: with via_pool the pool identity stays in baresip beside the
@@ -712,6 +775,11 @@ void Agent::pbx_login(const std::string &ext, const std::string &pin)
 
 void Agent::pbx_logout(const std::string &ext)
 {
+	if (session_->dial_plan().login_by_call) {
+		hotdesk::log_info("agent: " + ext +
+		                  " left as the PBX provisioned (PBX login flow)");
+		return;
+	}
 	pbx_->logout(ext, session_->logout_reason());
 }
 
@@ -757,6 +825,8 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	}
 	if (ok && ctrl_->connected() && session_->state() == State::Error)
 		session_->on_service(true);
+	if (provisioned_due_)
+		offer_provisioned();
 }
 
 void Agent::log_info(const std::string &msg)

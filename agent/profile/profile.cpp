@@ -301,7 +301,7 @@ bool printable_token(const std::string &s)
 Status read_dial_plan(const Fields &f, DialPlan &plan)
 {
 	for (const char *key : {"hd_emergency_numbers", "hd_login_code", "hd_logout_code",
-	                        "hd_dial_codes", "hd_dial_terminator"})
+	                        "hd_dial_codes", "hd_dial_terminator", "hd_login_flow"})
 		if (auto v = f.strict(key); !v)
 			return v.error();
 	if (const std::string e = *f.strict("hd_emergency_numbers"); !e.empty())
@@ -315,6 +315,10 @@ Status read_dial_plan(const Fields &f, DialPlan &plan)
 			return f.bad("hd_dial_terminator", "must be hash or none");
 		plan.terminator = *term;
 	}
+	const std::string flow = *f.strict("hd_login_flow", "local");
+	if (flow != "local" && flow != "pbx")
+		return f.bad("hd_login_flow", "must be local or pbx");
+	plan.login_by_call = flow == "pbx";
 	if (auto s = validate(plan); !s)
 		return make_error("profile: feature codes", s.error().what);
 	return Ok{};
@@ -494,6 +498,39 @@ Expected<UserProfile> parse_user_profile(std::string_view xml, const ProfileLimi
 	}
 	u.blf = std::move(p->blf);
 	return u;
+}
+
+bool provisions_person(const DeviceProfile &p)
+{
+	return p.dial_plan.login_by_call && p.pool.user != p.pool_ext;
+}
+
+std::string person_profile_xml(const DeviceProfile &p)
+{
+	tinyxml2::XMLPrinter out(nullptr, true);
+	out.OpenElement("settings");
+	out.OpenElement("phone-settings");
+	for (const auto &[name, value] :
+	     {std::pair<const char *, const std::string &>{"user_realname", p.pool.realname},
+	      {"user_mailbox", p.pool.mailbox}}) {
+		out.OpenElement(name);
+		out.PushAttribute("idx", "1");
+		out.PushText(value.c_str());
+		out.CloseElement();
+	}
+	out.CloseElement();
+	out.OpenElement("functionKeys");
+	int idx = 0;
+	for (const auto &b : p.blf) {
+		out.OpenElement("fkey");
+		out.PushAttribute("idx", idx++);
+		out.PushAttribute("label", b.label.c_str());
+		out.PushText(("blf " + b.ext + (b.pickup.empty() ? "" : "|" + b.pickup)).c_str());
+		out.CloseElement();
+	}
+	out.CloseElement();
+	out.CloseElement();
+	return out.CStr();
 }
 
 } // namespace hotdesk

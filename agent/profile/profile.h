@@ -88,6 +88,14 @@ struct UserProfile {
 
 Expected<DeviceProfile> parse_device_profile(std::string_view xml, const ProfileLimits &l = {});
 
+// The PBX login flow (hd_login_flow pbx, docs/pbx-flow.md): identity 1 of
+// the device profile is a person when its user is not hd_pool_ext.
+bool provisions_person(const DeviceProfile &p);
+// That person's decoration (display name, mailbox, BLF keys) as a user
+// profile document (the Snom XML that parse_user_profile() reads), to keep
+// beside them as a login keeps the PBX's. No account, no secret in it.
+std::string person_profile_xml(const DeviceProfile &p);
+
 // A user profile is rejected only when it is not a profile at all (not
 // well-formed, another root, over the size, element or depth limits); every
 // element in it is decoration.

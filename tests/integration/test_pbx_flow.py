@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The phone in the PBX login flow (issue 13, docs/pbx-flow.md), on real parts: kamailio,
+hotdeskd driving baresip, tests/pbx serving the device profile.
+
+With `hd_login_flow pbx` the login and logout codes are calls to the PBX (kamailio's request
+log shows them, from the pool identity, to the PBX's domain); the PBX decides and
+reprovisions: identity 1 of the device profile becomes the person's account (here the test
+plays the PBX's part through the reference PBX's profile override, and `hotdeskctl resync`
+is the PBX's trigger), and the phone swaps make-before-break, never during a call; the pool
+account again logs them out. The IVR that takes the PIN is tests/pbx's (test_pbx_ivr).
+
+    HOTDESKD=build/host/hotdeskd HOTDESKCTL=build/host/tools/hotdeskctl \\
+        python3 -m unittest -v test_pbx_flow   (in this dir)
+"""
+
+import json
+import os
+import subprocess
+import unittest
+
+from harness import wait_until
+from world import MAC, POOL_PASSWORD, SOURCE, USERS, WorldTestCase
+
+HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
+FLOW = '    <hd_login_flow perm="R">pbx</hd_login_flow>\n' \
+       '    <hd_pool_ext perm="R">HD0001</hd_pool_ext>\n  </phone-settings>'
+
+
+class PbxFlowTest(WorldTestCase):
+    prefix = "hotdesk-pbx-flow-"
+    world_opts = {"peers": ("101",)}
+
+    def setUp(self):
+        super().setUp()
+        self.pool_xml = wait_until(
+            lambda: next((t for p, t in self.w.state_files().items()
+                          if p.endswith("/device-profile.xml")), None), 5, "device profile cached")
+        self.assertIn(POOL_PASSWORD, self.pool_xml)
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.log_has("device profile applied"), 5, "flow profile applied")
+
+    # ---- the PBX's part ----
+
+    def pool_profile(self):
+        return self.pool_xml.replace("  </phone-settings>", FLOW)
+
+    def person_profile(self, ext):
+        name, _, _, regpw, _ = USERS[ext]
+        return (self.pool_profile()
+                .replace(">HD0001</user_name>", ">%s</user_name>" % ext)
+                .replace(POOL_PASSWORD, regpw)
+                .replace('<user_realname idx="1" perm="R">HD0001<',
+                         '<user_realname idx="1" perm="R">%s<' % name))
+
+    def provision(self, xml):
+        self.applied = self.log_count("device profile applied")
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {"xml": xml}})
+        self.ctl("resync")
+
+    # ---- what the phone and the registrar say ----
+
+    def ctl(self, *args):
+        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock] + list(args), capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout
+
+    def status(self):
+        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock, "status", "--json"],
+                           capture_output=True, text=True, timeout=10)
+        return json.loads(r.stdout)
+
+    def hotdeskd_log(self):
+        with open(os.path.join(self.w.dir, "hotdeskd", "hotdeskd.log")) as f:
+            return f.read()
+
+    def log_count(self, text):
+        return self.hotdeskd_log().count(text)
+
+    def log_has(self, text):
+        return self.log_count(text) > getattr(self, "applied", 0)
+
+    def bound(self):
+        """The phone's identities bound at the registrar (not the peers')."""
+        return sorted({u for u, _ in self.w.reg.bindings()} & {"hd0001", "100"})
+
+    def shown(self, text):
+        with open(self.w.display_log) as f:
+            return text in f.read()
+
+    def invites_to(self, code):
+        return [(r, f) for m, r, f in self.w.reg.requests()
+                if m == "INVITE" and r.startswith("sip:" + code + "@")]
+
+    def become(self, ext):
+        self.provision(self.person_profile(ext))
+        wait_until(lambda: self.status().get("user", {}).get("ext") == ext, 5,
+                   "the phone is %s" % ext)
+        wait_until(lambda: self.bound() == [ext], 5, lambda: "only %s bound (%r)" % (ext, self.bound()))
+
+    # ---- scenarios ----
+
+    def test_login_code_is_a_call_to_the_pbx(self):
+        self.w.keys("*77*100*")
+        calls = wait_until(lambda: self.invites_to("*77*100*"), 5, "INVITE *77*100* at the PBX")
+        self.assertIn("sip:HD0001@", calls[0][1])  # from the pool identity
+        wait_until(lambda: self.shown("Login via PBX"), 5, "Login via PBX shown")
+        self.assertEqual(self.status()["state"], "idle")  # no PIN entry of our own
+
+    def test_provisioned_person_swaps_make_before_break_and_back(self):
+        order = len(self.w.reg.register_results())
+        self.become("100")
+        self.w.wait_screen("100 Alice Example", 5)
+        # make-before-break: 100 registered before the pool's binding went
+        results = [(r, u, c) for r, u, c in self.w.reg.register_results()[order:]]
+        first_ok = next(i for i, (r, u, _) in enumerate(results) if r == "ok" and u == "100")
+        unbind = next(i for i, (r, u, c) in enumerate(results)
+                      if r == "ok" and u.lower() == "hd0001" and "expires=0" in c.lower()
+                      or (r == "ok" and u.lower() == "hd0001" and c == "*"))
+        self.assertLess(first_ok, unbind)
+        # The logout key dials the PBX's logout code; the phone stays 100 until the PBX says.
+        self.w.keys("{blf1}")
+        wait_until(lambda: self.invites_to("*77*5*"), 5, "INVITE *77*5* at the PBX")
+        self.assertEqual(self.status()["user"]["ext"], "100")
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.status()["state"] == "idle", 5, "idle again")
+        wait_until(lambda: self.bound() == ["hd0001"], 5, "only the pool bound")
+
+    def test_provisioning_waits_for_the_call(self):
+        self.become("100")
+        peer = self.w.peer_ctrl["101"]
+        self.w.keys("101#")
+        cid = peer.wait_event("CALL_INCOMING", 5)["id"]
+        peer.ok("accept")
+        peer.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        self.w.wait_screen("Connected")
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.log_has("device profile applied"), 5, "profile applied")
+        self.assertEqual(self.status()["user"]["ext"], "100")
+        self.assertEqual(self.status()["pending"], "logout")
+        self.assertEqual(self.bound(), ["100"])
+        try:  # the call is sacred
+            peer.wait_event("CALL_CLOSED", 1.0, lambda e: e["id"] == cid)
+            self.fail("the identity change cut the call")
+        except AssertionError as e:
+            if "cut the call" in str(e):
+                raise
+        self.w.keys("{hook_on}")
+        wait_until(lambda: self.status()["state"] == "idle", 5, "the pool after the call")
+        wait_until(lambda: self.bound() == ["hd0001"], 5, "only the pool bound")
+
+    def test_restart_comes_back_as_the_provisioned_person(self):
+        self.become("100")
+        self.w.hotdeskd.stop(signals=())  # power cut of hotdeskd alone
+        self.w.start_hotdeskd(wait_pool=False)
+        wait_until(lambda: self.status().get("user", {}).get("ext") == "100", 10,
+                   "100 after the restart")
+        self.assertEqual(self.bound(), ["100"])
+
+
+if __name__ == "__main__":
+    unittest.main()
