@@ -574,3 +574,37 @@ TEST_CASE("profile: an auto-logout countdown never outlasts half of the idle tim
 	CHECK(ok->auto_logout.countdown_s == 60);
 	CHECK(ok->warnings.empty());
 }
+
+TEST_CASE("profile: hd_login_flow chooses the PBX flow; identity 1 is then whoever it names")
+{
+	auto local = parse_device_profile(device_with(""));
+	REQUIRE(local.ok());
+	CHECK_FALSE(local->dial_plan.login_by_call);
+	CHECK_FALSE(provisions_person(*local));
+
+	auto pool = parse_device_profile(device_with("<hd_login_flow>pbx</hd_login_flow>"));
+	REQUIRE(pool.ok());
+	CHECK(pool->dial_plan.login_by_call);
+	CHECK_FALSE(provisions_person(*pool)); // hd_pool_ext defaults to user_name
+
+	auto person = parse_device_profile(device_with("<hd_login_flow>pbx</hd_login_flow>"
+	                                               "<hd_pool_ext>HD0042</hd_pool_ext>",
+	                                               "<fkey idx=\"0\" label=\"Bob &amp; Co\">"
+	                                               "blf 101|*8</fkey>"));
+	REQUIRE(person.ok());
+	CHECK(provisions_person(*person));
+	// The person's decoration travels as a user profile, without the account.
+	const std::string xml = person_profile_xml(*person);
+	CHECK(xml.find(person->pool.password) == std::string::npos);
+	auto up = parse_user_profile(xml);
+	REQUIRE(up.ok());
+	REQUIRE(up->blf.size() == 1);
+	CHECK(up->blf[0].ext == "101");
+	CHECK(up->blf[0].pickup == "*8");
+	CHECK(up->blf[0].label == "Bob & Co");
+	CHECK(up->realname == person->pool.realname);
+
+	const std::string bad = error_of(device_with("<hd_login_flow>ivr</hd_login_flow>"));
+	CHECK(bad.find("hd_login_flow") != std::string::npos);
+	CHECK(bad.find("local or pbx") != std::string::npos);
+}
