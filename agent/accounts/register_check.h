@@ -12,8 +12,9 @@
 //   From: <AOR>;tag=..   To: <AOR>   Call-ID, CSeq, Max-Forwards
 //   (no Contact: a query that adds, changes and removes no binding;
 //    RFC 3261 section 10.2.3, "Queries")
-// A 401/407 challenge (RFC 3261 22.2/22.3; digest RFC 2617, MD5, which is all
-// libre 1.1.0 answers) is answered once with the person's credentials.
+// A 401/407 challenge (RFC 3261 22.2/22.3; digest RFC 2617 / RFC 7616 with
+// MD5, which is all libre 1.1.0 answers: SHA-256 is Unknown below) is
+// answered once with the person's credentials.
 //
 // The answer decides (register_check_next(), the table in the .cpp):
 //   2xx (with or without credentials)                 -> Accepted
