@@ -36,6 +36,8 @@ public:
 	const Identity &identity() const { return pool_; }
 	// The baresip account line of `id` (the pool or a person).
 	std::string line(const Identity &id) const { return account_line(id, options_); }
+	// The outbound proxy every identity's account line carries ("" for none).
+	const std::string &outbound_proxy() const { return options_.outbound_proxy; }
 	// Puts the pool account into baresip when it differs from what baresip
 	// holds; `idle`: the phone is the pool, no call is up, nothing swaps.
 	// `done` (optional) hears whether the new account registered;

@@ -10,6 +10,7 @@
 #include "../ctrl/reginfo.h"
 #include "../pbx/pbx_protocol.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace hotdesk
@@ -79,6 +80,8 @@ Agent::~Agent()
 	wipe_secret(provisioned_profile_);
 	blf_lamps_.reset();
 	blf_sip_.reset();
+	register_check_.reset();
+	sip_stack_.reset();
 	session_.reset();
 	accounts_.reset();
 	ctrl_.reset();
@@ -141,6 +144,7 @@ Status Agent::start()
 				status_->hold_push(false);
 		});
 	}
+	open_sip_stack();
 	restore();
 	start_blf_lamps();
 	relayout();
@@ -796,10 +800,49 @@ void Agent::swap_to(const Identity &to, bool force_break)
 		label = resume_swap_ ? "resume" : occupancy_.pool() ? "login" : "roam";
 		crash(label + ".after_intent");
 	}
-	accounts_->swap(pool_.line(to), to.aor(), force_break, label,
+	std::string line = pool_.line(to);
+	if (to.pool || !register_check_) {
+		start_swap(line, to.aor(), force_break, label);
+		return;
+	}
+	// A person's credentials are asked of the registrar first (issue 14,
+	// kind 5): a refused password then costs 2 REGISTERs instead of the 16
+	// baresip's libre sends before it reports REGISTER_FAIL.
+	register_check_->check(RegisterTarget{to.aor(), to.domain, pool_.outbound_proxy(),
+	                                      to.sip_user, to.sip_password},
+	                       [this, line = std::move(line), aor = to.aor(), force_break,
+	                        label](const RegisterCheckResult &r) {
+		                       on_register_check(r, line, aor, force_break, label);
+	                       });
+}
+
+void Agent::start_swap(const std::string &line, const std::string &aor, bool force_break,
+                       const std::string &label)
+{
+	accounts_->swap(line, aor, force_break, label,
 	                [this, force_break](bool ok, const std::string &why) {
 		                on_swap_done(ok, why, force_break);
 	                });
+}
+
+// Only a refusal of the credentials stops the swap, the way a REGISTER_FAIL
+// of the new account does ("registrar said 401 Unauthorized": the same words
+// on the display, the same rollback, the PBX told). Whatever else the check
+// found (no answer, a transport it cannot use, 423, 5xx, a DNS failure) the
+// swap goes on as without the check: the check never makes a login fail
+// that works without it (agent/accounts/register_check.h).
+void Agent::on_register_check(const RegisterCheckResult &r, const std::string &line,
+                              const std::string &aor, bool force_break, const std::string &label)
+{
+	if (r.verdict == RegisterVerdict::Refused) {
+		log_warn("agent: " + label + ": the registrar refuses the credentials of " + aor +
+		         " (" + r.reason + "); the account does not go to baresip");
+		on_swap_done(false, "registrar said " + r.reason, force_break);
+		return;
+	}
+	hotdesk::log_info("agent: " + label + ": credentials of " + aor + " " +
+	                  register_verdict_name(r.verdict) + " (" + r.reason + ")");
+	start_swap(line, aor, force_break, label);
 }
 
 void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
@@ -895,11 +938,31 @@ void Agent::relayout()
 	session_->set_key_layout(std::move(k));
 }
 
+// hotdeskd's own SIP stack. The credentials check waits at most
+// kRegisterCheckMs (or register_timeout_ms when shorter): a registrar that
+// answers at all answers in a round trip, and one that does not must not
+// double the wait for the swap's own deadline.
+void Agent::open_sip_stack()
+{
+	constexpr unsigned kRegisterCheckMs = 2000;
+	auto stack = SipStack::open(cfg_.registrar);
+	if (!stack) {
+		log_warn("agent: no SIP socket of hotdeskd's own (" + stack.error().str() +
+		         "): BLF lamps off, credentials not checked before a login");
+		return;
+	}
+	sip_stack_ = std::move(*stack);
+	register_check_ = std::make_unique<RegisterCheck>(
+	    sip_stack_->sip(), std::min(cfg_.register_timeout_ms, kRegisterCheckMs));
+}
+
 // Subscriptions on libre's SIP stack, beside baresip (agent/keys/blf_lamps.h).
 // Without a socket the keys still dial; their lamps stay off.
 void Agent::start_blf_lamps()
 {
-	auto sip = SipDialogSubscriber::open(cfg_.registrar);
+	if (!sip_stack_)
+		return;
+	auto sip = SipDialogSubscriber::open(*sip_stack_);
 	if (!sip) {
 		log_warn("agent: BLF lamps off: " + sip.error().str());
 		return;

@@ -17,6 +17,7 @@
 
 #include "../accounts/baresip_accounts.h"
 #include "../accounts/pool_account.h"
+#include "../accounts/register_check.h"
 #include "../accounts/registration_health.h"
 #include "../calls/phone_calls.h"
 #include "../core/account_line.h"
@@ -34,6 +35,7 @@
 #include "../occupancy/desk_occupancy.h"
 #include "../pbx/emergency_notice.h"
 #include "../pbx/pbx_conversation.h"
+#include "../sip/sip_stack.h"
 #include "../state/state_store.h"
 #include "../status/status_publisher.h"
 #include "../status/status_router.h"
@@ -90,6 +92,11 @@ private:
 	void log_granted(const std::string &aor);
 	bool reregister();
 	void on_swap_done(bool ok, const std::string &why, bool force_break);
+	void start_swap(const std::string &line, const std::string &aor, bool force_break,
+	                const std::string &label);
+	void on_register_check(const RegisterCheckResult &r, const std::string &line,
+	                       const std::string &aor, bool force_break, const std::string &label);
+	void open_sip_stack();
 	void apply_device_profile(const DeviceProfile &p, bool fresh);
 	void restore();
 	Status start_status();
@@ -173,6 +180,10 @@ private:
 	std::unique_ptr<Session> session_;
 	std::unique_ptr<StatusPublisher> status_;
 	std::unique_ptr<StatusServer> status_server_;
+	// hotdeskd's own SIP stack (none if no socket): the BLF subscriptions
+	// and the credentials check before a person's account goes to baresip.
+	std::unique_ptr<SipStack> sip_stack_;
+	std::unique_ptr<RegisterCheck> register_check_;
 	// BLF lamps from dialog event subscriptions (none if no SIP socket).
 	ReWatchTimers blf_timers_;
 	std::unique_ptr<SipDialogSubscriber> blf_sip_;

@@ -26,60 +26,19 @@ void creds_destructor(void *arg)
 	mem_deref(c->password);
 }
 
-void wipe_cstr(void *arg)
-{
-	auto *s = static_cast<char *>(arg);
-	std::memset(s, 0, std::strlen(s));
-}
-
-// libre's digest state keeps the password we hand it and frees it without
-// wiping (sip/auth.c, realm_destructor): give it a copy that wipes itself.
-int dup_wiped(char **out, const char *src)
-{
-	const size_t n = std::strlen(src);
-	auto *p = static_cast<char *>(mem_alloc(n + 1, wipe_cstr));
-	if (!p)
-		return ENOMEM;
-	std::memcpy(p, src, n + 1);
-	*out = p;
-	return 0;
-}
-
 int auth_handler(char **user, char **password, const char *realm, void *arg)
 {
 	(void)realm;
 	auto *c = static_cast<Creds *>(arg);
 	int err = str_dup(user, c->user);
 	if (!err)
-		err = dup_wiped(password, c->password);
+		err = sip_dup_wiped(password, c->password);
 	return err;
 }
 
 std::string pl_string(const struct pl &p)
 {
 	return p.p ? std::string(p.p, p.l) : std::string();
-}
-
-// The host part of "host[:port]" ("[::1]:5060" keeps its brackets off).
-std::string host_of(const std::string &hostport)
-{
-	if (!hostport.empty() && hostport[0] == '[')
-		return hostport.substr(1, hostport.find(']') - 1);
-	return hostport.substr(0, hostport.find(':'));
-}
-
-Expected<std::string> local_ip_for(const std::string &registrar)
-{
-	const std::string host = host_of(registrar);
-	if (host == "localhost" || host.rfind("127.", 0) == 0)
-		return std::string("127.0.0.1");
-	struct sa ip;
-	if (net_default_source_addr_get(AF_INET, &ip))
-		return make_error("blf", "no local IPv4 address to subscribe from");
-	char buf[64];
-	if (sa_ntop(&ip, buf, sizeof(buf)))
-		return make_error("blf", "no local IPv4 address to subscribe from");
-	return std::string(buf);
 }
 
 } // namespace
@@ -106,37 +65,16 @@ struct SubHandlers {
 	}
 };
 
-Expected<std::unique_ptr<SipDialogSubscriber>>
-SipDialogSubscriber::open(const std::string &registrar)
+Expected<std::unique_ptr<SipDialogSubscriber>> SipDialogSubscriber::open(SipStack &stack)
 {
 	std::unique_ptr<SipDialogSubscriber> me(new SipDialogSubscriber());
 	tmr_init(&me->reap_tmr_);
-	auto ip = local_ip_for(registrar);
-	if (!ip)
-		return ip.error();
-	struct sa nsv[4];
-	uint32_t nsn = 4;
-	char domain[64] = "";
-	// Names need DNS; a registrar given as an address does without.
-	if (dns_srv_get(domain, sizeof(domain), nsv, &nsn) == 0 && nsn > 0)
-		(void)dnsc_alloc(&me->dnsc_, nullptr, nsv, nsn);
-	int err = sip_alloc(&me->sip_, me->dnsc_, 16, 16, 16, "hotdeskd", nullptr, nullptr);
-	struct sa laddr;
-	if (!err)
-		err = sa_set_str(&laddr, ip->c_str(), 0);
-	if (!err)
-		err = sip_transp_add(me->sip_, SIP_TRANSP_UDP, &laddr);
-	if (!err)
-		err = sipevent_listen(&me->sock_, me->sip_, 16, 16, nullptr, nullptr);
+	me->sip_ = stack.sip();
+	me->laddr_ = stack.local_address();
+	const int err = sipevent_listen(&me->sock_, me->sip_, 16, 16, nullptr, nullptr);
 	if (err)
-		return make_error("blf", std::string("cannot open a SIP socket on ") + *ip + ": " +
-		                             std::strerror(err));
-	struct sa bound;
-	if (sip_transp_laddr(me->sip_, &bound, SIP_TRANSP_UDP, &laddr) == 0) {
-		char buf[64];
-		if (sa_ntop(&bound, buf, sizeof(buf)) == 0)
-			me->laddr_ = std::string(buf) + ":" + std::to_string(sa_port(&bound));
-	}
+		return make_error("blf", std::string("cannot listen for NOTIFYs on ") + me->laddr_ +
+		                             ": " + std::strerror(err));
 	return me;
 }
 
@@ -147,11 +85,7 @@ SipDialogSubscriber::~SipDialogSubscriber()
 		mem_deref(s->sub);
 	subs_.clear();
 	closed_.clear();
-	if (sip_)
-		sip_close(sip_, true);
-	mem_deref(sock_);
-	mem_deref(sip_);
-	mem_deref(dnsc_);
+	mem_deref(sock_); // the stack closes what is still in flight
 }
 
 Expected<uint64_t> SipDialogSubscriber::subscribe(const DialogWatch &w)

@@ -5,9 +5,8 @@
 // subscribes to `presence` with application/pidf+xml only, and ctrl_tcp
 // reports no presence or dialog events).
 //
-// One UDP socket on an ephemeral port of the address that reaches the
-// registrar (127.0.0.1 for a registrar on loopback, else the host's default
-// source address). SUBSCRIBE goes to the monitored AOR at the registrar
+// On hotdeskd's SIP stack (agent/sip/sip_stack.h: one UDP socket, shared
+// with the credentials check before a login). SUBSCRIBE goes to the monitored AOR at the registrar
 // (RFC 6665) with `Event: dialog` and `Accept: application/dialog-info+xml`
 // (RFC 4235); digest challenges are answered with the watcher's credentials;
 // libre refreshes an accepted subscription at 90 % of its Expires. NOTIFYs
@@ -16,7 +15,7 @@
 
 #include "dialog_subscriber.h"
 
-#include "../../platform/re/re_cxx.h"
+#include "../sip/sip_stack.h"
 
 #include <map>
 #include <memory>
@@ -29,8 +28,8 @@ namespace hotdesk
 class SipDialogSubscriber : public DialogSubscriber
 {
 public:
-	// `registrar`: host[:port] the subscriptions go to (picks the local address).
-	static Expected<std::unique_ptr<SipDialogSubscriber>> open(const std::string &registrar);
+	// Subscriptions on `stack`, which must outlive the subscriber.
+	static Expected<std::unique_ptr<SipDialogSubscriber>> open(SipStack &stack);
 	~SipDialogSubscriber() override;
 
 	void set_handlers(Handlers h) override { h_ = std::move(h); }
@@ -50,8 +49,7 @@ private:
 	static void reap(void *arg);
 
 	Handlers h_;
-	struct dnsc *dnsc_ = nullptr;
-	struct sip *sip_ = nullptr;
+	struct sip *sip_ = nullptr; // the stack's
 	struct sipevent_sock *sock_ = nullptr;
 	std::string laddr_;
 	uint64_t next_id_ = 1;

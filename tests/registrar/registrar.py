@@ -235,10 +235,10 @@ class Registrar:
         in the workdir; the original is left alone)."""
         with open(CFG) as f:
             text = f.read()
-        hook = '\tif (is_method("REGISTER")) {\n\t\tif (!auth_check'
+        hook = '\t\tif (!auth_check("$fd", "subscriber", "1")) {\n\t\t\txlog("L_NOTICE", "HDLOG REG'
         if text.count(hook) != 1 or "loadmodule \"auth_db.so\"\n" not in text:
             raise RuntimeError("kamailio.cfg changed: cannot place the fault route")
-        text = text.replace(hook, hook.replace("\t\tif", "\t\troute(HD_FAULTS);\n\t\tif"))
+        text = text.replace(hook, "\t\troute(HD_FAULTS);\n" + hook)
         text = text.replace('loadmodule "auth_db.so"\n',
                             'loadmodule "auth_db.so"\nloadmodule "htable.so"\n'
                             'modparam("htable", "htable", "faults=>size=4;")\n')
@@ -260,7 +260,8 @@ class Registrar:
             raise RuntimeError("kamcmd htable.sets: " + r.stderr)
 
     def register_count(self, user):
-        """REGISTERs kamailio received from `user` (its own log line per request)."""
+        """REGISTERs kamailio received from `user` (its own log line per request), queries
+        (no Contact: hotdeskd's credentials check before a login) included."""
         return sum(1 for m, _, f in self.requests()
                    if m == "REGISTER" and f.lower().startswith("sip:%s@" % user.lower()))
 
@@ -281,12 +282,15 @@ class Registrar:
                 out.append((m.group(1), m.group(2), m.group(3)))
         return out
 
-    def register_results(self):
-        """[(result, user, contact)] with result in ok|challenge|fail."""
+    def register_results(self, queries=False):
+        """[(result, user, contact)] with result in ok|challenge|fail, for the REGISTERs
+        that carry a Contact (bindings); with queries=True also those without one
+        (contact "*": a query that changes no binding, RFC 3261 10.2.3, as hotdeskd's
+        credentials check before a login sends)."""
         out = []
         for line in self.log().splitlines():
             m = re.search(r"HDLOG REG (\S+) user=(\S*) contact=(.*)$", line)
-            if m:
+            if m and (queries or m.group(3).strip() != "*"):
                 out.append((m.group(1), m.group(2), m.group(3).strip()))
         return out
 

@@ -113,7 +113,9 @@ DialogWatch watch(const Notifier &n, const std::string &ext)
 TEST_CASE("sip dialog subscriber: digest, NOTIFY body, unsubscribe")
 {
 	Notifier n;
-	auto sub = SipDialogSubscriber::open("127.0.0.1:" + std::to_string(n.port));
+	auto stack = SipStack::open("127.0.0.1:" + std::to_string(n.port));
+	REQUIRE(stack);
+	auto sub = SipDialogSubscriber::open(**stack);
 	REQUIRE(sub);
 	CHECK((*sub)->local_address().rfind("127.0.0.1:", 0) == 0);
 	std::vector<std::string> bodies;
@@ -145,7 +147,9 @@ TEST_CASE("sip dialog subscriber: a refusal ends the subscription with its statu
 		CAPTURE(code);
 		Notifier n;
 		n.refuse = code;
-		auto sub = SipDialogSubscriber::open("127.0.0.1:" + std::to_string(n.port));
+		auto stack = SipStack::open("127.0.0.1:" + std::to_string(n.port));
+		REQUIRE(stack);
+		auto sub = SipDialogSubscriber::open(**stack);
 		REQUIRE(sub);
 		std::vector<DialogWatchEnd> ends;
 		(*sub)->set_handlers(
@@ -163,7 +167,9 @@ TEST_CASE("sip dialog subscriber: a refusal ends the subscription with its statu
 TEST_CASE("sip dialog subscriber: refreshed before it expires")
 {
 	Notifier n;
-	auto sub = SipDialogSubscriber::open("127.0.0.1:" + std::to_string(n.port));
+	auto stack = SipStack::open("127.0.0.1:" + std::to_string(n.port));
+	REQUIRE(stack);
+	auto sub = SipDialogSubscriber::open(**stack);
 	REQUIRE(sub);
 	int notifies = 0;
 	(*sub)->set_handlers({[&](uint64_t, const std::string &, bool) { ++notifies; }, nullptr});
