@@ -38,6 +38,7 @@ USERS = {
     "103": ("Dave Stale", "86427319", "sipDave-wrong", "sipDave-right", True),
 }
 PSAP_PASSWORD = "psap-Secret-112"
+IVR_PASSWORD = "ivr-Secret-40417"  # the PBX's IVR at the registrar (pbx_flow=True)
 
 # Issue 16 on: the pool identity stays registered while a person is logged in and
 # emergency calls go out on it; the desk's civic location (RFC 5139 fields).
@@ -61,7 +62,7 @@ def sealed_body(data):
 
 
 def secrets():
-    out = [POOL_PASSWORD, DEVICE_TOKEN, ADMIN_TOKEN, PSAP_PASSWORD, STATUS_TOKEN]
+    out = [POOL_PASSWORD, DEVICE_TOKEN, ADMIN_TOKEN, PSAP_PASSWORD, STATUS_TOKEN, IVR_PASSWORD]
     for name, pin, pw, regpw, _ in USERS.values():
         out += [pin, pw, regpw]
     return out
@@ -70,7 +71,11 @@ def secrets():
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
                  peers=(), phone_env=None, ctrl_trace=False, registrar_faults=None, wait_pool=True,
-                 **hotdesk_opts):
+                 pbx_flow=False, **hotdesk_opts):
+        # pbx_flow=True: the phone's device is in the PBX login flow (docs/pbx-flow.md:
+        # "login_flow": "pbx") and the PBX runs its IVR, registered at the registrar as
+        # `ivr` (PIN timeout 3 s); self.ivr_log is the IVR's baresip log.
+        self.pbx_flow = pbx_flow
         # registrar_faults: {user: mode} answered by a generated copy of the registrar's
         # config from the start (Registrar.set_fault() changes them later); None: the
         # registrar as shipped. wait_pool=False: start without waiting for the pool.
@@ -103,6 +108,8 @@ class World:
 
     def _start(self):
         users = {"HD0001": POOL_PASSWORD, "112": PSAP_PASSWORD}
+        if self.pbx_flow:
+            users["ivr"] = IVR_PASSWORD
         for ext, (_, _, _, regpw, _) in USERS.items():
             users[ext] = regpw
         self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users,
@@ -134,6 +141,11 @@ class World:
                    "users": {ext: {"name": n, "pin": pin, "sip_password": pw, "hotdesk": hd,
                                    "mailbox": "*98", "blf": [["101", "*8", "Bob"]]}
                              for ext, (n, pin, pw, _, hd) in USERS.items()}}
+            if self.pbx_flow:
+                cfg["devices"][MAC]["login_flow"] = "pbx"
+                cfg["ivr"] = {"registrar": self.domain, "user": "ivr", "password": IVR_PASSWORD,
+                              "dir": os.path.join(self.dir, "pbx", "ivr"), "pin_timeout_s": 3}
+                self.ivr_log = os.path.join(self.dir, "pbx", "ivr", "baresip.log")
             cfg.update(self.pbx_opts)
             self.pbx = start_pbx(os.path.join(self.dir, "pbx"), cfg, pbx_port, cert=self.cert,
                                  key=self.key, ca=self.ca, test_hooks=True,

@@ -24,6 +24,10 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ivr  # noqa: E402  (the PBX login flow: docs/pbx-flow.md)
+import yealink_cfg  # noqa: E402
+
 MAX_BODY = 16 * 1024
 DRAIN_LIMIT = 1024 * 1024  # larger bodies: answer 400 and close without reading
 API = "/api/v1"
@@ -57,7 +61,8 @@ class State:
             self.devices[norm_mac(mac)] = {
                 "mac": norm_mac(mac), "pool_ext": str(d["pool_ext"]), "token": str(d["token"]),
                 "user": None, "since": now_iso(), "profile": dict(d.get("profile", {})),
-                "override": None,
+                "override": None, "login_flow": d.get("login_flow"),
+                "profile_format": d.get("profile_format", "xml"),
                 # the phone's status endpoint (docs/status-api.yaml), polled and used
                 # for forced logouts; the CA verifies the phone's certificate
                 "status_url": d.get("status_url"), "status_token": d.get("status_token"),
@@ -192,7 +197,13 @@ class State:
         {"status": N} / {"xml": "..."} / {"redirect": True} / {"delay": s}."""
         with self.lock:
             ov = dev["override"]
-            xml = device_profile_xml(dev, self.sip_domain)
+            if ivr.is_pbx_flow(dev):  # identity 1 follows the person (docs/pbx-flow.md)
+                xml = ivr.flow_profile_xml(dev, ivr.person_of(self, dev), self.sip_domain,
+                                           device_profile_xml)
+            else:
+                xml = device_profile_xml(dev, self.sip_domain)
+            if dev["profile_format"] == "cfg":  # Yealink-style .cfg (docs/profile.md)
+                xml = yealink_cfg.from_snom_xml(xml)
             if ov is not None and ov.get("pad"):  # a valid profile made oversized
                 return {"xml": xml.replace("</phone-settings>", "<language>%s</language>"
                                            "</phone-settings>" % ("x" * int(ov["pad"])))}
@@ -366,7 +377,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         data = xml.encode()
         self.send_response(200)
-        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Type", "%s; charset=utf-8" % (
+            "text/plain" if xml.startswith("#!version:") else "application/xml"))
         self.send_header("Content-Length", str(len(data)))
         self.send_header("ETag", etag)
         self.send_header("Cache-Control", "no-store")
@@ -594,6 +606,10 @@ def phone_request(dev, method, path, timeout=3.0):
 def remote_logout(state, mac):
     """Forced logout (3CX's Logout button): POST /logout on the phone's endpoint."""
     dev = state.devices.get(mac)
+    if dev and ivr.is_pbx_flow(dev):  # the PBX flow: reprovision, then resync
+        code = ivr.reprovision_logout(state, dev, "forced_logout", phone_request)
+        state._log_state(mac, "remote_logout", str(code))
+        return code
     code, _ = phone_request(dev, "POST", "/logout") if dev else (0, None)
     state._log_state(mac, "remote_logout", str(code))
     return code
@@ -736,6 +752,9 @@ def main(argv=None):
     ctx.load_cert_chain(args.cert, args.key)
 
     srv = Server((host, int(port)), ctx, state, args.test_hooks)
+    the_ivr = None
+    if cfg.get("ivr"):  # registered before the ready line
+        the_ivr = ivr.Ivr(state, cfg["ivr"], phone_request, Refusal).start()
 
     stop = threading.Event()
     if args.poll > 0:
@@ -752,6 +771,8 @@ def main(argv=None):
         srv.serve_forever(poll_interval=0.2)
     finally:
         srv.server_close()
+        if the_ivr is not None:
+            the_ivr.stop()
     return 0
 
 
