@@ -260,6 +260,11 @@ class State:
             if user is not None and user != dev["user"] and self._stale_claim(dev, user):
                 self._log_state(dev["mac"], "stale_report", user)  # newest login wins
                 return True
+            if dev.get("login_flow") == "pbx":
+                # The PBX login flow: the PBX decides who sits here and
+                # reprovisions; a push only says where the phone has got to
+                # (it may not have fetched the new profile yet).
+                return True
             if status.get("state") in ("idle", "logged-in") and user != dev["user"]:
                 dev["user"] = user
                 dev["since"] = now_iso()
