@@ -76,8 +76,7 @@ Agent::~Agent()
 {
 	tmr_cancel(&claim_tmr_);
 	claimed_.wipe();
-	provisioned_.wipe();
-	wipe_secret(provisioned_profile_);
+	forget_provisioned();
 	blf_lamps_.reset();
 	blf_sip_.reset();
 	register_check_.reset();
@@ -97,6 +96,7 @@ Status Agent::start()
 		accounts_->want(pool_.line(want), want.aor());
 		accounts_->on_up();
 		registration_.expect(want.aor());
+		reconcile_provisioning(); // queued behind the re-apply
 	};
 	h.down = [this](const std::string &why) {
 		accounts_->on_down(why);
@@ -224,8 +224,13 @@ void Agent::restore()
 			r.user.reset();
 		}
 	}
-	// In the PBX login flow the cached device profile says who sits here.
-	if (r.user && !cfg_.pbx_url.empty() && !session_->dial_plan().login_by_call) {
+	// In the PBX login flow the person comes back as the state directory
+	// says (a call of theirs may still be up in baresip); the cached device
+	// profile's word (loaded above) is followed once baresip is connected:
+	// a logout or roam that waited for a call when the power went runs then
+	// (reconcile_provisioning()). No resume request: a 3CX has none.
+	const bool by_call = session_->dial_plan().login_by_call;
+	if (r.user && !cfg_.pbx_url.empty() && !by_call) {
 		// The person may have logged in elsewhere while this phone was off:
 		// the PBX decides before the phone registers them (newest login wins).
 		claimed_ = *r.user;
@@ -235,7 +240,7 @@ void Agent::restore()
 		ask_resume();
 	} else if (r.user) {
 		session_->resume_as(*r.user);
-	} else if (r.lost && !cfg_.pbx_url.empty()) {
+	} else if (r.lost && !cfg_.pbx_url.empty() && !by_call) {
 		// The pool now (emergency calls work at once); the PBX knows who
 		// sat here and hands them back (issue 14, kind 11).
 		claim_ = Claim::Lost;
@@ -249,8 +254,9 @@ void Agent::restore()
 	// on, the first push says who sits here and a separate logout would
 	// only race with it.
 	const std::string here = claim_ != Claim::None ? claim_ext_ : now.pool ? "" : now.ext;
-	if (!r.interrupted.empty() && here != r.interrupted && !cfg_.status_push)
+	if (!r.interrupted.empty() && here != r.interrupted && !cfg_.status_push && !by_call)
 		pbx_->logout(r.interrupted);
+	restored_ = true;
 }
 
 // ---- a restored person, confirmed with the PBX ----
@@ -514,55 +520,64 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 }
 
 // The PBX login flow (docs/pbx-flow.md): the PBX decided who sits here and
-// said so with identity 1 of the device profile. A person is swapped to as
-// after a login (make-before-break, never during a call); the pool again
-// runs as the PBX's remote logout. Busy with another change: offered again
-// when it is over (on_swap_done).
+// said so with identity 1 of the device profile. Recorded here; the session
+// follows it in reconcile_provisioning().
 void Agent::follow_provisioning(const DeviceProfile &p, bool person)
 {
+	forget_provisioned();
+	if (!person) {
+		pbx_wants_ = Provisioned::Pool;
+	} else {
+		pbx_wants_ = Provisioned::Person;
+		provisioned_.pool = false;
+		provisioned_.ext = p.pool.user;
+		provisioned_.name = p.pool.realname;
+		provisioned_.sip_user = p.pool.user;
+		provisioned_.sip_password = p.pool.password;
+		provisioned_.domain = p.pool.host;
+		provisioned_profile_ = person_profile_xml(p);
+	}
+	reconcile_provisioning();
+}
+
+void Agent::forget_provisioned()
+{
+	pbx_wants_ = Provisioned::None;
 	provisioned_.wipe();
 	provisioned_ = {};
-	provisioned_due_ = false;
-	if (!person) {
+	wipe_secret(provisioned_profile_);
+	provisioned_profile_.clear();
+}
+
+// A person is swapped to as after a login (make-before-break, after the
+// last call); the pool runs as the PBX's remote logout (which a call
+// defers). During another identity change this waits: on_swap_done() calls
+// it again, so a logout that came during a provisioned login is not lost.
+void Agent::reconcile_provisioning()
+{
+	if (pbx_wants_ == Provisioned::None || !restored_ || !ctrl_ || !ctrl_->connected() ||
+	    session_->state() == State::LoggingIn || session_->state() == State::LoggingOut)
+		return;
+	const Identity &now = session_->occupant();
+	if (pbx_wants_ == Provisioned::Pool) {
+		forget_provisioned();
 		if (session_->logged_in()) {
-			hotdesk::log_info("agent: the PBX provisioned the pool again: " +
-			                  session_->occupant().ext + " leaves");
+			hotdesk::log_info("agent: the PBX provisioned the pool again: " + now.ext +
+			                  " leaves");
 			session_->on_remote_logout();
 		}
 		return;
 	}
-	Identity who;
-	who.pool = false;
-	who.ext = p.pool.user;
-	who.name = p.pool.realname;
-	who.sip_user = p.pool.user;
-	who.sip_password = p.pool.password;
-	who.domain = p.pool.host;
-	const Identity &now = session_->occupant();
-	if (!now.pool && now.aor() == who.aor() && pool_.line(now) == pool_.line(who)) {
-		who.wipe();
-		return; // them already (a re-check, a restart)
-	}
-	provisioned_ = std::move(who);
-	provisioned_profile_ = person_profile_xml(p);
-	offer_provisioned();
-}
-
-void Agent::offer_provisioned()
-{
-	if (provisioned_.ext.empty())
-		return;
-	if (session_->state() == State::LoggingIn || session_->state() == State::LoggingOut) {
-		provisioned_due_ = true;
+	if (!now.pool && now.aor() == provisioned_.aor() &&
+	    pool_.line(now) == pool_.line(provisioned_)) {
+		forget_provisioned(); // them already (a re-check, a restart)
 		return;
 	}
-	provisioned_due_ = false;
 	hotdesk::log_info("agent: the PBX provisioned " + provisioned_.ext + " on this phone");
 	occupancy_.begin_login(provisioned_.ext);
 	occupancy_.accepted(provisioned_profile_);
 	session_->on_provisioned(provisioned_);
-	provisioned_.wipe();
-	provisioned_ = {};
+	forget_provisioned();
 }
 
 // Issue 16: with via_pool the pool identity stays in baresip beside the
@@ -868,8 +883,11 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	}
 	if (ok && ctrl_->connected() && session_->state() == State::Error)
 		session_->on_service(true);
-	if (provisioned_due_)
-		offer_provisioned();
+	// A provisioned login that failed: the same profile must be followed
+	// again at the next re-check or resync, not answered 304.
+	if (!ok && session_->dial_plan().login_by_call && !session_->logged_in())
+		pbx_->refetch_unconditionally();
+	reconcile_provisioning();
 }
 
 void Agent::log_info(const std::string &msg)

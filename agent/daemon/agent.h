@@ -155,13 +155,16 @@ private:
 	Identity claimed_;          // the restored identity while Asking (a secret)
 	bool resume_swap_ = false;  // the swap to the confirmed person is running
 	std::optional<Key> parked_; // the logout key pressed while confirming
-	// The PBX login flow: a person the PBX provisioned, not yet offered to
-	// the session (another identity change ran).
-	Identity provisioned_;
+	// The PBX login flow: whom the device profile puts on the phone, until
+	// the session follows it (reconcile_provisioning(): only once restore()
+	// ran and baresip is connected, never during another identity change).
+	enum class Provisioned { None, Pool, Person } pbx_wants_ = Provisioned::None;
+	Identity provisioned_; // Person: their identity (a secret inside)
 	std::string provisioned_profile_;
-	bool provisioned_due_ = false;
+	bool restored_ = false;
 	void follow_provisioning(const DeviceProfile &p, bool person);
-	void offer_provisioned();
+	void reconcile_provisioning();
+	void forget_provisioned();
 	struct tmr claim_tmr_;
 	Backoff claim_backoff_{BackoffPolicy{2000, 30000}};
 	// The damaged state files kept aside (status `state_damaged`), listed

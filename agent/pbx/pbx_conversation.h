@@ -36,6 +36,10 @@ public:
 	// Fetch the device profile now (start, resync, the warm-up of a login).
 	Status fetch_profile();
 	void set_recheck(unsigned seconds) { fetcher_.set_recheck(seconds); }
+	// The next fetch asks unconditionally (no If-None-Match): the profile
+	// in hand could not be followed (a provisioned login that failed), so
+	// the same profile again must be applied again, not answered 304.
+	void refetch_unconditionally() { fetcher_.set_validators("", ""); }
 
 	// The PIN lives only as long as the request needs it; never logged.
 	void login(const std::string &ext, const std::string &pin);

@@ -20,8 +20,8 @@ import sys
 import time
 import unittest
 
-from harness import wait_until
-from world import MAC, POOL_PASSWORD, SOURCE, USERS, WorldTestCase
+from harness import https_json, wait_until
+from world import ADMIN_TOKEN, MAC, POOL_PASSWORD, SOURCE, USERS, WorldTestCase
 
 HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
 FLOW = '    <hd_login_flow perm="R">pbx</hd_login_flow>\n' \
@@ -44,13 +44,25 @@ class FlowCase(WorldTestCase):
                            capture_output=True, text=True, timeout=10)
         return json.loads(r.stdout)
 
+    phone_ids = {"hd0001", "100"}  # the peers' are not the phone's
+
     def bound(self):
         """The phone's identities bound at the registrar (not the peers')."""
-        return sorted({u for u, _ in self.w.reg.bindings()} & {"hd0001", "100"})
+        return sorted({u for u, _ in self.w.reg.bindings()} & self.phone_ids)
+
+    def ext(self):
+        return (self.status().get("user") or {}).get("ext")
 
     def invites_to(self, code):
         return [(r, f) for m, r, f in self.w.reg.requests()
                 if m == "INVITE" and r.startswith("sip:" + code + "@")]
+
+
+    def tearDown(self):
+        if self.w.procs and getattr(self.w, "hotdeskd", None) is not None:
+            bugs = [l for l in self.w.hotdeskd.log().splitlines() if "BUG:" in l]
+            self.assertEqual(bugs, [], "hotdeskd logged a bug")
+        super().tearDown()
 
 
 class IvrLoginTest(FlowCase):
@@ -84,6 +96,76 @@ class IvrLoginTest(FlowCase):
                    lambda: "idle again (%r)" % self.status())
         wait_until(lambda: self.bound() == ["hd0001"], 5, lambda: "only the pool (%r)" % self.bound())
 
+    phone_ids = {"hd0001", "100", "101"}
+
+    def setUp(self):
+        super().setUp()
+        # the flow is the device profile's: keys typed before it arrives are the local flow's
+        wait_until(lambda: "device profile applied" in self.w.hotdeskd.log(), 5,
+                   "the device profile applied")
+
+    def login_by_ivr(self, ext):
+        self.w.keys("*77*%s*" % ext)
+        self.w.wait_screen("Connected", 5)
+        self.type_in_call(USERS[ext][1] + "#")
+        wait_until(lambda: self.ext() == ext, 10, lambda: "the phone is %s (%r)" % (ext, self.status()))
+        wait_until(lambda: self.bound() == [ext], 5, lambda: "only %s bound (%r)" % (ext, self.bound()))
+        self.assertEqual(self.w.admin_view()[MAC]["user"]["ext"], ext)  # the PBX view agrees
+
+    def back_to_pool(self):
+        wait_until(lambda: self.status()["state"] == "idle", 10,
+                   lambda: "idle again (%r)" % self.status())
+        wait_until(lambda: self.bound() == ["hd0001"], 5, lambda: "only the pool (%r)" % self.bound())
+
+    def test_roam_and_logout_by_code(self):
+        self.login_by_ivr("100")
+        self.login_by_ivr("101")  # roam: 101 dials the login code on 100's phone
+        self.assertEqual(self.invites_to("*77*101*")[0][1].split("@")[0], "sip:100")
+        self.w.keys("*77*5*")
+        wait_until(lambda: self.invites_to("*77*5*"), 5, "INVITE *77*5* at the PBX")
+        self.back_to_pool()
+
+    def test_forced_logout_waits_for_an_emergency_call(self):
+        self.login_by_ivr("100")
+        psap = self.w.psap_ctrl
+        self.w.keys("112")
+        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
+        psap.ok("accept")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        status, body = https_json(self.w.pbx.url + "/api/v1/admin/devices/%s/logout" % MAC,
+                                  method="POST", body={}, token=ADMIN_TOKEN, ca=self.w.ca)
+        self.assertEqual((status, body.get("phone_answered")), (200, 202))
+        wait_until(lambda: self.status()["pending"] == "logout", 5,
+                   lambda: "the logout waits for the call (%r)" % self.status())
+        self.assertEqual(self.bound(), ["100"])
+        try:  # nothing hotdeskd does may interrupt an emergency call
+            psap.wait_event("CALL_CLOSED", 1.0, lambda e: e["id"] == cid)
+            self.fail("the forced logout cut the emergency call")
+        except AssertionError as e:
+            if "cut the emergency call" in str(e):
+                raise
+        psap.ok("hangup")
+        psap.wait_event("CALL_CLOSED", 5, lambda e: e["id"] == cid)
+        self.back_to_pool()
+        # and 112 from the pool in this flow
+        self.w.keys("112")
+        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
+        psap.ok("hangup")
+
+    def test_a_bad_or_unreachable_reprovisioning_changes_nothing(self):
+        self.login_by_ivr("100")
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {"xml": "<settings><broken"}})
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
+        self.ctl("resync")
+        wait_until(lambda: "device profile rejected" in self.w.hotdeskd.log(), 5,
+                   "the rejection logged")
+        self.assertEqual((self.ext(), self.bound()), ("100", ["100"]))
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {"status": 503}})
+        self.ctl("resync")
+        wait_until(lambda: "PBX answered HTTP 503 for the device profile" in self.w.hotdeskd.log(), 5,
+                   "the PBX's 503 logged")
+        self.assertEqual((self.ext(), self.bound()), ("100", ["100"]))
+
     def test_wrong_pin_leaves_the_phone_the_pool(self):
         wait_until(lambda: self.status()["registration"] == "registered", 5, "pool registered")
         self.w.keys("*77*100*")
@@ -93,6 +175,16 @@ class IvrLoginTest(FlowCase):
         time.sleep(0.5)  # a resync would come now; none may
         self.assertEqual(self.status()["state"], "idle")
         self.assertEqual(self.bound(), ["hd0001"])
+
+
+class IvrCfgLoginTest(IvrLoginTest):
+    """The login and logout through the IVR with the PBX serving Yealink's .cfg format."""
+    world_opts = {"pbx_flow": "cfg"}
+    # (the other scenarios do not depend on the format)
+    test_roam_and_logout_by_code = None
+    test_forced_logout_waits_for_an_emergency_call = None
+    test_a_bad_or_unreachable_reprovisioning_changes_nothing = None
+    test_wrong_pin_leaves_the_phone_the_pool = None
 
 
 class PbxFlowTest(FlowCase):
@@ -198,6 +290,45 @@ class PbxFlowTest(FlowCase):
         self.w.keys("{hook_on}")
         wait_until(lambda: self.status()["state"] == "idle", 5, "the pool after the call")
         wait_until(lambda: self.bound() == ["hd0001"], 5, "only the pool bound")
+
+    def emergency_call_up(self):
+        psap = self.w.psap_ctrl
+        psap.clear_events()
+        self.w.keys("112")
+        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
+        psap.ok("accept")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        return psap, cid
+
+    def test_the_pool_provisioned_during_a_waiting_login_wins(self):
+        # A login the PBX provisioned waits for the call; the admin's forced logout
+        # (the pool provisioned again) comes meanwhile: the pool is where it ends.
+        psap, cid = self.emergency_call_up()
+        self.provision(self.person_profile("100"))
+        wait_until(lambda: self.status()["pending"] == "login", 5,
+                   lambda: "the login waits for the call (%r)" % self.status())
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.log_has("device profile applied"), 5, "the pool profile applied")
+        psap.ok("hangup")
+        psap.wait_event("CALL_CLOSED", 5, lambda e: e["id"] == cid)
+        wait_until(lambda: self.status()["state"] == "idle" and self.status()["user"] is None
+                   and self.bound() == ["hd0001"], 10,
+                   lambda: "the pool at the end (%r, %r)" % (self.status(), self.bound()))
+
+    def test_power_cut_with_a_logout_waiting_ends_as_the_pool(self):
+        # The pool profile arrived (and was cached) while 100's call deferred the
+        # logout; the power goes before the hang-up. The state directory still says
+        # 100, the cached profile says the pool: the profile wins once baresip is up.
+        self.become("100")
+        self.emergency_call_up()
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.status()["pending"] == "logout", 5, "the logout waits")
+        self.w.hotdeskd.stop(signals=())  # the whole phone loses power
+        self.w.phone.stop()
+        self.w.phone.start()
+        self.w.start_hotdeskd(wait_pool=False)
+        wait_until(lambda: self.status()["state"] == "idle" and self.bound() == ["hd0001"], 10,
+                   lambda: "the pool after the restart (%r, %r)" % (self.status(), self.bound()))
 
     def test_restart_comes_back_as_the_provisioned_person(self):
         self.become("100")

@@ -72,8 +72,8 @@ class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
                  peers=(), phone_env=None, ctrl_trace=False, registrar_faults=None, wait_pool=True,
                  pbx_flow=False, **hotdesk_opts):
-        # pbx_flow=True: the phone's device is in the PBX login flow (docs/pbx-flow.md:
-        # "login_flow": "pbx") and the PBX runs its IVR, registered at the registrar as
+        # pbx_flow=True ("cfg": its profile in .cfg format): the phone's device is in the
+        # PBX login flow (docs/pbx-flow.md: "login_flow": "pbx") and the PBX runs its IVR, registered at the registrar as
         # `ivr` (PIN timeout 3 s); self.ivr_log is the IVR's baresip log.
         self.pbx_flow = pbx_flow
         # registrar_faults: {user: mode} answered by a generated copy of the registrar's
@@ -143,6 +143,8 @@ class World:
                              for ext, (n, pin, pw, _, hd) in USERS.items()}}
             if self.pbx_flow:
                 cfg["devices"][MAC]["login_flow"] = "pbx"
+                if self.pbx_flow == "cfg":  # served in Yealink's .cfg format
+                    cfg["devices"][MAC]["profile_format"] = "cfg"
                 cfg["ivr"] = {"registrar": self.domain, "user": "ivr", "password": IVR_PASSWORD,
                               "dir": os.path.join(self.dir, "pbx", "ivr"), "pin_timeout_s": 3}
                 self.ivr_log = os.path.join(self.dir, "pbx", "ivr", "baresip.log")
