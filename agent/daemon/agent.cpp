@@ -466,6 +466,13 @@ std::string Agent::damaged_state_files()
 	return state_damaged_;
 }
 
+// The PBX's trigger (docs/pbx-flow.md); logged so its time is on record.
+Status Agent::resync()
+{
+	hotdesk::log_info("agent: resync asked: fetching the device profile");
+	return pbx_->fetch_profile();
+}
+
 Status Agent::logout()
 {
 	if (!session_->logged_in())

@@ -83,7 +83,7 @@ public:
 	// StatusHandler (the endpoint the PBX polls, and hotdeskctl)
 	StatusSnapshot snapshot() override { return status_->current(); }
 	Status logout() override;
-	Status resync() override { return pbx_->fetch_profile(); }
+	Status resync() override;
 
 private:
 	void on_key(const Key &k);
