@@ -6,6 +6,7 @@
 #include "../core/text.h"
 #include "../ctrl/reginfo.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace hotdesk
@@ -683,6 +684,13 @@ void BaresipAccounts::reapply_failed()
 // After a step: the next swap, else a kept account that changed meanwhile.
 void BaresipAccounts::next()
 {
+	// Only accounts baresip still holds need their last answer remembered.
+	last_register_.erase(std::remove_if(last_register_.begin(), last_register_.end(),
+	                                    [this](const std::pair<std::string, bool> &e) {
+		                                    return e.first != in_baresip_ &&
+		                                           e.first != keep_aor_;
+	                                    }),
+	                     last_register_.end());
 	if (has_job())
 		post(E::Apply);
 	else if (refresh_)

@@ -13,17 +13,14 @@ account again logs them out. The IVR that takes the PIN is tests/pbx's (test_pbx
         python3 -m unittest -v test_pbx_flow   (in this dir)
 """
 
-import json
 import os
-import subprocess
 import sys
 import time
 import unittest
 
 from harness import https_json, wait_until
-from world import ADMIN_TOKEN, MAC, POOL_PASSWORD, SOURCE, USERS, WorldTestCase
+from world import ADMIN_TOKEN, MAC, POOL_PASSWORD, USERS, WorldTestCase
 
-HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
 FLOW = '    <hd_login_flow perm="R">pbx</hd_login_flow>\n' \
        '    <hd_pool_ext perm="R">HD0001</hd_pool_ext>\n  </phone-settings>'
 
@@ -32,17 +29,12 @@ class FlowCase(WorldTestCase):
     prefix = "hotdesk-pbx-flow-"
 
     def ctl(self, *args):
-        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
-        r = subprocess.run([HOTDESKCTL, "--socket", sock] + list(args), capture_output=True,
-                           text=True, timeout=10)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r.stdout
+        code, out = self.w.ctl(*args)
+        self.assertEqual(code, 0, out)
+        return out
 
     def status(self):
-        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
-        r = subprocess.run([HOTDESKCTL, "--socket", sock, "status", "--json"],
-                           capture_output=True, text=True, timeout=10)
-        return json.loads(r.stdout)
+        return self.w.status()
 
     phone_ids = {"hd0001", "100"}  # the peers' are not the phone's
 
@@ -127,11 +119,7 @@ class IvrLoginTest(FlowCase):
 
     def test_forced_logout_waits_for_an_emergency_call(self):
         self.login_by_ivr("100")
-        psap = self.w.psap_ctrl
-        self.w.keys("112")
-        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
-        psap.ok("accept")
-        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        psap, cid = self.w.emergency_call_up()
         status, body = https_json(self.w.pbx.url + "/api/v1/admin/devices/%s/logout" % MAC,
                                   method="POST", body={}, token=ADMIN_TOKEN, ca=self.w.ca)
         self.assertEqual((status, body.get("phone_answered")), (200, 202))
@@ -172,7 +160,11 @@ class IvrLoginTest(FlowCase):
         self.w.wait_screen("Connected", 5)
         self.type_in_call("11112222#")
         wait_until(lambda: "Connected" not in self.w.screen(), 10, "the IVR hung up")
-        time.sleep(0.5)  # a resync would come now; none may
+        # The IVR decides before it hangs up and sends a resync only after an accepted
+        # PIN: once its refusal and the call's end are logged, no resync can follow.
+        wait_until(lambda: "login 100 refused" in self.w.pbx.log() and
+                   " closed" in self.w.pbx.log(), 5, "the IVR's refusal logged")
+        self.assertNotIn("ivr: resync", self.w.pbx.log())
         self.assertEqual(self.status()["state"], "idle")
         self.assertEqual(self.bound(), ["hd0001"])
 
@@ -291,19 +283,10 @@ class PbxFlowTest(FlowCase):
         wait_until(lambda: self.status()["state"] == "idle", 5, "the pool after the call")
         wait_until(lambda: self.bound() == ["hd0001"], 5, "only the pool bound")
 
-    def emergency_call_up(self):
-        psap = self.w.psap_ctrl
-        psap.clear_events()
-        self.w.keys("112")
-        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
-        psap.ok("accept")
-        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
-        return psap, cid
-
     def test_the_pool_provisioned_during_a_waiting_login_wins(self):
         # A login the PBX provisioned waits for the call; the admin's forced logout
         # (the pool provisioned again) comes meanwhile: the pool is where it ends.
-        psap, cid = self.emergency_call_up()
+        psap, cid = self.w.emergency_call_up()
         self.provision(self.person_profile("100"))
         wait_until(lambda: self.status()["pending"] == "login", 5,
                    lambda: "the login waits for the call (%r)" % self.status())
@@ -320,7 +303,7 @@ class PbxFlowTest(FlowCase):
         # logout; the power goes before the hang-up. The state directory still says
         # 100, the cached profile says the pool: the profile wins once baresip is up.
         self.become("100")
-        self.emergency_call_up()
+        self.w.emergency_call_up()
         self.provision(self.pool_profile())
         wait_until(lambda: self.status()["pending"] == "logout", 5, "the logout waits")
         self.w.hotdeskd.stop(signals=())  # the whole phone loses power

@@ -7,15 +7,11 @@ is often what brings the service back.
         python3 -m unittest -v test_pool_service   (in this dir)
 """
 
-import json
-import os
-import subprocess
 import unittest
 
 from harness import wait_until
-from world import MAC, POOL_PASSWORD, SOURCE, WorldTestCase
+from world import MAC, POOL_PASSWORD, WorldTestCase
 
-HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
 NEW_POOL_PASSWORD = "pool-Renewed-4408"
 
 
@@ -23,17 +19,12 @@ class PoolInNoServiceTest(WorldTestCase):
     prefix = "hotdesk-pool-service-"
 
     def ctl(self, *args):
-        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
-        r = subprocess.run([HOTDESKCTL, "--socket", sock] + list(args), capture_output=True,
-                           text=True, timeout=10)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r.stdout
+        code, out = self.w.ctl(*args)
+        self.assertEqual(code, 0, out)
+        return out
 
     def registration(self):
-        sock = os.path.join(self.w.dir, "hotdeskd", "status.sock")
-        r = subprocess.run([HOTDESKCTL, "--socket", sock, "status", "--json"],
-                           capture_output=True, text=True, timeout=10)  # 1: unhealthy
-        return json.loads(r.stdout)["registration"]
+        return self.w.status()["registration"]
 
     def pool_oks(self):
         return sum(1 for r, u, _ in self.w.reg.register_results() if r == "ok" and u == "HD0001")

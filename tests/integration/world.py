@@ -22,6 +22,7 @@ MAC = "02:00:00:00:00:01"
 MAC2 = "02:00:00:00:00:02"  # a second phone the PBX knows (double-login tests)
 SOURCE = os.environ.get("HOTDESK_SOURCE", os.path.dirname(os.path.dirname(HERE)))
 HOTDESKD = os.environ.get("HOTDESKD", os.path.join(SOURCE, "build", "host", "hotdeskd"))
+HOTDESKCTL = os.environ.get("HOTDESKCTL", os.path.join(SOURCE, "build", "host", "tools", "hotdeskctl"))
 
 # Every secret used in a world, so tests can scan logs for them.
 POOL_PASSWORD = "pool-Secret-7311"
@@ -327,6 +328,32 @@ class World:
 
     def invites_to(self, user):
         return [r for r in self.reg.requests() if r[0] == "INVITE" and ("sip:%s@" % user) in r[1]]
+
+    def ctl(self, *args):
+        """hotdeskctl on the phone's local socket: (exit code, stdout + stderr)."""
+        import subprocess
+        sock = os.path.join(self.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock] + list(args), capture_output=True,
+                           text=True, timeout=10)
+        return r.returncode, r.stdout + r.stderr
+
+    def status(self):
+        """The phone's status (hotdeskctl status --json; exit code 1 means unhealthy)."""
+        import subprocess
+        sock = os.path.join(self.dir, "hotdeskd", "status.sock")
+        r = subprocess.run([HOTDESKCTL, "--socket", sock, "status", "--json"],
+                           capture_output=True, text=True, timeout=10)
+        return json.loads(r.stdout)
+
+    def emergency_call_up(self):
+        """The phone dials 112 and the answering point answers: (its ctrl, Call-ID)."""
+        psap = self.psap_ctrl
+        psap.clear_events()
+        self.keys("112")
+        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
+        psap.ok("accept")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        return psap, cid
 
     def admin_view(self):
         status, body = https_json(self.pbx.url + "/api/v1/admin/devices", token=ADMIN_TOKEN,
