@@ -237,8 +237,12 @@ bool BaresipAccounts::holds(const std::string &aor) const
 	return aor == in_baresip_ || aor == selected_ || (aor == keep_aor_ && keep_present_);
 }
 
-void BaresipAccounts::with_selected(const std::string &aor, const std::function<void()> &send)
+void BaresipAccounts::with_selected(const std::string &aor, std::function<void()> send)
 {
+	if (selected_ == kPlaceholderAor) { // a same-AOR change, for a few ms
+		when_dialable([this, aor, send] { with_selected(aor, send); });
+		return;
+	}
 	if (!holds(aor)) {
 		send();
 		return;
@@ -322,8 +326,33 @@ void BaresipAccounts::run(AccountsEvent e)
 }
 
 // One command at a time; its answer comes back as CommandOk/CommandFail
-// unless the machine has moved on (baresip lost, timeout) since.
+// unless the machine has moved on (baresip lost, timeout) since. A uadel of
+// an account that carries a call waits for the call (never cut by an
+// account change): to the table it is a command that answers late.
 void BaresipAccounts::command(const char *cmd, const std::string &params)
+{
+	if (std::string(cmd) == "uadel" && params != kPlaceholderAor && call_gate_ &&
+	    call_gate_(params)) {
+		held_aor_ = params;
+		++generation_; // an answer of an earlier command is stale now
+		log_info("accounts: " + params +
+		         " carries a call: its uadel waits for the call to end");
+		return;
+	}
+	send(cmd, params);
+}
+
+void BaresipAccounts::on_calls_changed()
+{
+	if (held_aor_.empty() || (call_gate_ && call_gate_(held_aor_)))
+		return;
+	const std::string aor = std::move(held_aor_);
+	held_aor_.clear();
+	log_info("accounts: the calls on " + aor + " ended: its uadel goes now");
+	send("uadel", aor);
+}
+
+void BaresipAccounts::send(const char *cmd, const std::string &params)
 {
 	const unsigned gen = ++generation_;
 	const std::string name = cmd;
@@ -469,9 +498,35 @@ void BaresipAccounts::step_next()
 {
 	const auto step = steps_.front();
 	steps_.erase(steps_.begin());
+	send_step(step);
+}
+
+void BaresipAccounts::send_step(const std::pair<std::string, std::string> &step)
+{
 	if (step.first == "uafind")
-		selected_ = step.second;
-	command(step.first.c_str(), step.second);
+		uafind(step.second);
+	else
+		command(step.first.c_str(), step.second);
+}
+
+void BaresipAccounts::when_dialable(std::function<void()> dial)
+{
+	if (selected_ != kPlaceholderAor) {
+		dial();
+		return;
+	}
+	log_info("accounts: a dial waits for an account to be selected (the placeholder is)");
+	waiting_dials_.push_back(std::move(dial));
+}
+
+// Sent right after the uafind of a real account: baresip runs ctrl_tcp
+// requests in order, so the dials go out on it.
+void BaresipAccounts::run_waiting_dials()
+{
+	auto dials = std::move(waiting_dials_);
+	waiting_dials_.clear();
+	for (auto &d : dials)
+		d();
 }
 
 // The old account is gone: what REGISTER events said so far was its own.
@@ -538,6 +593,8 @@ void BaresipAccounts::uafind(const std::string &aor)
 {
 	selected_ = aor;
 	command("uafind", aor);
+	if (aor != kPlaceholderAor)
+		run_waiting_dials();
 }
 
 void BaresipAccounts::select()
@@ -571,7 +628,7 @@ void BaresipAccounts::remove_next()
 	if (!steps_.empty()) {
 		const auto step = steps_.front();
 		steps_.erase(steps_.begin());
-		command(step.first.c_str(), step.second);
+		send_step(step);
 		return;
 	}
 	const std::string aor = to_remove_.front();
@@ -712,10 +769,12 @@ void BaresipAccounts::lost()
 	keep_present_ = false;
 	keep_registered_ = false;
 	steps_.clear();
+	held_aor_.clear(); // baresip and its calls are gone
 	same_aor_ = cleared_first_ = false;
 	last_register_.clear();
 	const std::string why = why_.empty() ? "baresip unreachable" : why_;
 	why_.clear();
+	run_waiting_dials(); // they fail now, and say so, rather than wait
 	std::deque<Job> failed;
 	if (swapping_) {
 		log_warn("swap to " + cur_.aor + " aborted: " + why);

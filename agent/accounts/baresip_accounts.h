@@ -34,6 +34,13 @@
 // (uanew KEPT before uanew WANT), a swap never deletes it, and a swap *to*
 // it (a logout) skips the uanew: uafind KEPT -> uadel OLD.
 //
+// A call is never cut by an account change: every uadel first asks the
+// calls owner (set_call_gate()) whether the account carries a call or a dial
+// whose account is not known yet; if so the uadel is held, the machine stays
+// in its state (Clearing, Removing or RollingBack: the command is simply in
+// flight longer) and on_calls_changed() sends it once the calls on that
+// account ended. Everything asked for meanwhile queues behind it.
+//
 // baresip 1.0.0 keeps a "current account" pointer that dangles when the
 // current or the last account is deleted, so the account that stays is
 // always selected (uafind) before another one is deleted
@@ -116,8 +123,27 @@ public:
 	// in order) with `aor` selected, then selects again the account this
 	// machine selected last, so its later uadel never hits the current one
 	// (baresip 1.0.0's dangling pointer). An `aor` baresip does not hold:
-	// `send` runs on whatever is selected.
-	void with_selected(const std::string &aor, const std::function<void()> &send);
+	// `send` runs on whatever is selected. While the placeholder is selected
+	// all of it waits for the next account's uafind (when_dialable()), so
+	// `send` must own what it captures.
+	void with_selected(const std::string &aor, std::function<void()> send);
+
+	// Whether the account `aor` carries a call (any state but ended) or a
+	// dial baresip has not answered yet (its account is not known). Unset:
+	// no account carries one.
+	using CallGate = std::function<bool(const std::string &aor)>;
+	void set_call_gate(CallGate g) { call_gate_ = std::move(g); }
+	// The calls changed (one ended, a dial was answered): a uadel held for a
+	// call goes now if its account carries none any more.
+	void on_calls_changed();
+	// The AOR whose uadel waits for its calls to end ("" when none).
+	const std::string &held_for_call() const { return held_aor_; }
+
+	// Runs `dial` (a dial request on the ctrl_tcp connection) now, or, while
+	// the placeholder of a same-AOR change is selected, right after the next
+	// account is selected (a few ms): a call on the placeholder, an emergency
+	// call among them, would go nowhere (it never registers).
+	void when_dialable(std::function<void()> dial);
 
 	// Called when a re-apply finds the wanted account already in baresip
 	// and registered (reginfo): its REGISTER_OK went by while hotdeskd was
@@ -220,7 +246,14 @@ private:
 	void next();
 	void uafind(const std::string &aor);
 
+	void send(const char *cmd, const std::string &params);
+	void send_step(const std::pair<std::string, std::string> &step);
+	void run_waiting_dials();
+	std::vector<std::function<void()>> waiting_dials_;
+
 	CtrlClient &ctrl_;
+	CallGate call_gate_;
+	std::string held_aor_; // a uadel waiting for the calls on it to end
 	unsigned timeout_ms_;
 	AccountsState state_ = AccountsState::Offline;
 	std::deque<AccountsEvent> queue_;

@@ -136,10 +136,10 @@ RegisterCheck::~RegisterCheck()
 	drop();
 }
 
-void RegisterCheck::check(RegisterTarget target, Done done)
+void RegisterCheck::check(const RegisterTarget &target, Done done)
 {
 	drop();
-	target_ = std::move(target);
+	target_ = target;
 	done_ = std::move(done);
 	step_ = RegisterStep::Query;
 	in_check_ = true;

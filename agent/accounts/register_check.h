@@ -35,6 +35,7 @@
 // ignores the answer.
 #pragma once
 
+#include "../core/text.h"
 #include "../sip/sip_stack.h"
 
 #include <cstdint>
@@ -66,6 +67,10 @@ struct RegisterTarget {
 	std::string outbound;  // "" or "sip:sbc:5060[;transport=udp]" (check_outbound's form)
 	std::string user;      // digest username
 	std::string password;  // secret: wiped when the check ends
+	// Every copy wipes its password (a short one lives in the string object
+	// itself, on the caller's stack); with this destructor the type is
+	// copied, never moved (a moved-from short string keeps its bytes).
+	~RegisterTarget() { wipe_secret(password); }
 };
 
 // One step of the decision table (pure; the unit tests read it too).
@@ -91,7 +96,7 @@ public:
 	// Starts a check; `done` is called exactly once, never from inside this
 	// call. A check asked for while another runs drops the other (its `done`
 	// is not called).
-	void check(RegisterTarget target, Done done);
+	void check(const RegisterTarget &target, Done done);
 	bool running() const { return static_cast<bool>(done_); }
 
 private:

@@ -28,9 +28,16 @@ PhoneCalls::~PhoneCalls()
 
 void PhoneCalls::dial(const std::string &number)
 {
-	ctrl_.request("dial", number, [number](Expected<std::string> r) {
+	++dials_in_flight_;
+	std::weak_ptr<bool> alive = alive_;
+	ctrl_.request("dial", number, [this, alive, number](Expected<std::string> r) {
 		if (!r)
 			log_error("calls: dial " + number + " failed: " + r.error().what);
+		if (alive.expired())
+			return;
+		--dials_in_flight_;
+		if (h_.dial_answered)
+			h_.dial_answered();
 	});
 }
 
@@ -102,12 +109,13 @@ void PhoneCalls::command(const std::string &id, const char *cmd, const std::stri
                          bool secret)
 {
 	const std::string name = cmd;
-	auto send = [&] {
+	// By value: the accounts owner may run it a few ms later (when_dialable).
+	auto send = [this, id, name, params, secret] {
 		ctrl_.request("callfind", id, [id](Expected<std::string> r) {
 			if (!r)
 				log_warn("calls: callfind " + id + ": " + r.error().what);
 		});
-		ctrl_.request(cmd, params, [name, secret](Expected<std::string> r) {
+		ctrl_.request(name, params, [name, secret](Expected<std::string> r) {
 			if (!r)
 				log_warn("calls: " + name + " failed" +
 				         (secret ? "" : ": " + r.error().what));

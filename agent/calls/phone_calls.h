@@ -14,6 +14,7 @@
 #include "../ctrl/ctrl_client.h"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,13 @@ public:
 	struct Handlers {
 		std::function<void()> screen_changed;
 		std::function<void()> last_call_ended; // run deferred identity changes
+		std::function<void()> dial_answered;   // optional: baresip answered a dial
 		std::function<bool(const std::string &)> dial_allowed; // transfer targets
 		std::function<void(const std::string &)> redial;       // Send/OK on a history entry
-		// Optional: runs `send` (a call's commands) with the call's account
-		// selected in baresip, when the phone holds more than one (issue
-		// 16: a callback to the pool while a person is logged in).
+		// Optional: runs `send` (a call's commands, owning what it
+		// captures) with the call's account selected in baresip, at once or
+		// a few ms later (issue 16: a callback to the pool while a person is
+		// logged in; a same-AOR account change selects a placeholder).
 		std::function<void(const std::string &aor, const std::function<void()> &send)>
 		    with_account;
 	};
@@ -53,6 +56,19 @@ public:
 	}
 
 	bool active() const { return calls_.active(); }
+	// Whether the account `aor` carries a call that is not over, or any dial
+	// is unanswered: baresip answers `dial` after the call exists and its
+	// first event (CALL_LOCAL_SDP, which names the account) went out on the
+	// same connection, so until then the new call's account is unknown.
+	bool carries(const std::string &aor) const
+	{
+		if (dials_in_flight_ > 0)
+			return true;
+		for (const auto &c : calls_.calls())
+			if (c.state != CallState::Closed && c.aor == aor)
+				return true;
+		return false;
+	}
 	bool busy() const { return calls_.busy(); }
 	// What the display shows when the calls have the screen: the call
 	// screen, or the history while browsing. Empty: the session's screen.
@@ -101,6 +117,8 @@ private:
 
 	CtrlClient &ctrl_;
 	Handlers h_;
+	unsigned dials_in_flight_ = 0;
+	std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 	TimerSlot timers_[3];
 	Calls calls_;
 };

@@ -119,15 +119,21 @@ Status Agent::start()
 	PhoneCalls::Handlers ch;
 	ch.screen_changed = [this] { on_calls_changed(); };
 	ch.last_call_ended = [this] { on_last_call_ended(); };
+	ch.dial_answered = [this] {
+		if (accounts_) // not while the agent goes down
+			accounts_->on_calls_changed();
+	};
 	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
 	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };
 	ch.with_account = [this](const std::string &aor, const std::function<void()> &send) {
 		if (emergency_via_pool())
 			accounts_->with_selected(aor, send);
 		else
-			send();
+			accounts_->when_dialable(send); // not on a same-AOR change's placeholder
 	};
 	calls_ = std::make_unique<PhoneCalls>(*ctrl_, cfg_.dial_plan.emergency, ch);
+	// No account change ends a call: a uadel waits for the calls on it.
+	accounts_->set_call_gate([this](const std::string &aor) { return calls_->carries(aor); });
 	PbxConversation::Handlers ph;
 	ph.login_result = [this](LoginResult r) { session_->on_login_result(std::move(r)); };
 	ph.device_profile = [this](const DeviceProfile &p, bool fresh) {
@@ -614,9 +620,9 @@ void Agent::dial(const std::string &number)
 {
 	if (emergency_via_pool())
 		accounts_->with_selected(session_->occupant().aor(),
-		                         [this, &number] { calls_->dial(number); });
+		                         [this, number] { calls_->dial(number); });
 	else
-		calls_->dial(number);
+		accounts_->when_dialable([this, number] { calls_->dial(number); });
 }
 
 // The dial goes to baresip first; the PBX hears of it after, and nothing
@@ -625,9 +631,9 @@ void Agent::dial_emergency(const std::string &number)
 {
 	if (emergency_via_pool())
 		accounts_->with_selected(pool_.identity().aor(),
-		                         [this, &number] { calls_->dial(number); });
+		                         [this, number] { calls_->dial(number); });
 	else
-		calls_->dial(number);
+		accounts_->when_dialable([this, number] { calls_->dial(number); });
 	notify_emergency(number);
 }
 
@@ -681,8 +687,8 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 		on_register_event(m);
 	else if (m.type == "MWI_NOTIFY")
 		on_mwi(m);
-	else
-		(void)calls_->on_event(m);
+	else if (calls_->on_event(m))
+		accounts_->on_calls_changed(); // a held uadel may go
 }
 
 // Message waiting (RFC 3842) for whoever is on the phone: the lamp and a line.

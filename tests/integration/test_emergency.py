@@ -17,6 +17,7 @@ import time
 import unittest
 
 from harness import https_json, wait_until
+from netproxy import NetProxy
 from world import ADMIN_TOKEN, EMERGENCY_PROFILE, MAC, STATUS_TOKEN, USERS, WorldTestCase
 
 CLOSED = "CALL_CLOSED"
@@ -250,6 +251,76 @@ class OptionOffTest(EmergencyCase):
         n = wait_until(lambda: self.notices(), 5, "the PBX's emergency notice")[-1]
         self.assertEqual((n["number"], n["pool_ext"], n["occupant"]["ext"]),
                          ("112", "HD0001", "100"))
+
+
+class NoAccountChangeCutsACallTest(EmergencyCase):
+    """"Never a call cut by an identity change": an account that carries a call stays in
+    baresip until the call ends, whichever change would remove it (agent/accounts/
+    baresip_accounts.h). The window is made wide and certain with a slow ctrl_tcp link
+    between hotdeskd and baresip (150 ms per chunk each way), so a 112 dialled after the
+    login's swap started is up before the swap comes to delete the pool's account."""
+    world_opts = {}
+
+    def slow_ctrl(self):
+        proxy = NetProxy(self.w.phone.ctrl_port, delay=0.15)
+        self.addCleanup(proxy.stop)
+        self.w.ctrl_via(proxy.port)
+        self.w.hotdeskd.stop()
+        self.w.start_hotdeskd()
+
+    def test_112_dialled_while_a_login_swaps_the_account_is_not_cut(self):
+        self.slow_ctrl()
+        self.w.keys("*77*100*")
+        self.w.wait_screen("PIN for 100")
+        n = len(self.w.hotdeskd.log())
+        self.w.keys(pin("100") + "#")
+        # The PBX accepted and the swap to 100 began (uanew in flight).
+        wait_until(lambda: "-> sip:100@" in self.w.hotdeskd.log()[n:], 5, "the swap to 100")
+        psap, cid = self.w.emergency_call_up()
+        wait_until(lambda: "its uadel waits for the call to end" in self.w.hotdeskd.log()[n:],
+                   5, "the pool's uadel held for the call")
+        # 100 registered, the pool still bound and carrying the call.
+        wait_until(lambda: "100" in self.w.phone_bindings(), 5, "100 bound")
+        self.assert_no_event(psap, CLOSED, cid, 2.0)
+        self.assertIn("hd0001", self.w.phone_bindings())
+        self.w.wait_screen("Connected")
+        psap.ok("hangup")
+        psap.wait_event(CLOSED, 5, lambda e: e["id"] == cid)
+        wait_until(lambda: self.w.registered_as("100"), 5,
+                   "100 alone once the call ended (now %r)" % self.w.phone_bindings())
+        self.w.wait_screen("100 Alice Example | Ready")
+        # No call is left behind: the logout key hands the phone back at once.
+        self.w.keys("{blf1}")
+        wait_until(lambda: self.w.registered_as("HD0001"), 5, "logged out")
+
+
+class OptionOffDuringCallbackTest(EmergencyCase):
+    """Issue 16: the PBX turns hd_emergency_via_pool off while the pool carries an
+    answered callback: the pool's account goes only after the callback ends."""
+
+    def test_the_pool_stays_until_the_callback_ends(self):
+        self.login("100")
+        psap = self.w.psap_ctrl
+        psap.clear_events()
+        psap.ok("dial", self.w.peer_uri("HD0001"))
+        cid = psap.wait_event("CALL_RINGING", 5)["id"]
+        self.w.wait_screen("112 | Incoming call")
+        self.w.keys("{hook_off}")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        n = len(self.w.hotdeskd.log())
+        self.w.pbx_hook("/test/device_profile",
+                        {"mac": MAC, "override": {"set": {"hd_emergency_via_pool": "off"}}})
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
+        self.w.ctl("resync")
+        wait_until(lambda: "its uadel waits for the call to end" in self.w.hotdeskd.log()[n:],
+                   8, "the pool's uadel held for the callback")
+        self.assert_no_event(psap, CLOSED, cid, 2.0)
+        self.assertEqual(self.w.phone_bindings(), ["100", "hd0001"])
+        psap.ok("hangup")
+        psap.wait_event(CLOSED, 5, lambda e: e["id"] == cid)
+        wait_until(lambda: self.w.phone_bindings() == ["100"], 5,
+                   "the pool gone after the callback (now %r)" % self.w.phone_bindings())
+        self.assertEqual(self.status()["emergency"]["via"], "occupant")
 
 
 if __name__ == "__main__":

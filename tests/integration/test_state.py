@@ -164,13 +164,6 @@ class TakeoverTest(StateCase):
     a key pressed later: that window is where test_crash_matrix flaked on a loaded machine
     (the logout swap ran from "(none)" and never reached logout.after_uadel)."""
 
-    def ctrl_via(self, port):
-        with open(self.w.conf_path) as f:
-            conf = f.read()
-        old = next(l for l in conf.splitlines() if l.startswith("ctrl_tcp "))
-        with open(self.w.conf_path, "w") as f:
-            f.write(conf.replace(old, "ctrl_tcp 127.0.0.1:%d" % port))
-
     # Fails until agent.cpp parks a swap asked for while reconcile() is in flight and
     # starts it when reconcile is done (the change is in the flaky branch's report); then
     # remove this line (an unexpected success fails the suite, as a reminder).
@@ -180,13 +173,13 @@ class TakeoverTest(StateCase):
         # 300 ms per chunk each way: reginfo is answered 600 ms after the connect
         proxy = NetProxy(self.w.phone.ctrl_port, delay=0.3)
         self.addCleanup(proxy.stop)
-        self.ctrl_via(proxy.port)
+        self.w.ctrl_via(proxy.port)
         n = len(self.w.hotdeskd.log())
         self.restart(crash_at="logout.after_uadel")
         self.w.keys("{blf1}", check=False)  # before the reginfo answer arrives
         self.wait_dead()
         self.assertIn("crash point logout.after_uadel reached", self.w.hotdeskd.log()[n:])
-        self.ctrl_via(self.w.phone.ctrl_port)
+        self.w.ctrl_via(self.w.phone.ctrl_port)
         self.restart()
         self.assert_consistent("HD0001")
         self.assert_emergency_works()

@@ -329,6 +329,14 @@ class World:
     def invites_to(self, user):
         return [r for r in self.reg.requests() if r[0] == "INVITE" and ("sip:%s@" % user) in r[1]]
 
+    def ctrl_via(self, port):
+        """hotdeskd's next start reaches baresip's ctrl_tcp at `port` (a NetProxy)."""
+        with open(self.conf_path) as f:
+            conf = f.read()
+        old = next(l for l in conf.splitlines() if l.startswith("ctrl_tcp "))
+        with open(self.conf_path, "w") as f:
+            f.write(conf.replace(old, "ctrl_tcp 127.0.0.1:%d" % port))
+
     def ctl(self, *args):
         """hotdeskctl on the phone's local socket: (exit code, stdout + stderr)."""
         import subprocess

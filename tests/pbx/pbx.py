@@ -194,9 +194,13 @@ class State:
 
     def device_profile(self, dev):
         """The device profile XML (docs/profile.md), or a test override
-        {"status": N} / {"xml": "..."} / {"redirect": True} / {"delay": s}."""
+        {"status": N} / {"xml": "..."} / {"redirect": True} / {"delay": s}, or
+        {"set": {element: value}}: the device's settings changed by its admin."""
         with self.lock:
             ov = dev["override"]
+            if ov is not None and ov.get("set"):
+                dev = dict(dev, profile=dict(dev["profile"], **ov["set"]))
+                ov = None
             if ivr.is_pbx_flow(dev):  # identity 1 follows the person (docs/pbx-flow.md)
                 xml = ivr.flow_profile_xml(dev, ivr.person_of(self, dev), self.sip_domain,
                                            device_profile_xml)

@@ -623,3 +623,169 @@ TEST_CASE("accounts: a forced change of the same AOR keeps the new account even 
 	CHECK(sim.current == kPool);
 	CHECK(rig.accounts.wanted_line() == line_of(kPool));
 }
+
+// "Never a call cut by an identity change": a uadel of an account carrying a
+// call waits for the call, in every path that deletes one (swap, rollback,
+// same-AOR clearing, re-apply after keep() changed).
+namespace
+{
+
+struct CallsOn {
+	std::set<std::string> aors;
+	BaresipAccounts::CallGate gate()
+	{
+		return [this](const std::string &aor) { return aors.count(aor) > 0; };
+	}
+};
+
+size_t count_of(const SimBaresip &sim, const std::string &entry)
+{
+	return static_cast<size_t>(std::count(sim.log.begin(), sim.log.end(), entry));
+}
+
+} // namespace
+
+TEST_CASE("accounts: a call on the old account holds its uadel until the call ends")
+{
+	struct Case {
+		const char *name;
+		bool refuse_new; // the swap fails: the new account is the one to go
+	};
+	const Case cases[] = {{"login", false}, {"refused login", true}};
+	for (const auto &c : cases) {
+		CAPTURE(c.name);
+		SimBaresip sim;
+		if (c.refuse_new)
+			sim.refuse = {kAlice};
+		Rig rig(sim);
+		CallsOn calls;
+		rig.accounts.set_call_gate(calls.gate());
+		start_holding(rig, sim, kPool);
+		// An emergency call on the pool (or one to the account that goes).
+		calls.aors = {c.refuse_new ? kAlice : kPool};
+		Outcome out;
+		rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
+		REQUIRE(run_until([&] { return !rig.accounts.held_for_call().empty(); }));
+		run_for(50); // nothing more goes while the call is up
+		CHECK(out.calls == 0);
+		CHECK(count_of(sim, "uadel " + *calls.aors.begin()) == 0);
+		CHECK(rig.accounts.busy());
+		// Another change asked for meanwhile queues behind it.
+		Outcome later;
+		rig.accounts.swap(line_of(kBob), kBob, false, "roam", later.done());
+		run_for(20);
+		CHECK(count_of(sim, "uanew " + kBob) == 0);
+		// A call on another account ending changes nothing.
+		rig.accounts.on_calls_changed();
+		run_for(20);
+		CHECK(out.calls == 0);
+
+		calls.aors.clear();
+		rig.accounts.on_calls_changed();
+		REQUIRE(
+		    run_until([&] { return out.calls == 1 && later.calls == 1 && rig.ready(); }));
+		CHECK(out.ok == !c.refuse_new);
+		CHECK(rig.accounts.held_for_call().empty());
+		CHECK_FALSE(deleted_current(sim));
+	}
+}
+
+TEST_CASE("accounts: a same-AOR change of an account carrying a call waits for the call")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	CallsOn calls;
+	rig.accounts.set_call_gate(calls.gate());
+	start_holding(rig, sim, kAlice);
+	calls.aors = {kAlice};
+	Outcome out;
+	const std::string fresh = "<" + kAlice + ">;auth_pass=new-secret;regint=60";
+	rig.accounts.swap(fresh, kAlice, false, "refresh", out.done());
+	REQUIRE(run_until([&] { return !rig.accounts.held_for_call().empty(); }));
+	CHECK(sim.uas.size() == 3); // old, new, the placeholder: nothing deleted
+	CHECK(count_of(sim, "uadel " + kAlice) == 0);
+	calls.aors.clear();
+	rig.accounts.on_calls_changed();
+	REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+	CHECK(out.ok);
+	CHECK(sim.uas == V{kAlice});
+	CHECK_FALSE(deleted_current(sim));
+}
+
+TEST_CASE("accounts, pool kept: turning the option off keeps the pool while a callback is up")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	CallsOn calls;
+	rig.accounts.set_call_gate(calls.gate());
+	start_keeping_pool(rig, sim);
+	swap_ok(rig, kAlice);
+	calls.aors = {kPool}; // an answered emergency callback to the pool
+	sim.log.clear();
+	rig.accounts.keep("", "");
+	REQUIRE(run_until([&] { return rig.accounts.held_for_call() == kPool; }));
+	run_for(50);
+	CHECK(sim.uas == V{kPool, kAlice});
+	calls.aors.clear();
+	rig.accounts.on_calls_changed();
+	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 1; }));
+	CHECK(sim.uas == V{kAlice});
+	CHECK_FALSE(deleted_current(sim));
+}
+
+TEST_CASE("accounts: baresip lost while a uadel waits for a call forgets the wait")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	CallsOn calls;
+	rig.accounts.set_call_gate(calls.gate());
+	start_holding(rig, sim, kPool);
+	calls.aors = {kPool};
+	Outcome out;
+	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
+	REQUIRE(run_until([&] { return !rig.accounts.held_for_call().empty(); }));
+	rig.accounts.on_down("test");
+	REQUIRE(run_until([&] { return out.calls == 1; }));
+	CHECK_FALSE(out.ok);
+	CHECK(rig.accounts.held_for_call().empty());
+	CHECK(rig.accounts.state() == AccountsState::Offline);
+}
+
+TEST_CASE("accounts: a dial while the placeholder is selected goes out on the next account")
+{
+	for (const bool kept : {false, true}) {
+		CAPTURE(kept);
+		SimBaresip sim;
+		Rig rig(sim);
+		sim.refuse = {kPool};
+		start_holding(rig, sim, kPool);
+		run_for(50); // its REGISTER_FAIL arrives: the change clears it first
+		sim.refuse.clear();
+		const std::string ph = BaresipAccounts::kPlaceholderAor;
+		// The dial is typed the moment the placeholder's uafind went out.
+		bool dialled = false;
+		sim.before = [&](const Command &c) {
+			if (dialled || c.command != "uafind" || c.params != ph)
+				return;
+			dialled = true;
+			auto dial = [&] {
+				rig.ctrl.request("dial", "112", [](Expected<std::string>) {});
+			};
+			if (kept)
+				rig.accounts.with_selected(kPool, dial);
+			else
+				rig.accounts.when_dialable(dial);
+		};
+		Outcome out;
+		const std::string changed = "<" + kPool + ">;auth_pass=new-secret;regint=60";
+		rig.accounts.swap(changed, kPool, false, "pool", out.done());
+		REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+		REQUIRE(dialled);
+		const auto dial =
+		    std::find_if(sim.log.begin(), sim.log.end(),
+		                 [](const std::string &l) { return l.rfind("dial 112", 0) == 0; });
+		REQUIRE(dial != sim.log.end());
+		CHECK(*dial == "dial 112 on " + kPool);
+		CHECK_FALSE(deleted_current(sim));
+	}
+}
