@@ -356,7 +356,13 @@ void BaresipAccounts::send(const char *cmd, const std::string &params)
 {
 	const unsigned gen = ++generation_;
 	const std::string name = cmd;
-	ctrl_.request(cmd, params, [this, gen, name](Expected<std::string> r) {
+	// The last account of this AOR goes (not the old twin of a same-AOR
+	// change outside Clearing, whose new twin stays).
+	const bool last_of_aor = name == "uadel" && params != kPlaceholderAor &&
+	                         (!same_aor_ || state_ == AccountsState::Clearing);
+	ctrl_.request(cmd, params, [this, gen, name, params, last_of_aor](Expected<std::string> r) {
+		if (r && last_of_aor && removed_)
+			removed_(params); // even when the machine moved on: it is gone
 		if (gen != generation_)
 			return;
 		if (!r) {

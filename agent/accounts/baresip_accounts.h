@@ -145,6 +145,12 @@ public:
 	// call among them, would go nowhere (it never registers).
 	void when_dialable(std::function<void()> dial);
 
+	// Called when baresip removed the last account of an AOR (a uadel
+	// answered ok): calls it had are gone with it, without a CALL_CLOSED
+	// (baresip 1.0.0). With the call gate that happens only to a call that
+	// arrived in the moment the uadel was on its way.
+	void on_removed(std::function<void(const std::string &aor)> f) { removed_ = std::move(f); }
+
 	// Called when a re-apply finds the wanted account already in baresip
 	// and registered (reginfo): its REGISTER_OK went by while hotdeskd was
 	// not connected, and the next one may be a refresh interval away.
@@ -253,6 +259,7 @@ private:
 
 	CtrlClient &ctrl_;
 	CallGate call_gate_;
+	std::function<void(const std::string &)> removed_;
 	std::string held_aor_; // a uadel waiting for the calls on it to end
 	unsigned timeout_ms_;
 	AccountsState state_ = AccountsState::Offline;

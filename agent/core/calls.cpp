@@ -507,6 +507,17 @@ void Calls::on_service_lost()
 	run();
 }
 
+void Calls::on_account_gone(const std::string &aor)
+{
+	for (const auto &[id, c] : calls_)
+		if (live_state(c.state) && c.aor == aor) {
+			ports_.log_info("call " + std::to_string(c.line) +
+			                ": its account was removed from baresip: ended");
+			post(id, E::Lost);
+		}
+	run();
+}
+
 // ---- guards ----
 
 bool Calls::too_many(const Call &c, const Posted &) const

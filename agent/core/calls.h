@@ -231,6 +231,9 @@ public:
 	void on_timer(CallTimer t);
 	// baresip is gone (ctrl_tcp lost and it restarted): its calls are.
 	void on_service_lost();
+	// baresip removed our account `aor`: its calls went with it, and no
+	// CALL_CLOSED comes for them (baresip 1.0.0). Ends them here.
+	void on_account_gone(const std::string &aor);
 	void set_emergency_numbers(std::vector<std::string> numbers);
 
 	// ---- state ----

@@ -134,6 +134,7 @@ Status Agent::start()
 	calls_ = std::make_unique<PhoneCalls>(*ctrl_, cfg_.dial_plan.emergency, ch);
 	// No account change ends a call: a uadel waits for the calls on it.
 	accounts_->set_call_gate([this](const std::string &aor) { return calls_->carries(aor); });
+	accounts_->on_removed([this](const std::string &aor) { calls_->on_account_gone(aor); });
 	PbxConversation::Handlers ph;
 	ph.login_result = [this](LoginResult r) { session_->on_login_result(std::move(r)); };
 	ph.device_profile = [this](const DeviceProfile &p, bool fresh) {

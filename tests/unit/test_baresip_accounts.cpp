@@ -789,3 +789,19 @@ TEST_CASE("accounts: a dial while the placeholder is selected goes out on the ne
 		CHECK_FALSE(deleted_current(sim));
 	}
 }
+
+TEST_CASE("accounts: the removal of an AOR's last account is reported, a same-AOR twin's not")
+{
+	SimBaresip sim;
+	Rig rig(sim);
+	std::vector<std::string> removed;
+	rig.accounts.on_removed([&](const std::string &aor) { removed.push_back(aor); });
+	start_holding(rig, sim, kPool);
+	swap_ok(rig, kAlice); // login: the pool's account goes
+	CHECK(removed == V{kPool});
+	removed.clear();
+	// A new password for the same AOR: the old twin goes, the AOR stays.
+	swap_ok(rig, kAlice);
+	CHECK(sim.uas == V{kAlice});
+	CHECK(removed.empty());
+}

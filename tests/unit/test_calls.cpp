@@ -1069,3 +1069,19 @@ TEST_CASE("calls: every person's input in every state sends at most the right co
 		}
 	}
 }
+
+TEST_CASE("calls: an account removed from baresip ends its calls, and only those")
+{
+	Rig r;
+	Step pool_call = in("c2", "112");
+	pool_call.ev.aor = "sip:HD0001@127.0.0.1:5070";
+	r.run_all({in("c1"), keys("{hook_off}"), est("c1"), pool_call});
+	REQUIRE(r.states() == "c1:established c2:incoming");
+	r.calls.on_account_gone("sip:HD0001@127.0.0.1:5070");
+	CHECK(r.states() == "c1:established"); // a missed call: it went to the history
+	CHECK(r.ports.ended == 0);             // c1 is still up
+	r.calls.on_account_gone("sip:100@127.0.0.1:5070");
+	CHECK(r.states() == "c1:closed"); // "No service" on the screen for a moment
+	CHECK(r.ports.ended == 1);
+	CHECK(r.ports.bugs.empty());
+}
