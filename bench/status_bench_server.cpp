@@ -35,7 +35,7 @@ public:
 		s_.seq = 42;
 	}
 	hotdesk::StatusSnapshot snapshot() override { return s_; }
-	hotdesk::Status logout() override { return hotdesk::Ok{}; }
+	hotdesk::Status logout(const std::string &) override { return hotdesk::Ok{}; }
 	hotdesk::Status resync() override { return hotdesk::Ok{}; }
 
 private:

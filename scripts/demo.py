@@ -142,7 +142,7 @@ def scripted(w, carol):
     w.keys("{hook_off}")
     carol.ctrl.wait_event("CALL_ESTABLISHED", 5)
     w.wait_screen("Connected")
-    print("\n== handset lifted ({hook_off}): answered")
+    print("\n== handset lifted (the hook_off key): answered")
     print("   display   : %s" % w.screen())
     print("   Carol's phone saw CALL_ESTABLISHED")
 

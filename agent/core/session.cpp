@@ -18,7 +18,24 @@ using Se = Session;
 // The whole behaviour of the session. First matching row wins; a guard of
 // nullptr always matches. `home` rows go to Idle on the pool identity and to
 // LoggedIn when a person is logged in. An event with no row is a bug and is
-// logged as one. Keep docs/session-state-machine.dot in step with this.
+// logged as one. Keep docs/session-state-machine.dot in step with this
+// (scripts/gen-state-diagram writes it).
+//
+// Whom a RemoteLogout concerns (the PBX's POST /logout, a refused resume, an
+// auto-logout policy) is what it names: a person's extension, or nobody in
+// particular ("" : whoever sits at the phone). One that names someone who is
+// neither here nor the person a login in flight brings is dropped with a log
+// line (for_someone_else). During a login or roam (LoggingIn) the logout is
+// remembered (remember_logout) and posted again when the change settles,
+// whichever way it ends (run(): replay_logouts): the rows of the state it
+// lands in decide. After SwapDone the person who just arrived is logged out
+// if it names them or nobody (a call defers it, as in LoggedIn); after a
+// failed login the pool drops it (Idle: drop_logout); after a failed roam
+// the person still here is logged out if it names them or nobody. So the
+// PBX logging out A while B's login is in flight here never logs B out.
+// An auto-logout names the person whose policy fell due and belongs to
+// their session: a login that completes drops it (the newcomer, even the
+// same person again, gets a fresh policy); a roam that fails runs it.
 const Session::Row Session::kTable[] = {
 	// from           event               guard          to             home   action
 	{S::Idle,       E::DigitTyped,      nullptr,       S::Collecting, false, &Se::noop},
@@ -32,7 +49,7 @@ const Session::Row Session::kTable[] = {
 	{S::Idle,       E::LogoutKey,       nullptr,       S::Idle,       false, &Se::say_not_logged_in},
 	{S::Idle,       E::InvalidCode,     nullptr,       S::Idle,       false, &Se::say_invalid},
 	{S::Idle,       E::Cancel,          nullptr,       S::Idle,       false, &Se::clear_digits},
-	{S::Idle,       E::RemoteLogout,    nullptr,       S::Idle,       false, &Se::noop},
+	{S::Idle,       E::RemoteLogout,    nullptr,       S::Idle,       false, &Se::drop_logout},
 	{S::Idle,       E::CallsEnded,      nullptr,       S::Idle,       false, &Se::noop},
 	{S::Idle,       E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Idle,       E::ServiceRestored, nullptr,       S::Idle,       false, &Se::noop},
@@ -46,6 +63,7 @@ const Session::Row Session::kTable[] = {
 	{S::LoggedIn,   E::LoginCode,       &Se::throttled, S::LoggedIn,  false, &Se::say_throttled},
 	{S::LoggedIn,   E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	// No identity change ever cuts a call: it waits for CallsEnded.
+	{S::LoggedIn,   E::RemoteLogout,    &Se::for_someone_else, S::LoggedIn, false, &Se::drop_logout},
 	{S::LoggedIn,   E::LogoutCode,      &Se::in_call,  S::LoggedIn,   false, &Se::defer_logout},
 	{S::LoggedIn,   E::LogoutKey,       &Se::in_call,  S::LoggedIn,   false, &Se::defer_logout},
 	{S::LoggedIn,   E::RemoteLogout,    &Se::in_call,  S::LoggedIn,   false, &Se::defer_logout},
@@ -69,6 +87,7 @@ const Session::Row Session::kTable[] = {
 	{S::Collecting, E::LoginCode,       nullptr,       S::PinEntry,   false, &Se::begin_pin},
 	{S::Collecting, E::LogoutCode,      &Se::user_in_call, S::LoggedIn, false, &Se::defer_logout},
 	{S::Collecting, E::LogoutKey,       &Se::user_in_call, S::LoggedIn, false, &Se::defer_logout},
+	{S::Collecting, E::RemoteLogout,    &Se::for_someone_else, S::Collecting, false, &Se::drop_logout},
 	{S::Collecting, E::RemoteLogout,    &Se::user_in_call, S::Collecting, false, &Se::defer_logout},
 	{S::Collecting, E::CallsEnded,      &Se::logout_deferred, S::LoggingOut, false, &Se::run_deferred_logout},
 	{S::Collecting, E::CallsEnded,      nullptr,       S::Collecting, false, &Se::noop},
@@ -77,7 +96,7 @@ const Session::Row Session::kTable[] = {
 	{S::Collecting, E::LogoutKey,       &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
 	{S::Collecting, E::LogoutKey,       nullptr,       S::Idle,       false, &Se::say_not_logged_in},
 	{S::Collecting, E::RemoteLogout,    &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
-	{S::Collecting, E::RemoteLogout,    nullptr,       S::Collecting, false, &Se::noop},
+	{S::Collecting, E::RemoteLogout,    nullptr,       S::Collecting, false, &Se::drop_logout},
 	{S::Collecting, E::InvalidCode,     nullptr,       S::Idle,       true,  &Se::say_invalid},
 	{S::Collecting, E::Cancel,          nullptr,       S::Idle,       true,  &Se::clear_digits},
 	{S::Collecting, E::ServiceLost,     nullptr,       S::Error,      false, &Se::say_no_service},
@@ -90,11 +109,12 @@ const Session::Row Session::kTable[] = {
 	{S::PinEntry,   E::Cancel,          nullptr,       S::Idle,       true,  &Se::abandon_pin},
 	{S::PinEntry,   E::LogoutKey,       nullptr,       S::Idle,       true,  &Se::abandon_pin},
 	{S::PinEntry,   E::PinTimeout,      nullptr,       S::Idle,       true,  &Se::pin_timed_out},
+	{S::PinEntry,   E::RemoteLogout,    &Se::for_someone_else, S::PinEntry, false, &Se::drop_logout},
 	{S::PinEntry,   E::RemoteLogout,    &Se::user_in_call, S::PinEntry, false, &Se::defer_logout},
 	{S::PinEntry,   E::CallsEnded,      &Se::logout_deferred, S::LoggingOut, false, &Se::run_deferred_logout},
 	{S::PinEntry,   E::CallsEnded,      nullptr,       S::PinEntry,   false, &Se::noop},
 	{S::PinEntry,   E::RemoteLogout,    &Se::is_user,  S::LoggingOut, false, &Se::start_logout},
-	{S::PinEntry,   E::RemoteLogout,    nullptr,       S::PinEntry,   false, &Se::noop},
+	{S::PinEntry,   E::RemoteLogout,    nullptr,       S::PinEntry,   false, &Se::drop_logout},
 	{S::PinEntry,   E::ServiceLost,     nullptr,       S::PinEntry,   false, &Se::noop},
 	{S::PinEntry,   E::ServiceRestored, nullptr,       S::PinEntry,   false, &Se::noop},
 
@@ -116,7 +136,10 @@ const Session::Row Session::kTable[] = {
 	{S::LoggingIn,  E::LogoutKey,       nullptr,       S::LoggingIn,  false, &Se::say_wait},
 	{S::LoggingIn,  E::InvalidCode,     nullptr,       S::LoggingIn,  false, &Se::say_wait},
 	{S::LoggingIn,  E::Cancel,          nullptr,       S::LoggingIn,  false, &Se::say_wait},
-	{S::LoggingIn,  E::RemoteLogout,    nullptr,       S::LoggingIn,  false, &Se::noop},
+	// A logout for the person leaving or arriving waits for the change to
+	// settle (see above); one for someone else is dropped now.
+	{S::LoggingIn,  E::RemoteLogout,    &Se::for_someone_else, S::LoggingIn, false, &Se::drop_logout},
+	{S::LoggingIn,  E::RemoteLogout,    nullptr,       S::LoggingIn,  false, &Se::remember_logout},
 	{S::LoggingIn,  E::ServiceLost,     nullptr,       S::LoggingIn,  false, &Se::noop},
 	{S::LoggingIn,  E::ServiceRestored, nullptr,       S::LoggingIn,  false, &Se::noop},
 
@@ -131,6 +154,8 @@ const Session::Row Session::kTable[] = {
 	{S::LoggingOut, E::LogoutKey,       nullptr,       S::LoggingOut, false, &Se::noop},
 	{S::LoggingOut, E::InvalidCode,     nullptr,       S::LoggingOut, false, &Se::say_wait},
 	{S::LoggingOut, E::Cancel,          nullptr,       S::LoggingOut, false, &Se::noop},
+	// The person is leaving already (the PBX hears it with the reason given
+	// first).
 	{S::LoggingOut, E::RemoteLogout,    nullptr,       S::LoggingOut, false, &Se::noop},
 	{S::LoggingOut, E::ServiceLost,     nullptr,       S::LoggingOut, false, &Se::noop},
 	{S::LoggingOut, E::ServiceRestored, nullptr,       S::LoggingOut, false, &Se::noop},
@@ -145,6 +170,7 @@ const Session::Row Session::kTable[] = {
 	{S::Error,      E::LoginCode,       nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Error,      E::LogoutCode,      &Se::user_in_call, S::Error,  false, &Se::defer_logout},
 	{S::Error,      E::LogoutKey,       &Se::user_in_call, S::Error,  false, &Se::defer_logout},
+	{S::Error,      E::RemoteLogout,    &Se::for_someone_else, S::Error, false, &Se::drop_logout},
 	{S::Error,      E::RemoteLogout,    &Se::user_in_call, S::Error,  false, &Se::defer_logout},
 	{S::Error,      E::CallsEnded,      &Se::logout_deferred, S::Error, false, &Se::run_deferred_drop},
 	{S::Error,      E::CallsEnded,      nullptr,       S::Error,      false, &Se::noop},
@@ -153,7 +179,7 @@ const Session::Row Session::kTable[] = {
 	{S::Error,      E::LogoutKey,       &Se::is_user,  S::Error,      false, &Se::drop_user},
 	{S::Error,      E::LogoutKey,       nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Error,      E::RemoteLogout,    &Se::is_user,  S::Error,      false, &Se::drop_user},
-	{S::Error,      E::RemoteLogout,    nullptr,       S::Error,      false, &Se::noop},
+	{S::Error,      E::RemoteLogout,    nullptr,       S::Error,      false, &Se::drop_logout},
 	{S::Error,      E::InvalidCode,     nullptr,       S::Error,      false, &Se::say_no_service},
 	{S::Error,      E::Cancel,          nullptr,       S::Error,      false, &Se::noop},
 	{S::Error,      E::SwapDone,        nullptr,       S::Error,      false, &Se::noop},
@@ -327,18 +353,27 @@ void Session::run(Posted &p)
 		result_ = std::move(p.result);
 	if (e == Event::SwapFailed)
 		last_error_ = p.reason;
+	// Why a logout this event starts or defers happens (logout_reason()); an
+	// event that is only remembered or dropped leaves the last reason.
+	std::string why;
 	if (e == Event::LogoutKey || e == Event::LogoutCode)
-		logout_reason_ = "user";
-	if (e == Event::RemoteLogout)
-		logout_reason_ = p.reason.empty() ? "pbx" : p.reason;
+		why = "user";
+	if (e == Event::RemoteLogout) {
+		why = p.reason.empty() ? "pbx" : p.reason;
+		target_ = p.ext;
+		target_reason_ = p.reason;
+	}
 	if (e == Event::RegistrationRefused)
-		logout_reason_ = "registration_refused";
+		why = "registration_refused";
 	for (const Row &r : kTable) {
 		if (r.from != state_ || r.event != e)
 			continue;
 		if (r.guard && !(this->*r.guard)())
 			continue;
 		const State from = state_;
+		if (!why.empty() && (r.to == State::LoggingOut || r.action == &Se::defer_logout ||
+		                     r.action == &Se::drop_user))
+			logout_reason_ = why;
 		state_ = r.to_home ? home() : r.to;
 		(this->*r.action)();
 		// Keys typed while busy were collected only to catch an emergency
@@ -346,6 +381,9 @@ void Session::run(Posted &p)
 		if (state_ != from &&
 		    (from == State::LoggingIn || from == State::LoggingOut || from == State::Error))
 			collector_.clear();
+		// The login or roam settled: a logout asked meanwhile is asked again.
+		if (from == State::LoggingIn && state_ != State::LoggingIn)
+			replay_logouts(e == Event::SwapDone);
 		if (state_ != from)
 			ports_.log_info(std::string("session: ") + state_name(from) + " -> " +
 			                state_name(state_) + " on " + event_name(e));
@@ -542,12 +580,12 @@ void Session::on_login_result(LoginResult r)
 		e = Event::PbxAccepted;
 	else if (r.kind == LoginResult::Refused)
 		e = Event::PbxRefused;
-	post(Posted{e, std::move(r), {}});
+	post(Posted{e, std::move(r), {}, {}});
 }
 
 void Session::on_swap_result(bool ok, const std::string &reason)
 {
-	post(Posted{ok ? Event::SwapDone : Event::SwapFailed, {}, ok ? std::string() : reason});
+	post(Posted{ok ? Event::SwapDone : Event::SwapFailed, {}, ok ? std::string() : reason, {}});
 }
 
 void Session::on_service(bool up)
@@ -592,14 +630,25 @@ std::string Session::pending_change() const
 	return "";
 }
 
-void Session::on_remote_logout()
+void Session::on_remote_logout(const std::string &ext)
 {
-	dispatch(Event::RemoteLogout);
+	post(Posted{Event::RemoteLogout, {}, {}, ext});
 }
 
+bool Session::remote_logout_concerns(const std::string &ext) const
+{
+	const bool here = logged_in() && (ext.empty() || ext == occupant_.ext);
+	if (state_ == State::LoggingIn)
+		return here || ext.empty() || ext == pending_ext_;
+	return here;
+}
+
+// The policy is the person's on the phone now: it names them, so a roam in
+// flight that brings someone else drops it (they get a fresh policy).
 void Session::on_auto_logout(const std::string &reason)
 {
-	post(Posted{Event::RemoteLogout, {}, reason});
+	post(Posted{
+	    Event::RemoteLogout, {}, reason, occupant_.pool ? std::string() : occupant_.ext});
 }
 
 void Session::on_registration_refused(const std::string &words, const std::string &why)
@@ -616,7 +665,7 @@ void Session::set_no_service_text(const std::string &words)
 
 void Session::on_provisioned(const Identity &person)
 {
-	Posted p{Event::Provisioned, {}, {}};
+	Posted p{Event::Provisioned, {}, {}, {}};
 	p.result.kind = LoginResult::Accepted;
 	p.result.user = person;
 	post(std::move(p));
@@ -627,6 +676,7 @@ void Session::resume_as(const Identity &user)
 	set_occupant(user);
 	state_ = home();
 	render();
+	replay_logouts(false); // a confirmation in LoggingIn ends here too
 }
 
 void Session::confirm_resume(const std::string &ext)
@@ -883,6 +933,10 @@ void Session::start_logout()
 	deferred_ = Deferred::None;
 	collector_.clear();
 	wipe_pin();
+	if (!message_.empty()) { // "Logging out..." says what happens now
+		message_.clear();
+		ports_.stop_timer(Timer::Message);
+	}
 	ports_.pbx_logout(occupant_.ext);
 	ports_.swap_to(pool_, true);
 }
@@ -918,7 +972,7 @@ void Session::take_provisioned()
 	collector_.clear();
 	wipe_pin();
 	pending_ext_ = result_.user.ext;
-	post(Posted{Event::PbxAccepted, std::move(result_), {}});
+	post(Posted{Event::PbxAccepted, std::move(result_), {}, {}});
 	result_ = {};
 }
 
@@ -1003,6 +1057,43 @@ void Session::run_deferred_drop()
 {
 	deferred_ = Deferred::None;
 	drop_user();
+}
+
+// A logout asked during a login or roam: kept (one per person it names)
+// until the change settles.
+void Session::remember_logout()
+{
+	auto same = [this](const Remembered &m) { return m.ext == target_; };
+	remembered_.erase(std::remove_if(remembered_.begin(), remembered_.end(), same),
+	                  remembered_.end());
+	remembered_.push_back(Remembered{target_, target_reason_});
+	ports_.log_info("session: the logout of " +
+	                (target_.empty() ? "whoever sits here" : target_) +
+	                " waits until the login of " + pending_ext_ + " settles");
+}
+
+// An auto-logout (the only logout posted with a reason) belongs to the
+// session it fell due in: a login that completed started a new one, with a
+// fresh policy (the agent re-arms it at occupant_changed()), so it goes.
+void Session::replay_logouts(bool new_session)
+{
+	std::vector<Remembered> all;
+	all.swap(remembered_);
+	for (auto &m : all) {
+		if (new_session && !m.reason.empty()) {
+			ports_.log_info("session: the auto logout (" + m.reason + ") of " + m.ext +
+			                " is dropped: " + occupant_.ext + " logged in since");
+			continue;
+		}
+		post(Posted{Event::RemoteLogout, {}, std::move(m.reason), std::move(m.ext)});
+	}
+}
+
+void Session::drop_logout()
+{
+	ports_.log_info(
+	    "session: the logout of " + (target_.empty() ? "whoever sits here" : target_) +
+	    " is dropped: " + (logged_in() ? occupant_.ext + " sits here" : "nobody is logged in"));
 }
 
 void Session::say_not_logged_in()

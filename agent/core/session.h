@@ -124,10 +124,19 @@ public:
 	void on_login_result(LoginResult r);
 	void on_swap_result(bool ok, const std::string &reason);
 	void on_service(bool up);
-	void on_remote_logout();
-	// An auto-logout policy is due (reason: idle, max_session, daily;
-	// agent/core/auto_logout.h). Runs as a remote logout does: a call
-	// defers it, the end of the last call runs it at once.
+	// The PBX logs `ext` out ("" : whoever sits at the phone; docs/protocol.md,
+	// POST /logout). A call defers it; during a login or roam it waits for
+	// the change to settle and then concerns whoever it names (the table's
+	// comment, session.cpp); naming someone not here, it is dropped (logged).
+	void on_remote_logout(const std::string &ext = "");
+	// Whether a remote logout of `ext` ("" : whoever) concerns this phone
+	// now: the person logged in, or the one a login in flight brings.
+	bool remote_logout_concerns(const std::string &ext) const;
+	// An auto-logout policy of the person on the phone is due (reason: idle,
+	// max_session, daily; agent/core/auto_logout.h). Runs as a remote logout
+	// of that person does: a call defers it, the end of the last call runs it
+	// at once; a login or roam in flight that completes drops it (the person
+	// it brings starts a new session, with a fresh policy).
 	void on_auto_logout(const std::string &reason);
 	// Why the current or last logout happens: "user" (key or code),
 	// "pbx" (remote), "registration_refused", or an auto-logout reason.
@@ -217,10 +226,11 @@ private:
 	struct Posted {
 		Event event;
 		LoginResult result; // PbxAccepted/Refused/Failed, Provisioned
-		std::string reason; // SwapFailed
+		std::string reason; // SwapFailed; RemoteLogout ("" : pbx)
+		std::string ext;    // RemoteLogout: whom it names ("" : whoever)
 	};
 	void post(Posted p);
-	void dispatch(Event e) { post(Posted{e, {}, {}}); }
+	void dispatch(Event e) { post(Posted{e, {}, {}, {}}); }
 	void run(Posted &p);
 	void dispatch_match(const DialMatch &m);
 	void collect(char c);
@@ -242,6 +252,13 @@ private:
 	bool user_by_call() const { return by_call() && is_user(); }
 	bool logout_deferred() const { return deferred_ == Deferred::Logout; }
 	bool swap_deferred() const { return deferred_ == Deferred::Swap; }
+	// The RemoteLogout being run names someone who is neither the person
+	// here nor the one the login in flight brings.
+	bool for_someone_else() const
+	{
+		return !target_.empty() && (!logged_in() || target_ != occupant_.ext) &&
+		       !(state_ == State::LoggingIn && target_ == pending_ext_);
+	}
 
 	// Actions.
 	void noop() {} // the display is re-rendered after every event anyway
@@ -282,6 +299,9 @@ private:
 	void run_deferred_swap();
 	void run_deferred_logout();
 	void run_deferred_drop();
+	void remember_logout();
+	void replay_logouts(bool new_session);
+	void drop_logout();
 
 	DialPlan plan_;
 	Identity pool_;
@@ -314,6 +334,15 @@ private:
 	unsigned wrong_pins_ = 0;
 	bool throttled_ = false;
 	enum class Deferred { None, Logout, Swap } deferred_ = Deferred::None;
+	// The RemoteLogout being run: whom it names, its reason as posted.
+	std::string target_;
+	std::string target_reason_;
+	// Logouts asked during a login or roam (LoggingIn), posted again when it
+	// settles; at most one per person named.
+	struct Remembered {
+		std::string ext, reason;
+	};
+	std::vector<Remembered> remembered_;
 	std::deque<Posted> queue_;
 	bool dispatching_ = false;
 };

@@ -314,8 +314,10 @@ void Agent::on_resume_answer(LoginResult r)
 		occupancy_.commit_pool();                // nothing of them stays here
 		session_->on_login_result(std::move(r)); // "<ext> is on another phone"
 		replay_parked_key();
-	} else if (session_->logged_in() && session_->occupant().ext == claim_ext_) {
-		session_->on_remote_logout(); // never rings for a person who is elsewhere
+	} else if (session_->remote_logout_concerns(claim_ext_)) {
+		// Never rings for a person who is elsewhere; a swap to them still
+		// in flight logs them out once it is done.
+		session_->on_remote_logout(claim_ext_);
 	}
 }
 
@@ -480,12 +482,19 @@ Status Agent::resync()
 	return pbx_->fetch_profile();
 }
 
-Status Agent::logout()
+// `ext` is whom the PBX names ("" : whoever sits here); during a login or
+// roam the session keeps it until the change settles (session.cpp).
+Status Agent::logout(const std::string &ext)
 {
-	if (!session_->logged_in())
-		return make_error("status", "nobody is logged in");
-	hotdesk::log_info("agent: the PBX logs " + session_->occupant().ext + " out");
-	session_->on_remote_logout();
+	if (!session_->remote_logout_concerns(ext))
+		return make_error("status", ext.empty() ? std::string("nobody is logged in")
+		                                        : ext + " is not logged in here");
+	const std::string who = !ext.empty()            ? ext
+	                        : session_->logged_in() ? session_->occupant().ext
+	                                                : "whoever logs in";
+	hotdesk::log_info("agent: the PBX logs " + who + " out" +
+	                  (session_->state() == State::LoggingIn ? " (a login is in flight)" : ""));
+	session_->on_remote_logout(ext);
 	return Ok{};
 }
 

@@ -82,7 +82,7 @@ public:
 
 	// StatusHandler (the endpoint the PBX polls, and hotdeskctl)
 	StatusSnapshot snapshot() override { return status_->current(); }
-	Status logout() override;
+	Status logout(const std::string &ext) override;
 	Status resync() override;
 
 private:

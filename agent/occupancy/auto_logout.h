@@ -78,6 +78,9 @@ private:
 	std::string since_;                // "" while the pool is on the phone
 	std::string stay_;                 // a kept Stay (AutoLogoutPlan::stay_record)
 	AutoLogoutPlan plan_;
+	// The due policy went to the session, once: a login or roam in flight
+	// keeps it until that change settles (Session::on_auto_logout); the
+	// next occupant re-arms this with person() or pool().
 	bool reported_ = false;
 	std::vector<std::string> shown_;
 	struct tmr tmr_;

@@ -143,17 +143,42 @@ std::string pbx_lost_body()
 	return R"({"lost":true})";
 }
 
+namespace
+{
+
+// A 4xx but 408 (Request Timeout) and 429 (Too Many Requests), which ask
+// for the same request later (RFC 9110 15.5.9, RFC 6585 4).
+bool final_refusal(long status)
+{
+	return status >= 400 && status < 500 && status != 408 && status != 429;
+}
+
+LoginResult refused_question(long status)
+{
+	LoginResult r;
+	r.kind = LoginResult::Refused;
+	r.reason = "HTTP " + std::to_string(status) + ", not answering the question";
+	return r;
+}
+
+} // namespace
+
 LoginResult pbx_parse_lost(long status, const std::string &body, std::string *ext,
                            std::vector<std::string> *warnings)
 {
+	if (status == 408 || status == 429)
+		return failed("PBX answered HTTP " + std::to_string(status));
 	std::string top;
 	{
 		// Only the top level: the user object (a secret) is read, and its
 		// buffers wiped, by pbx_parse_login().
 		ReRef<struct odict> o;
-		if (json_decode_odict_wiped(o.out(), 16, body.data(), body.size(), 4))
+		if (json_decode_odict_wiped(o.out(), 16, body.data(), body.size(), 4)) {
+			if (final_refusal(status)) // e.g. a bare 400 of an older PBX
+				return refused_question(status);
 			return failed("PBX answered HTTP " + std::to_string(status) +
 			              " without valid JSON");
+		}
 		const std::string result = odict_str(o.get(), "result");
 		if (status == 200 && result == kNobodyHere) {
 			LoginResult r;
@@ -161,8 +186,12 @@ LoginResult pbx_parse_lost(long status, const std::string &body, std::string *ex
 			r.reason = std::string(kNobodyHere);
 			return r;
 		}
-		if (status != 200 || result != "ok")
-			return pbx_parse_login(status, body, warnings);
+		if (status != 200 || result != "ok") {
+			LoginResult r = pbx_parse_login(status, body, warnings);
+			if (r.kind == LoginResult::Failed && final_refusal(status))
+				return refused_question(status);
+			return r;
+		}
 		auto e = check_extension(odict_str(o.get(), "ext"));
 		if (!e)
 			return failed("PBX named the person here without a usable ext (" +

@@ -53,8 +53,11 @@ std::string pbx_lost_body();
 // as a login answer carries them (pbx_parse_login(), bad_profile included)
 // when the PBX has a person sitting at this device; Refused with reason
 // kNobodyHere for {"result":"none"}; Refused with the PBX's reason for a 4xx
-// refusal; Failed when the PBX did not answer the question (5xx, not JSON,
-// no or a mismatched top-level "ext"). `ext` (when given) receives the
+// refusal, and with "HTTP <code>, ..." for any other 4xx but 408 and 429 (an
+// older PBX that does not know the question answers a bare 400: asking again
+// would never end); Failed when the PBX did not answer the question (5xx,
+// 408, 429, a 2xx or 3xx not JSON, no or a mismatched top-level "ext"): the
+// phone asks again later. `ext` (when given) receives the
 // top-level "ext" of an "ok" answer, also when its user is unusable, so that
 // the phone can tell the PBX the person is not here after all.
 constexpr std::string_view kNobodyHere = "none";

@@ -2,6 +2,7 @@
 #include "status_router.h"
 
 #include "../../platform/re/re_cxx.h"
+#include "../core/account_values.h"
 
 // mbedTLS 2.28's constant_time.h lacks the extern "C" of its other headers.
 extern "C" {
@@ -96,6 +97,37 @@ HttpReply action(const Status &st)
 	return json_reply(409, result_json("refused", "conflict", st.error().what));
 }
 
+// Whom POST /logout names: {"ext":"100"}, or "" (whoever sits at the
+// phone) for no body, {} or "ext": null.
+Expected<std::string> logout_target(const std::string &body)
+{
+	const size_t at = body.find_first_not_of(" \t\r\n");
+	if (at == std::string::npos)
+		return std::string();
+	if (body[at] != '{')
+		return make_error("logout body", "not a JSON object");
+	ReRef<struct odict> o;
+	if (json_decode_odict(o.out(), 8, body.data(), body.size(), 2))
+		return make_error("logout body", "not a JSON object");
+	const struct odict_entry *e = odict_lookup(o.get(), "ext");
+	if (!e || e->type == ODICT_NULL)
+		return std::string();
+	if (e->type != ODICT_STRING)
+		return make_error("logout body", "ext must be a string");
+	auto ext = check_extension(e->u.str);
+	if (!ext)
+		return make_error("logout body", "ext " + ext.error().what);
+	return *ext;
+}
+
+HttpReply logout(const ParsedRequest &req, StatusHandler &handler)
+{
+	auto ext = logout_target(req.body);
+	if (!ext) // changes nothing; the connection stays usable
+		return json_reply(400, result_json("refused", "bad_request", ext.error().str()));
+	return action(handler.logout(*ext));
+}
+
 HttpReply wrong_method(const char *allow)
 {
 	HttpReply r = error_reply(405);
@@ -145,7 +177,7 @@ HttpReply route_request(const ParsedRequest &req, StatusHandler &handler, Status
 	if (req.path == "/status")
 		return req.method == "GET" ? get_status(req, handler, cache) : wrong_method("GET");
 	if (req.path == "/logout")
-		return req.method == "POST" ? action(handler.logout()) : wrong_method("POST");
+		return req.method == "POST" ? logout(req, handler) : wrong_method("POST");
 	if (req.path == "/resync")
 		return req.method == "POST" ? action(handler.resync()) : wrong_method("POST");
 	return error_reply(404);

@@ -3,7 +3,8 @@
 // which reply. The server adds transport concerns (TLS, timers, limits).
 //
 //   GET  /status   200, JSON (XML when Accept prefers application/xml)
-//   POST /logout   202, the Agent started a forced logout; 409 if it cannot
+//   POST /logout   202, the Agent started a forced logout; 409 if it cannot;
+//                  body optional: {"ext":"100"} names whom (400 if unusable)
 //   POST /resync   202, the Agent started re-fetching profiles; 409 if not
 //   other paths    404;  other methods on these paths 405 (with Allow)
 // Authentication (bearer token, rate limit) happens before routing, in the
@@ -29,7 +30,9 @@ class StatusHandler
 public:
 	virtual ~StatusHandler() = default;
 	virtual StatusSnapshot snapshot() = 0;
-	virtual Status logout() = 0; // forced remote logout: back to the pool profile
+	// Forced remote logout of `ext` ("" : whoever sits here): back to the
+	// pool profile. An error (409) when it concerns nobody here.
+	virtual Status logout(const std::string &ext) = 0;
 	virtual Status resync() = 0; // re-fetch profiles now
 };
 

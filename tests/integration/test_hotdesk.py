@@ -12,8 +12,8 @@ import os
 import time
 import unittest
 
-from world import MAC, USERS, WorldTestCase
-from harness import wait_until
+from world import ADMIN_TOKEN, MAC, STATUS_TOKEN, USERS, WorldTestCase
+from harness import https_json, wait_until
 
 
 def pin(ext):
@@ -258,6 +258,95 @@ class DialTerminatorUserTest(WorldCase):
         self.w.keys("555#")
         self.w.wait_frame("555 | Not found", 8)
         self.assertEqual(self.calls_after(n), {"sip:555"})
+
+
+class LogoutDuringLoginTest(WorldCase):
+    """Issue 12: the PBX logs a person out while a login is in flight on the phone. The
+    reference PBX records the login, then holds its answer (test hook) until the test
+    releases it: meanwhile the phone is logging in. Whom the logout names decides
+    (docs/protocol.md): the person arriving leaves once their login completes; a failed
+    login drops it; a logout of the person who leaves a roam leaves the newcomer alone."""
+    # faults: the registrar can refuse 100; the phone waits for the held answer (the
+    # test releases it as soon as the logout is in)
+    world_opts = {"registrar_faults": {}, "pbx_timeout_ms": "10000"}
+
+    def login_in_flight(self, ext):
+        """`ext` types code and PIN; returns once the PBX's view has them at the phone
+        while its answer is held (the phone says logging-in)."""
+        self.w.pbx_hook("/test/hold_login", {"ext": ext})
+        self.login(ext)
+        wait_until(lambda: (self.w.admin_view()[MAC].get("user") or {}).get("ext") == ext,
+                   5, "the PBX has %s's login" % ext)
+        self.assertEqual(self.w.status()["state"], "logging-in")
+
+    def release(self, ext):
+        self.w.pbx_hook("/test/release_login", {"ext": ext})
+
+    def admin_logout(self):
+        status, body = https_json(self.w.pbx.url + "/api/v1/admin/devices/%s/logout" % MAC,
+                                  method="POST", body={}, token=ADMIN_TOKEN, ca=self.w.ca)
+        self.assertEqual((status, body.get("phone_answered")), (200, 202), body)
+
+    def wait_status(self, state, user):
+        def now():
+            st = self.w.status()
+            return st["state"] == state and (st.get("user") or {}).get("ext") == user and st
+        return wait_until(now, 8, "status %s %s (now %r)" % (state, user, self.w.status()))
+
+    def test_the_forced_logout_runs_once_the_login_completes(self):
+        self.login_in_flight("100")
+        self.admin_logout()  # names 100: the view has them here
+        self.assertEqual(self.w.phone_bindings(), ["hd0001"], "nothing registered yet")
+        self.release("100")
+        st = self.wait_status("idle", None)
+        self.assertEqual(st["logout_reason"], "pbx")
+        self.assert_registered_as("HD0001")
+        # the login did complete (100 registered), and then 100 left
+        self.assertIn(("ok", "100"), [(r[0], r[1]) for r in self.registers_of("100")])
+        self.assertEqual(self.w.reg.contacts_of("100"), [])
+        self.w.wait_frame("Logged out")
+        log = self.w.hotdeskd.log()
+        self.assertIn("the logout of 100 waits until the login of 100 settles", log)
+        self.assertIn("logged-in -> logging-out on RemoteLogout", log)
+        wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 5, "PBX view idle")
+        self.assertEqual(self.w.admin_view()[MAC]["last_logout"]["reason"], "pbx")
+
+    def test_a_login_that_fails_drops_the_forced_logout(self):
+        self.w.reg.set_fault("100", "403")
+        self.login_in_flight("100")
+        self.admin_logout()
+        self.release("100")
+        self.w.wait_frame("refused (403)")
+        st = self.wait_status("idle", None)
+        self.assertIn("403", st["last_error"])
+        wait_until(lambda: "the logout of 100 is dropped: nobody is logged in"
+                   in self.w.hotdeskd.log(), 5, "the dropped logout logged")
+        self.assert_stays_pool()
+        self.assertEqual(self.registers_of("100"), [], "100 never got a binding")
+        wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 5, "PBX view idle")
+
+    def test_a_logout_of_the_person_leaving_spares_the_one_arriving(self):
+        self.login("100")
+        self.assert_registered_as("100")
+        self.login_in_flight("101")  # a roam: Alice leaves, Bob arrives
+        # The PBX logs Alice out (e.g. she moved to another phone before Bob's login
+        # reached it): the phone answers for Alice, still here.
+        status, body = https_json(self.w.status_url + "/logout", method="POST",
+                                  body={"ext": "100"}, token=STATUS_TOKEN, ca=self.w.ca)
+        self.assertEqual(status, 202, body)
+        self.release("101")
+        self.assert_registered_as("101")
+        self.wait_status("logged-in", "101")
+        wait_until(lambda: "the logout of 100 is dropped: 101 sits here"
+                   in self.w.hotdeskd.log(), 5, "the logout of Alice dropped")
+        time.sleep(0.5)  # nothing more happens
+        self.assertTrue(self.w.registered_as("101"), self.w.phone_bindings())
+        self.assertEqual(self.w.status()["state"], "logged-in")
+        # and a logout naming someone not here is refused with 409
+        status, body = https_json(self.w.status_url + "/logout", method="POST",
+                                  body={"ext": "100"}, token=STATUS_TOKEN, ca=self.w.ca)
+        self.assertEqual(status, 409, body)
+        self.assertIn("100 is not logged in here", body.get("message", ""))
 
 
 if __name__ == "__main__":

@@ -102,7 +102,11 @@ class StateDamageTest(WorldTestCase):
             self.w.hotdeskd.stop()
             self.start()
         path = os.path.join(self.w.state_dir, name)
-        occupant = "100" if self.w.registered_as("100") else "HD0001"
+        # Who sits here, once the registrar shows one identity: right after a restore's
+        # swap (make-before-break) the pool's binding may still be there for a moment.
+        occupant = wait_until(
+            lambda: next((e for e in ("100", "HD0001") if self.w.registered_as(e)), None), 8,
+            lambda: "one identity at the registrar (now %r)" % self.w.phone_bindings())
         if occupant == "100" and (state != "logged in" or not os.path.exists(path)):
             self.w.keys("{blf1}")
             self.wait_identity("HD0001")

@@ -395,12 +395,12 @@ class Ivr:
         if not ok:
             self._hangup_then(c, None)
             return
-        for mac in self.state.take_remote_logouts():  # double_login "move"
+        for mac, moved in self.state.take_remote_logouts():  # double_login "move"
             other = self.state.devices.get(mac)
             if other is not None and is_pbx_flow(other):
                 resync(self.state, other, self.phone_request)
             elif other is not None:
-                self.phone_request(other, "POST", "/logout")
+                self.phone_request(other, "POST", "/logout", body={"ext": moved})
         self._hangup_then(c, lambda: resync(self.state, c.dev, self.phone_request))
 
     def _hangup(self, cid):

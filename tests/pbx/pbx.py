@@ -137,7 +137,7 @@ class State:
                 raise Refusal(403, "in_use_elsewhere", "Already logged in on another phone")
             for other in others:  # move: the other phone logs out (outside the lock)
                 self._set_idle(other, "moved_away")
-                self.pending_remote_logouts.append(other["mac"])
+                self.pending_remote_logouts.append((other["mac"], ext))
             # the device's previous user leaves it (roam)
             if dev["user"] is not None and dev["user"] != ext:
                 self._set_idle(dev, "roamed_out")
@@ -485,7 +485,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self._discard_body()
                     raise Refusal(401, "admin_unauthorized", "admin token required")
                 self._discard_body()
-                code = remote_logout(st, norm_mac(parts[4]))
+                mac = norm_mac(parts[4])
+                with st.lock:  # whom the view has there: the phone logs that person out
+                    ext = (st.devices.get(mac) or {}).get("user")
+                code = remote_logout(st, mac, ext)
                 self._send(200 if code == 202 else 502, {"result": "ok" if code == 202 else "failed",
                                                           "phone_answered": code})
                 return
@@ -524,8 +527,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if parts[4] == "login":
                     pin = self._field(body, "pin")
                     user = st.login(dev, ext, pin)
-                    for mac in st.take_remote_logouts():
-                        remote_logout(st, mac)
+                    for mac, moved in st.take_remote_logouts():
+                        remote_logout(st, mac, moved)
+                    self.server.hold_login(ext)  # test hook: the answer waits
                     self._send(200, {"result": "ok", "user": user,
                                      "profile": st.user_profile(ext)})
                 elif parts[4] == "resume":
@@ -562,6 +566,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.server.emergency_fail = int(self._body().get("count", 0))
                 self._send(200, {"result": "ok"})
                 return
+            if path in ("/test/hold_login", "/test/release_login") and self.server.test_hooks \
+                    and method == "POST":
+                if not st.admin_ok(self._bearer()):
+                    self._discard_body()
+                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                ext = self._field(self._body(), "ext")
+                if path == "/test/hold_login":
+                    self.server.arm_login_hold(ext)
+                else:
+                    self.server.release_login(ext)
+                self._send(200, {"result": "ok"})
+                return
             if path == "/test/user" and self.server.test_hooks and method == "POST":
                 if not st.admin_ok(self._bearer()):
                     self._discard_body()
@@ -592,17 +608,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "message": "internal error"})
 
 
-def phone_request(dev, method, path, timeout=3.0):
-    """A request to a phone's status endpoint; returns (status, json-or-None)."""
+def phone_request(dev, method, path, timeout=3.0, body=None):
+    """A request to a phone's status endpoint (a POST with `body`, a dict, as JSON);
+    returns (status, json-or-None)."""
     import urllib.error
     import urllib.request
     if not dev.get("status_url"):
         return 0, None
     ctx = ssl.create_default_context(cafile=dev.get("status_ca")) \
         if dev["status_url"].startswith("https") else None
-    req = urllib.request.Request(dev["status_url"] + path, method=method,
-                                 headers={"Authorization": "Bearer %s" % dev["status_token"]},
-                                 data=b"" if method == "POST" else None)
+    headers = {"Authorization": "Bearer %s" % dev["status_token"]}
+    data = None
+    if method == "POST":
+        data = json.dumps(body).encode() if body is not None else b""
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(dev["status_url"] + path, method=method, headers=headers,
+                                 data=data)
     try:
         with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
             return r.status, json.loads(r.read() or b"null")
@@ -612,14 +634,17 @@ def phone_request(dev, method, path, timeout=3.0):
         return 0, None
 
 
-def remote_logout(state, mac):
-    """Forced logout (3CX's Logout button): POST /logout on the phone's endpoint."""
+def remote_logout(state, mac, ext=None):
+    """Forced logout (3CX's Logout button, or a move): POST /logout on the phone's
+    endpoint, naming `ext`, the person logged out (docs/protocol.md); None names nobody
+    (the phone logs out whoever sits there)."""
     dev = state.devices.get(mac)
     if dev and ivr.is_pbx_flow(dev):  # the PBX flow: reprovision, then resync
         code = ivr.reprovision_logout(state, dev, "forced_logout", phone_request)
         state._log_state(mac, "remote_logout", str(code))
         return code
-    code, _ = phone_request(dev, "POST", "/logout") if dev else (0, None)
+    body = {"ext": ext} if ext else None
+    code, _ = phone_request(dev, "POST", "/logout", body=body) if dev else (0, None)
     state._log_state(mac, "remote_logout", str(code))
     return code
 
@@ -727,6 +752,29 @@ class Server(http.server.ThreadingHTTPServer):
         self.state = state
         self.test_hooks = test_hooks
         self.emergency_fail = 0  # test hook: answer the next N emergency notices 503
+        # test hook: ext -> Event; that person's next login is recorded, then its answer
+        # waits for release_login (at most LOGIN_HOLD_MAX_S), a login "in flight"
+        self.login_holds = {}
+        self.holds_lock = threading.Lock()
+
+    LOGIN_HOLD_MAX_S = 10
+
+    def arm_login_hold(self, ext):
+        with self.holds_lock:
+            self.login_holds[ext] = threading.Event()
+
+    def release_login(self, ext):
+        with self.holds_lock:
+            ev = self.login_holds.pop(ext, None)
+        if ev is not None:
+            ev.set()
+
+    def hold_login(self, ext):
+        with self.holds_lock:
+            ev = self.login_holds.get(ext)
+        if ev is not None:
+            ev.wait(self.LOGIN_HOLD_MAX_S)
+            self.release_login(ext)
 
     def get_request(self):
         sock, addr = self.socket.accept()

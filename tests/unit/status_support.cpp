@@ -495,9 +495,10 @@ FakeHandler::FakeHandler()
 	snap.seq = 7;
 }
 
-Status FakeHandler::logout()
+Status FakeHandler::logout(const std::string &ext)
 {
 	++logouts;
+	logout_exts.push_back(ext);
 	if (refuse)
 		return make_error("agent", "nobody is logged in");
 	return Ok{};

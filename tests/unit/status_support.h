@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace hotdesk::test
 {
@@ -102,11 +103,12 @@ class FakeHandler : public StatusHandler
 public:
 	StatusSnapshot snap;
 	int logouts = 0, resyncs = 0;
+	std::vector<std::string> logout_exts; // whom each POST /logout named
 	bool refuse = false;
 
 	FakeHandler();
 	StatusSnapshot snapshot() override { return snap; }
-	Status logout() override;
+	Status logout(const std::string &ext) override;
 	Status resync() override;
 };
 

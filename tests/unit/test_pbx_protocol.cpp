@@ -450,6 +450,16 @@ TEST_CASE("pbx_protocol: the answer to a lost state names the person as a login 
 	    {"server error", 503, R"({"result":"none"})", LoginResult::Failed, "", ""},
 	    {"not JSON", 502, "<html>bad gateway</html>", LoginResult::Failed, "", ""},
 	    {"an unknown result", 200, R"({"result":"nobody"})", LoginResult::Failed, "", ""},
+	    // A 4xx but 408/429 ends the question whatever its body: an older
+	    // PBX answers a bare 400 and asking again would never end.
+	    {"an old PBX: a bare 400", 400, "", LoginResult::Refused, "HTTP 400", ""},
+	    {"a 404 page", 404, "<html>not found</html>", LoginResult::Refused, "HTTP 404", ""},
+	    {"a 405 with other JSON", 405, R"({"error":"method"})", LoginResult::Refused,
+	     "HTTP 405", ""},
+	    // 408 and 429 ask for the request later: asked again with backoff.
+	    {"request timeout", 408, "", LoginResult::Failed, "", ""},
+	    {"too many requests", 429, refused_body("too_many"), LoginResult::Failed, "", ""},
+	    {"a bare 500", 500, "", LoginResult::Failed, "", ""},
 	};
 	for (const auto &c : cases) {
 		INFO(c.what << ": " << c.status << " " << redact(c.body));

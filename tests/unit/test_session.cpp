@@ -149,13 +149,23 @@ public:
 // ---- steps ----
 
 struct Step {
-	enum Kind { Keys, Fire, Login, Swap, Service, RemoteLogout, Resume } kind = Keys;
+	enum Kind {
+		Keys,
+		Fire,
+		Login,
+		Swap,
+		Service,
+		RemoteLogout,
+		AutoLogout,
+		Resume
+	} kind = Keys;
 	std::string keys; // a key line as the host key socket takes it: "*77*100*{blf1}"
 	Timer timer = Timer::InterDigit;
 	LoginResult::Kind login = LoginResult::Failed;
 	std::string reason;
 	Identity who;
 	bool ok = true;
+	std::string ext; // RemoteLogout: whom it names ("" : whoever sits here)
 };
 
 Step keys(const std::string &line)
@@ -211,10 +221,18 @@ Step service(bool up)
 	s.ok = up;
 	return s;
 }
-Step remote_logout()
+Step remote_logout(const std::string &ext = "")
 {
 	Step s;
 	s.kind = Step::RemoteLogout;
+	s.ext = ext;
+	return s;
+}
+Step auto_logout(const std::string &reason)
+{
+	Step s;
+	s.kind = Step::AutoLogout;
+	s.reason = reason;
 	return s;
 }
 Step resume(const Identity &who)
@@ -259,7 +277,10 @@ void run(Session &s, const Step &st)
 		s.on_service(st.ok);
 		return;
 	case Step::RemoteLogout:
-		s.on_remote_logout();
+		s.on_remote_logout(st.ext);
+		return;
+	case Step::AutoLogout:
+		s.on_auto_logout(st.reason);
 		return;
 	case Step::Resume:
 		s.resume_as(st.who);
@@ -313,6 +334,54 @@ std::string join(const std::vector<std::string> &v)
 	for (const auto &x : v)
 		s += (s.empty() ? "" : ", ") + x;
 	return redact("[" + s + "]");
+}
+
+// Runs one scenario on a fresh session and checks every recorded effect;
+// `logged`: a text some log line must hold ("" = not checked).
+void check_scenario(const Scenario &sc, const std::string &logged = "")
+{
+	INFO("scenario: " << std::string(sc.name));
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	run_all(s, sc.steps);
+	INFO("final state " << std::string(state_name(s.state())) << ", screen "
+	                    << join(s.display_lines()));
+	CHECK(s.state() == sc.state);
+	CHECK(s.occupant().ext == sc.occupant);
+	CHECK(s.logged_in() == (sc.occupant != "HD0001"));
+	if (!sc.screen.empty()) {
+		CHECK(s.display_lines() == sc.screen);
+		CHECK(ports.last_show() == sc.screen);
+	}
+	CHECK(join(ports.dials) == join(sc.dials));
+	V login_exts;
+	for (const auto &l : ports.logins)
+		login_exts.push_back(l.first);
+	CHECK(join(login_exts) == join(sc.logins));
+	for (const auto &l : ports.logins)
+		CHECK((l.second == kPin)); // never print the PIN
+	CHECK(join(ports.logouts) == join(sc.logouts));
+	CHECK(join(ports.swaps) == join(sc.swaps));
+	CHECK(join(ports.bugs) == "[]");
+	if (!sc.shown.empty()) {
+		bool seen = false;
+		for (const auto &f : ports.shows)
+			for (const auto &l : f)
+				seen = seen || l.find(sc.shown) != std::string::npos;
+		CHECK_MESSAGE(seen, "never shown: " << sc.shown);
+	}
+	// No secret ever reaches the display or the log.
+	const std::string text = ports.every_text();
+	CHECK(text.find(kPin) == std::string::npos);
+	CHECK(text.find(kAlicePw) == std::string::npos);
+	CHECK(text.find(kBobPw) == std::string::npos);
+	CHECK(text.find(kPoolPw) == std::string::npos);
+	if (!logged.empty()) {
+		bool seen = false;
+		for (const auto &l : ports.infos)
+			seen = seen || l.find(logged) != std::string::npos;
+		CHECK_MESSAGE(seen, "never logged: " << logged << " in " << join(ports.infos));
+	}
 }
 
 } // namespace
@@ -480,44 +549,8 @@ TEST_CASE("session: scenarios")
 	};
 	// clang-format on
 
-	for (const auto &sc : scenarios) {
-		INFO("scenario: " << std::string(sc.name));
-		FakePorts ports;
-		Session s(DialPlan{}, pool_id(), ports);
-		run_all(s, sc.steps);
-		INFO("final state " << std::string(state_name(s.state())) << ", screen "
-		                    << join(s.display_lines()));
-		CHECK(s.state() == sc.state);
-		CHECK(s.occupant().ext == sc.occupant);
-		CHECK(s.logged_in() == (sc.occupant != "HD0001"));
-		if (!sc.screen.empty()) {
-			CHECK(s.display_lines() == sc.screen);
-			CHECK(ports.last_show() == sc.screen);
-		}
-		CHECK(join(ports.dials) == join(sc.dials));
-		V login_exts;
-		for (const auto &l : ports.logins)
-			login_exts.push_back(l.first);
-		CHECK(join(login_exts) == join(sc.logins));
-		for (const auto &l : ports.logins)
-			CHECK((l.second == kPin)); // never print the PIN
-		CHECK(join(ports.logouts) == join(sc.logouts));
-		CHECK(join(ports.swaps) == join(sc.swaps));
-		CHECK(join(ports.bugs) == "[]");
-		if (!sc.shown.empty()) {
-			bool seen = false;
-			for (const auto &f : ports.shows)
-				for (const auto &l : f)
-					seen = seen || l.find(sc.shown) != std::string::npos;
-			CHECK_MESSAGE(seen, "never shown: " << sc.shown);
-		}
-		// No secret ever reaches the display or the log.
-		const std::string text = ports.every_text();
-		CHECK(text.find(kPin) == std::string::npos);
-		CHECK(text.find(kAlicePw) == std::string::npos);
-		CHECK(text.find(kBobPw) == std::string::npos);
-		CHECK(text.find(kPoolPw) == std::string::npos);
-	}
+	for (const auto &sc : scenarios)
+		check_scenario(sc);
 }
 
 TEST_CASE("session: login, step by step: PIN masked, swap to the user, label")
@@ -1421,4 +1454,250 @@ TEST_CASE("session: PBX flow: a provisioned person in every state")
 			CHECK(s.occupant().ext == "200");
 		}
 	}
+}
+
+// ---- issue 12: an identity change in flight keeps a forced logout ----
+
+// Issue 12: a logout the PBX asks for while a login or roam is in flight
+// (LoggingIn) is remembered and asked again once the change settles; whom
+// it names decides (the table's comment in session.cpp).
+TEST_CASE("session: a remote logout during a login or roam waits for it to settle")
+{
+	struct Case {
+		Scenario sc;
+		std::string logged; // a log line must hold this ("" = not checked)
+	};
+	const std::vector<Step> kTyped = {keys("*77*100*"), pin_and_hash()};
+	const std::vector<Step> kRoamTyped =
+	    kLoginAlice + std::vector<Step>{keys("*77*200*"), pin_and_hash()};
+	// clang-format off
+	const std::vector<Case> cases = {
+		// A login from the pool.
+		{{"login: logout before the PBX answered, then SwapDone: logged out at once",
+		  kTyped + std::vector<Step>{remote_logout(), accepted(alice()), swap(true)},
+		  State::LoggingOut, "100", {"100 Alice Example", "Logging out..."}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, "Welcome Alice"},
+		 "waits until the login of 100 settles"},
+		{{"login: logout naming the person during the swap, then SwapDone, then the pool",
+		  kTyped + std::vector<Step>{accepted(alice()), remote_logout("100"), swap(true), swap(true)},
+		  State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		 ""},
+		{{"login: SwapFailed: the pool anyway, the logout dropped",
+		  kTyped + std::vector<Step>{remote_logout(), accepted(alice()), swap(false)},
+		  State::Idle, "HD0001", {"HD0001", "Password refused (401)"}, {}, {"100"}, {"100"}, {"100"}, ""},
+		 "is dropped: nobody is logged in"},
+		{{"login: PbxRefused: the pool, the logout dropped",
+		  kTyped + std::vector<Step>{remote_logout("100"), refused("wrong_pin")},
+		  State::Idle, "HD0001", {"HD0001", "Wrong PIN"}, {}, {"100"}, {}, {}, ""},
+		 "the logout of 100 is dropped: nobody is logged in"},
+		{{"login: PbxFailed: the pool, the logout dropped",
+		  kTyped + std::vector<Step>{remote_logout(), pbx_failed()},
+		  State::Idle, "HD0001", {"HD0001", "Login server unreachable"}, {}, {"100"}, {}, {}, ""},
+		 "is dropped: nobody is logged in"},
+		{{"login: a logout naming someone else is dropped at once; the login completes",
+		  kTyped + std::vector<Step>{remote_logout("101"), accepted(alice()), swap(true)},
+		  State::LoggedIn, "100", {"100 Alice Example", "Welcome Alice Example"}, {}, {"100"}, {}, {"100"}, ""},
+		 "the logout of 101 is dropped"},
+		// A roam: Alice (100) here, Bob's (200) login in flight.
+		{{"roam: the PBX logs Alice out; Bob arrives and stays",
+		  kRoamTyped + std::vector<Step>{remote_logout("100"), accepted(bob()), swap(true)},
+		  State::LoggedIn, "200", {"200 Bob", "Welcome Bob"}, {}, {"100", "200"}, {}, {"100", "200"}, ""},
+		 "the logout of 100 is dropped: 200 sits here"},
+		{{"roam: the PBX logs out Bob, or whoever: Bob arrives and leaves",
+		  kRoamTyped + std::vector<Step>{accepted(bob()), remote_logout("200"), remote_logout(), swap(true), swap(true)},
+		  State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100", "200"}, {"200"}, {"100", "200", "HD0001!"}, ""},
+		 ""},
+		{{"roam: SwapFailed, the PBX had named Alice: Alice, still here, is logged out",
+		  kRoamTyped + std::vector<Step>{accepted(bob()), remote_logout("100"), swap(false), swap(true)},
+		  State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100", "200"}, {"200", "100"}, {"100", "200", "HD0001!"}, ""},
+		 ""},
+		{{"roam: PbxRefused, the PBX named nobody: Alice, still here, is logged out",
+		  kRoamTyped + std::vector<Step>{remote_logout(), refused("wrong_pin"), swap(true)},
+		  State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100", "200"}, {"100"}, {"100", "HD0001!"}, ""},
+		 ""},
+		{{"roam: PbxFailed, the PBX had named Bob: Alice stays",
+		  kRoamTyped + std::vector<Step>{remote_logout("200"), pbx_failed()},
+		  State::LoggedIn, "100", {"100 Alice Example", "Login server unreachable"}, {}, {"100", "200"}, {}, {"100"}, ""},
+		 "the logout of 200 is dropped: 100 sits here"},
+		// Logging out already: nothing more to do.
+		{{"logging out: a remote logout changes nothing",
+		  kLoginAlice + std::vector<Step>{keys("{blf1}"), remote_logout("100"), swap(true)},
+		  State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, ""},
+		 ""},
+		// At rest, a logout naming someone not here changes nothing.
+		{{"logged in: a logout naming someone else is dropped",
+		  kLoginAlice + std::vector<Step>{remote_logout("200")},
+		  State::LoggedIn, "100", {}, {}, {"100"}, {}, {"100"}, ""},
+		 "the logout of 200 is dropped: 100 sits here"},
+	};
+	// clang-format on
+	for (const auto &c : cases)
+		check_scenario(c.sc, c.logged);
+}
+
+TEST_CASE("session: a remote logout during a login, with a call up, waits for the call too")
+{
+	SUBCASE("the login completes during the call: logged out after the hang-up")
+	{
+		CallingPorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run_all(s, {keys("*77*100*"), pin_and_hash(), accepted(alice()), remote_logout()});
+		ports.in_call = true; // e.g. an emergency call dialled meanwhile
+		run(s, swap(true));
+		CHECK(s.state() == State::LoggedIn);
+		CHECK(s.occupant().ext == "100");
+		CHECK(s.pending_change() == "logout"); // a call is sacred
+		CHECK(ports.logouts.empty());
+		CHECK(ports.swaps == V{"100"});
+		ports.in_call = false;
+		s.on_calls_ended();
+		CHECK(s.state() == State::LoggingOut);
+		CHECK(ports.logouts == V{"100"});
+		CHECK(s.logout_reason() == "pbx");
+		run(s, swap(true));
+		CHECK(s.state() == State::Idle);
+		CHECK(ports.bugs.empty());
+	}
+	SUBCASE("the PBX accepted during a call (the swap waits), then the logout came")
+	{
+		CallingPorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		run_all(s, {keys("*77*100*"), pin_and_hash()});
+		ports.in_call = true;
+		run_all(s, {accepted(alice()), remote_logout("100")});
+		CHECK(s.pending_change() == "login");
+		CHECK(ports.swaps.empty());
+		ports.in_call = false;
+		s.on_calls_ended(); // the swap runs now
+		CHECK(ports.swaps == V{"100"});
+		run(s, swap(true)); // arrived, then leaves at once (no call any more)
+		CHECK(s.state() == State::LoggingOut);
+		CHECK(ports.logouts == V{"100"});
+		CHECK(ports.swaps == V{"100", "HD0001!"});
+		CHECK(ports.bugs.empty());
+	}
+}
+
+TEST_CASE("session: a restored person the PBX logs out while being confirmed leaves once claimed")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	s.confirm_resume("100");
+	CHECK(s.remote_logout_concerns("100"));
+	CHECK(s.remote_logout_concerns(""));
+	CHECK_FALSE(s.remote_logout_concerns("200"));
+	run_all(s, {remote_logout("100"), accepted(alice()), swap(true)});
+	CHECK(s.state() == State::LoggingOut);
+	CHECK(ports.logouts == V{"100"});
+	// Claimed directly (baresip was down: resume_as()), the same.
+	FakePorts direct;
+	Session d(DialPlan{}, pool_id(), direct);
+	d.confirm_resume("100");
+	run(d, remote_logout());
+	d.resume_as(alice());
+	CHECK(d.state() == State::LoggingOut);
+	CHECK(direct.logouts == V{"100"});
+	CHECK(direct.bugs.empty());
+}
+
+TEST_CASE("session: whom a remote logout concerns")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	CHECK_FALSE(s.remote_logout_concerns("")); // the pool: nobody to log out
+	CHECK_FALSE(s.remote_logout_concerns("100"));
+	run_all(s, {keys("*77*100*"), pin_and_hash()});
+	CHECK(s.remote_logout_concerns("")); // whoever the login brings
+	CHECK(s.remote_logout_concerns("100"));
+	CHECK_FALSE(s.remote_logout_concerns("200"));
+	run_all(s, {accepted(alice()), swap(true)});
+	CHECK(s.remote_logout_concerns(""));
+	CHECK(s.remote_logout_concerns("100"));
+	CHECK_FALSE(s.remote_logout_concerns("200"));
+	run_all(s, {keys("*77*200*"), pin_and_hash()}); // a roam in flight
+	CHECK(s.remote_logout_concerns("100"));
+	CHECK(s.remote_logout_concerns("200"));
+	CHECK_FALSE(s.remote_logout_concerns("300"));
+}
+
+// Issue 12, auto-logout: a policy of Alice's that falls due while a roam is
+// in flight belongs to her session: the roam that completes drops it (the
+// newcomer has a fresh policy, the agent re-arms it), one that fails runs it,
+// a call still deferring it.
+TEST_CASE("session: an auto logout that falls due during a roam waits for the roam to settle")
+{
+	struct ReasonPorts : CallingPorts {
+		std::vector<std::string> reasons; // "ext:reason" per PBX logout
+		const Session *session = nullptr;
+		void pbx_logout(const std::string &ext) override
+		{
+			FakePorts::pbx_logout(ext);
+			reasons.push_back(ext + ":" + session->logout_reason());
+		}
+	};
+	struct Case {
+		const char *name;
+		std::vector<Step> settle; // after the policy fell due
+		bool call;                // a call is up when the roam settles
+		State state;
+		std::string occupant;
+		V reasons;
+		std::string logged;
+	};
+	// clang-format off
+	const std::vector<Case> cases = {
+		{"the roam completes: Bob stays, Alice's policy dropped",
+		 {accepted(bob()), swap(true)}, false, State::LoggedIn, "200", {},
+		 "the auto logout (idle) of 100 is dropped: 200 logged in since"},
+		{"Alice logs in again: a new session, the old policy dropped",
+		 {accepted(alice()), swap(true)}, false, State::LoggedIn, "100", {},
+		 "the auto logout (idle) of 100 is dropped: 100 logged in since"},
+		{"the roam fails at the registrar: Alice logged out, reason idle",
+		 {accepted(bob()), swap(false)}, false, State::LoggingOut, "100", {"200:", "100:idle"}, ""},
+		{"the PBX refuses the roam: Alice logged out, reason idle",
+		 {refused("wrong_pin")}, false, State::LoggingOut, "100", {"100:idle"}, ""},
+		{"the roam fails during a call: Alice stays until the hang-up",
+		 {refused("wrong_pin")}, true, State::LoggedIn, "100", {}, "logout deferred"},
+	};
+	// clang-format on
+	for (const auto &c : cases) {
+		INFO(c.name);
+		ReasonPorts ports;
+		Session s(DialPlan{}, pool_id(), ports);
+		ports.session = &s;
+		run_all(s, kLoginAlice + std::vector<Step>{keys("*77*200*"), pin_and_hash()});
+		ports.clear_effects();
+		run(s, auto_logout("idle"));
+		CHECK(s.state() == State::LoggingIn); // never in the middle of a change
+		CHECK(ports.logouts.empty());
+		ports.in_call = c.call;
+		run_all(s, c.settle);
+		CHECK(s.state() == c.state);
+		CHECK(s.occupant().ext == c.occupant);
+		CHECK(join(ports.reasons) == join(c.reasons));
+		if (!c.logged.empty())
+			CHECK_MESSAGE(join(ports.infos).find(c.logged) != std::string::npos,
+			              join(ports.infos));
+		if (c.call) {
+			CHECK(s.pending_change() == "logout");
+			ports.in_call = false;
+			s.on_calls_ended();
+			CHECK(s.state() == State::LoggingOut);
+			CHECK(join(ports.reasons) == join({"100:idle"}));
+		}
+		CHECK(ports.bugs.empty());
+	}
+}
+
+TEST_CASE("session: a logout only remembered or dropped leaves the last logout's reason")
+{
+	FakePorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	run_all(s, kLoginAlice + std::vector<Step>{keys("{blf1}"), swap(true)});
+	CHECK(s.logout_reason() == "user");
+	run(s, remote_logout()); // the pool: dropped
+	CHECK(s.logout_reason() == "user");
+	run_all(s, {keys("*77*100*"), pin_and_hash(), remote_logout("100")}); // remembered
+	CHECK(s.logout_reason() == "user");
+	run_all(s, {accepted(alice()), swap(true)}); // asked again: it runs
+	CHECK(s.logout_reason() == "pbx");
 }

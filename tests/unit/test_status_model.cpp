@@ -9,6 +9,7 @@
 #include <tinyxml2.h>
 
 #include <string>
+#include <vector>
 
 using namespace hotdesk;
 
@@ -179,6 +180,47 @@ TEST_CASE("router: routes, methods and replies")
 	CHECK(route_request(request("GET", "/logout"), h).status == 405);
 	CHECK(route_request(request("GET", "/nope"), h).status == 404);
 	CHECK(route_request(request("GET", "/status/"), h).status == 404);
+}
+
+TEST_CASE("router: POST /logout may name whom, an unusable body is refused and changes nothing")
+{
+	struct Case {
+		const char *body;
+		int status;
+		std::string ext;   // what the handler was asked, when 202
+		std::string words; // in the 400's message
+	};
+	const std::vector<Case> cases = {
+	    {"", 202, "", ""},
+	    {"  \r\n", 202, "", ""},
+	    {"{}", 202, "", ""},
+	    {R"({"ext":null})", 202, "", ""},
+	    {R"({"ext":"100"})", 202, "100", ""},
+	    {R"( {"ext":"HD0001","why":"x"})", 202, "HD0001", ""},
+	    {"ext=100", 400, "", "not a JSON object"},
+	    {R"(["100"])", 400, "", "not a JSON object"},
+	    {R"({"ext":100})", 400, "", "ext must be a string"},
+	    {R"({"ext":""})", 400, "", "ext "},
+	    {R"({"ext":"10 0"})", 400, "", "ext "},
+	    {R"({"ext":"100")", 400, "", "not a JSON object"},
+	};
+	for (const auto &c : cases) {
+		INFO("body: " << c.body);
+		test::FakeHandler h;
+		ParsedRequest r = request("POST", "/logout");
+		r.body = c.body;
+		const HttpReply reply = route_request(r, h);
+		CHECK(reply.status == c.status);
+		if (c.status == 202) {
+			CHECK(h.logout_exts == std::vector<std::string>{c.ext});
+			continue;
+		}
+		CHECK(h.logouts == 0);
+		CHECK_FALSE(reply.close); // a well-formed request: the connection goes on
+		CHECK(reply.body.find("bad_request") != std::string::npos);
+		CHECK(reply.body.find("logout body") != std::string::npos);
+		CHECK(reply.body.find(c.words) != std::string::npos);
+	}
 }
 
 TEST_CASE("router: serialised replies")
