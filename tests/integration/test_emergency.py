@@ -294,6 +294,56 @@ class NoAccountChangeCutsACallTest(EmergencyCase):
         wait_until(lambda: self.w.registered_as("HD0001"), 5, "logged out")
 
 
+class HangUpWhileAnAccountChangeWaitsTest(EmergencyCase):
+    """Review (open): the person must be able to end the call whose account an account
+    change waits for. Both fail: the hang-up key closes the call on hotdeskd's screen but
+    baresip never hangs it up; the answering point stays connected until the next call
+    event lets the held uadel go (RTCP, about 5 s after the call began), and it is that
+    uadel, not the hang-up, that ends it."""
+    world_opts = {}
+    slow_ctrl = NoAccountChangeCutsACallTest.slow_ctrl
+
+    def test_hang_up_key_ends_a_112_held_by_a_login_swap(self):
+        # The call is on the pool; the swap selected 100 in baresip, and the hang-up
+        # (callfind + hangup) goes to the selected account, which has no such call.
+        self.slow_ctrl()
+        self.w.keys("*77*100*")
+        self.w.wait_screen("PIN for 100")
+        n = len(self.w.hotdeskd.log())
+        self.w.keys(pin("100") + "#")
+        wait_until(lambda: "-> sip:100@" in self.w.hotdeskd.log()[n:], 5, "the swap to 100")
+        psap, cid = self.w.emergency_call_up()
+        wait_until(lambda: "its uadel waits for the call to end" in self.w.hotdeskd.log()[n:],
+                   5, "the pool's uadel held for the call")
+        self.w.keys("{hook_on}")
+        psap.wait_event(CLOSED, 2.0, lambda e: e["id"] == cid)
+
+    def test_hang_up_key_ends_a_112_held_by_a_same_aor_change(self):
+        # A pool change of the same AOR (outbound proxy) starts idle; 112 dialled while
+        # its new account registers goes out on the old one, whose uadel then waits with
+        # the placeholder selected: the hang-up waits for an account to be selected.
+        from test_profile_faults import UdpRelay
+        n0 = len(self.w.hotdeskd.log())
+        self.slow_ctrl()
+        # the change must find the accounts at rest (a device profile applied during the
+        # re-apply after connect is not swapped to, see the review's report)
+        wait_until(lambda: "baresip holds" in self.w.hotdeskd.log()[n0:], 5, "re-applied")
+        relay = UdpRelay(lambda: self.w.reg.port)
+        self.addCleanup(relay.stop)
+        n = len(self.w.hotdeskd.log())
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {
+            "set": {"outbound": "sip:127.0.0.1:%d" % relay.port}}})
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
+        self.w.ctl("resync")
+        wait_until(lambda: "swap: (none) -> sip:HD0001" in self.w.hotdeskd.log()[n:], 5,
+                   "the same-AOR change begins")
+        psap, cid = self.w.emergency_call_up()
+        wait_until(lambda: "its uadel waits for the call to end" in self.w.hotdeskd.log()[n:],
+                   5, "the old pool account's uadel held for the call")
+        self.w.keys("{hook_on}")
+        psap.wait_event(CLOSED, 2.0, lambda e: e["id"] == cid)
+
+
 class OptionOffDuringCallbackTest(EmergencyCase):
     """Issue 16: the PBX turns hd_emergency_via_pool off while the pool carries an
     answered callback: the pool's account goes only after the callback ends."""
