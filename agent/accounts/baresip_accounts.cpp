@@ -234,12 +234,17 @@ bool BaresipAccounts::holds(const std::string &aor) const
 {
 	if (aor.empty() || state_ == AccountsState::Offline)
 		return false;
-	return aor == in_baresip_ || aor == selected_ || (aor == keep_aor_ && keep_present_);
+	return aor == in_baresip_ || aor == selected_ || (aor == keep_aor_ && keep_present_) ||
+	       aor == held_aor_; // its uadel waits for its call: it is still there
 }
 
 void BaresipAccounts::with_selected(const std::string &aor, std::function<void()> send)
 {
-	if (selected_ == kPlaceholderAor) { // a same-AOR change, for a few ms
+	// A same-AOR change has the placeholder selected for a few ms: wait for
+	// the next account, unless the change waits for a call on `aor`'s old
+	// account (then for the whole call): uafind selects that one (the first
+	// match) and the placeholder is selected again after.
+	if (selected_ == kPlaceholderAor && aor != held_aor_) {
 		when_dialable([this, aor, send] { with_selected(aor, send); });
 		return;
 	}
@@ -519,6 +524,10 @@ void BaresipAccounts::when_dialable(std::function<void()> dial)
 {
 	if (selected_ != kPlaceholderAor) {
 		dial();
+		return;
+	}
+	if (!held_aor_.empty()) { // the old account is there until its call ends
+		with_selected(held_aor_, dial);
 		return;
 	}
 	log_info("accounts: a dial waits for an account to be selected (the placeholder is)");

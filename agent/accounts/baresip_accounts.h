@@ -140,9 +140,10 @@ public:
 	const std::string &held_for_call() const { return held_aor_; }
 
 	// Runs `dial` (a dial request on the ctrl_tcp connection) now, or, while
-	// the placeholder of a same-AOR change is selected, right after the next
-	// account is selected (a few ms): a call on the placeholder, an emergency
-	// call among them, would go nowhere (it never registers).
+	// the placeholder of a same-AOR change is selected, on the old account
+	// if its uadel waits for a call, else right after the next account is
+	// selected (a few ms): a call on the placeholder, an emergency call
+	// among them, would go nowhere (it never registers).
 	void when_dialable(std::function<void()> dial);
 
 	// Called when baresip removed the last account of an AOR (a uadel

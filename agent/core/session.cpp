@@ -33,6 +33,10 @@ using Se = Session;
 // failed login the pool drops it (Idle: drop_logout); after a failed roam
 // the person still here is logged out if it names them or nobody. So the
 // PBX logging out A while B's login is in flight here never logs B out.
+// The person's own logout (key or code) in LoggingIn is remembered the same
+// way and posted again as the key (remember_own_logout): after SwapDone the
+// newcomer leaves (a call defers it: "Logout after the call"); after a failed
+// roam the person still here leaves; after a failed login it is dropped.
 // An auto-logout names the person whose policy fell due and belongs to
 // their session: a login that completes drops it (the newcomer, even the
 // same person again, gets a fresh policy); a roam that fails runs it.
@@ -132,8 +136,8 @@ const Session::Row Session::kTable[] = {
 	{S::LoggingIn,  E::DigitTyped,      nullptr,       S::LoggingIn,  false, &Se::noop},
 	{S::LoggingIn,  E::NumberEntered,   nullptr,       S::LoggingIn,  false, &Se::say_wait},
 	{S::LoggingIn,  E::LoginCode,       nullptr,       S::LoggingIn,  false, &Se::say_wait},
-	{S::LoggingIn,  E::LogoutCode,      nullptr,       S::LoggingIn,  false, &Se::say_wait},
-	{S::LoggingIn,  E::LogoutKey,       nullptr,       S::LoggingIn,  false, &Se::say_wait},
+	{S::LoggingIn,  E::LogoutCode,      nullptr,       S::LoggingIn,  false, &Se::remember_own_logout},
+	{S::LoggingIn,  E::LogoutKey,       nullptr,       S::LoggingIn,  false, &Se::remember_own_logout},
 	{S::LoggingIn,  E::InvalidCode,     nullptr,       S::LoggingIn,  false, &Se::say_wait},
 	{S::LoggingIn,  E::Cancel,          nullptr,       S::LoggingIn,  false, &Se::say_wait},
 	// A logout for the person leaving or arriving waits for the change to
@@ -1072,6 +1076,19 @@ void Session::remember_logout()
 	                " waits until the login of " + pending_ext_ + " settles");
 }
 
+// The logout key or code while a login or roam runs (a call may hold its
+// swap back): the person asked to leave, so they do once it settled.
+void Session::remember_own_logout()
+{
+	const bool known = std::any_of(remembered_.begin(), remembered_.end(),
+	                               [](const Remembered &m) { return m.own; });
+	if (!known)
+		remembered_.push_back(Remembered{"", "", true});
+	ports_.log_info("session: the logout key waits until the login of " + pending_ext_ +
+	                " settles");
+	say("Logout after the login");
+}
+
 // An auto-logout (the only logout posted with a reason) belongs to the
 // session it fell due in: a login that completed started a new one, with a
 // fresh policy (the agent re-arms it at occupant_changed()), so it goes.
@@ -1080,6 +1097,14 @@ void Session::replay_logouts(bool new_session)
 	std::vector<Remembered> all;
 	all.swap(remembered_);
 	for (auto &m : all) {
+		if (m.own) { // after a failed login nobody is here: the failure stays shown
+			if (logged_in())
+				dispatch(Event::LogoutKey);
+			else
+				ports_.log_info(
+				    "session: the logout key is dropped: nobody is logged in");
+			continue;
+		}
 		if (new_session && !m.reason.empty()) {
 			ports_.log_info("session: the auto logout (" + m.reason + ") of " + m.ext +
 			                " is dropped: " + occupant_.ext + " logged in since");

@@ -300,6 +300,7 @@ private:
 	void run_deferred_logout();
 	void run_deferred_drop();
 	void remember_logout();
+	void remember_own_logout();
 	void replay_logouts(bool new_session);
 	void drop_logout();
 
@@ -341,6 +342,7 @@ private:
 	// settles; at most one per person named.
 	struct Remembered {
 		std::string ext, reason;
+		bool own = false; // the person's logout key or code
 	};
 	std::vector<Remembered> remembered_;
 	std::deque<Posted> queue_;

@@ -126,10 +126,10 @@ Status Agent::start()
 	ch.dial_allowed = [this](const std::string &n) { return session_->may_dial(n); };
 	ch.redial = [this](const std::string &n) { session_->dial_whole(n); };
 	ch.with_account = [this](const std::string &aor, const std::function<void()> &send) {
-		if (emergency_via_pool())
-			accounts_->with_selected(aor, send);
-		else
-			accounts_->when_dialable(send); // not on a same-AOR change's placeholder
+		// Always: besides the kept pool, an old account whose uadel waits
+		// for this call may be the one carrying it (callfind looks only
+		// among the selected account's calls).
+		accounts_->with_selected(aor, send);
 	};
 	calls_ = std::make_unique<PhoneCalls>(*ctrl_, cfg_.dial_plan.emergency, ch);
 	// No account change ends a call: a uadel waits for the calls on it.
@@ -792,6 +792,7 @@ void Agent::redraw()
 
 void Agent::on_calls_changed()
 {
+	accounts_->on_calls_changed(); // a call ended by a key may free a held uadel
 	screen_.calls_changed(*session_, *calls_);
 	auto_logout_.on_calls(calls_->active());
 	redraw();

@@ -38,6 +38,9 @@ class NetProxy:
             except OSError:
                 c.close()
                 continue
+            # The 3 s were for the connect only: a quiet link (ctrl_tcp while
+            # nothing happens) must stay up, not drop after 3 s of silence.
+            u.settimeout(None)
             self.conns.append(u)
             for a, b in ((c, u), (u, c)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()

@@ -295,11 +295,12 @@ class NoAccountChangeCutsACallTest(EmergencyCase):
 
 
 class HangUpWhileAnAccountChangeWaitsTest(EmergencyCase):
-    """Review (open): the person must be able to end the call whose account an account
-    change waits for. Both fail: the hang-up key closes the call on hotdeskd's screen but
-    baresip never hangs it up; the answering point stays connected until the next call
-    event lets the held uadel go (RTCP, about 5 s after the call began), and it is that
-    uadel, not the hang-up, that ends it."""
+    """Found by a review: the person must be able to end the call whose account an
+    account change waits for, and to ask for a logout meanwhile. Before the fix the hang-up
+    key closed the call on hotdeskd's screen but baresip never hung it up (it went to the
+    selected account, or waited behind the placeholder); the answering point stayed
+    connected until the next call event let the held uadel go. The logout key during the
+    held login was dropped."""
     world_opts = {}
     slow_ctrl = NoAccountChangeCutsACallTest.slow_ctrl
 
@@ -317,6 +318,29 @@ class HangUpWhileAnAccountChangeWaitsTest(EmergencyCase):
                    5, "the pool's uadel held for the call")
         self.w.keys("{hook_on}")
         psap.wait_event(CLOSED, 2.0, lambda e: e["id"] == cid)
+
+    def test_logout_key_during_a_login_held_by_a_112_logs_out_after_the_call(self):
+        self.slow_ctrl()
+        self.w.keys("*77*100*")
+        self.w.wait_screen("PIN for 100")
+        n = len(self.w.hotdeskd.log())
+        self.w.keys(pin("100") + "#")
+        wait_until(lambda: "-> sip:100@" in self.w.hotdeskd.log()[n:], 5, "the swap to 100")
+        psap, cid = self.w.emergency_call_up()
+        wait_until(lambda: "its uadel waits for the call to end" in self.w.hotdeskd.log()[n:],
+                   5, "the pool's uadel held for the call")
+        self.w.keys("{blf1}")
+        wait_until(lambda: "the logout key waits until the login of 100" in
+                   self.w.hotdeskd.log()[n:], 5, "the logout kept")
+        self.assert_no_event(psap, CLOSED, cid, 1.0)
+        psap.ok("hangup")
+        psap.wait_event(CLOSED, 5, lambda e: e["id"] == cid)
+        wait_until(lambda: self.w.registered_as("HD0001"), 8,
+                   "the pool alone after the call (now %r)" % self.w.phone_bindings())
+        st = wait_until(lambda: self.status()["user"] is None and self.status(), 5,
+                        "the status says nobody")
+        self.assertEqual(st["logout_reason"], "user")
+        wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 5, "PBX view idle")
 
     def test_hang_up_key_ends_a_112_held_by_a_same_aor_change(self):
         # A pool change of the same AOR (outbound proxy) starts idle; 112 dialled while

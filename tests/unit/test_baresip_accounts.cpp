@@ -630,6 +630,14 @@ TEST_CASE("accounts: a forced change of the same AOR keeps the new account even 
 namespace
 {
 
+std::string join_log(const std::vector<std::string> &v)
+{
+	std::string out;
+	for (const auto &l : v)
+		out += l + "; ";
+	return out;
+}
+
 struct CallsOn {
 	std::set<std::string> aors;
 	BaresipAccounts::CallGate gate()
@@ -804,4 +812,57 @@ TEST_CASE("accounts: the removal of an AOR's last account is reported, a same-AO
 	swap_ok(rig, kAlice);
 	CHECK(sim.uas == V{kAlice});
 	CHECK(removed.empty());
+}
+
+TEST_CASE("accounts: while a uadel waits for a call, that call's commands and new dials reach "
+          "the old account at once")
+{
+	SUBCASE("a login held by a call on the pool: commands select the pool, then the person")
+	{
+		SimBaresip sim;
+		Rig rig(sim);
+		CallsOn calls;
+		rig.accounts.set_call_gate(calls.gate());
+		start_holding(rig, sim, kPool);
+		calls.aors = {kPool};
+		Outcome out;
+		rig.accounts.swap(line_of(kAlice), kAlice, false, "login", out.done());
+		REQUIRE(run_until([&] { return rig.accounts.held_for_call() == kPool; }));
+		sim.log.clear();
+		rig.accounts.with_selected(
+		    kPool, [&] { rig.ctrl.request("hangup", "", [](Expected<std::string>) {}); });
+		REQUIRE(run_until([&] { return sim.log.size() == 3; }));
+		INFO(join_log(sim.log));
+		CHECK(sim.log == V{"uafind " + kPool, "hangup  on " + kPool, "uafind " + kAlice});
+	}
+	SUBCASE("a same-AOR change held by a call: the placeholder is selected for the whole call")
+	{
+		SimBaresip sim;
+		Rig rig(sim);
+		CallsOn calls;
+		rig.accounts.set_call_gate(calls.gate());
+		start_holding(rig, sim, kPool);
+		calls.aors = {kPool};
+		Outcome out;
+		const std::string fresh = "<" + kPool + ">;auth_pass=new-secret;regint=60";
+		rig.accounts.swap(fresh, kPool, false, "pool", out.done());
+		REQUIRE(run_until([&] { return rig.accounts.held_for_call() == kPool; }));
+		const std::string ph = BaresipAccounts::kPlaceholderAor;
+		REQUIRE(sim.current == ph);
+		sim.log.clear();
+		rig.accounts.with_selected(
+		    kPool, [&] { rig.ctrl.request("hangup", "", [](Expected<std::string>) {}); });
+		rig.accounts.when_dialable(
+		    [&] { rig.ctrl.request("dial", "112", [](Expected<std::string>) {}); });
+		REQUIRE(run_until([&] { return sim.log.size() == 6; }));
+		INFO(join_log(sim.log));
+		CHECK(sim.log == V{"uafind " + kPool, "hangup  on " + kPool, "uafind " + ph,
+		                   "uafind " + kPool, "dial 112 on " + kPool, "uafind " + ph});
+		calls.aors.clear();
+		rig.accounts.on_calls_changed();
+		REQUIRE(run_until([&] { return out.calls == 1 && rig.ready(); }));
+		CHECK(out.ok);
+		CHECK(sim.uas == V{kPool});
+		CHECK_FALSE(deleted_current(sim));
+	}
 }

@@ -1701,3 +1701,46 @@ TEST_CASE("session: a logout only remembered or dropped leaves the last logout's
 	run_all(s, {accepted(alice()), swap(true)}); // asked again: it runs
 	CHECK(s.logout_reason() == "pbx");
 }
+
+TEST_CASE("session: the person's logout key or code during a login or roam is kept, not dropped")
+{
+	const std::vector<Step> kTyped = {keys("*77*100*"), pin_and_hash()};
+	const std::vector<Step> kRoamTyped =
+	    kLoginAlice + std::vector<Step>{keys("*77*200*"), pin_and_hash()};
+	// clang-format off
+	const std::vector<Scenario> cases = {
+		{"login: the logout key, then SwapDone: the newcomer leaves at once",
+		 kTyped + std::vector<Step>{accepted(alice()), keys("{blf1}"), swap(true)},
+		 State::LoggingOut, "100", {"100 Alice Example", "Logging out..."}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, "Logout after the login"},
+		{"login: *77*5* before the PBX answered, twice, then SwapDone and the pool",
+		 kTyped + std::vector<Step>{keys("*77*5*"), keys("*77*5*"), accepted(alice()), swap(true), swap(true)},
+		 State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100"}, {"100"}, {"100", "HD0001!"}, "Logout after the login"},
+		{"login: the logout key, then SwapFailed: the failure stays on the display",
+		 kTyped + std::vector<Step>{accepted(alice()), keys("{blf1}"), swap(false)},
+		 State::Idle, "HD0001", {"HD0001", "Password refused (401)"}, {}, {"100"}, {"100"}, {"100"}, ""},
+		{"roam: the logout key, then SwapFailed: Alice, still here, leaves",
+		 kRoamTyped + std::vector<Step>{accepted(bob()), keys("{blf1}"), swap(false), swap(true)},
+		 State::Idle, "HD0001", {"HD0001", "Logged out"}, {}, {"100", "200"}, {"200", "100"}, {"100", "200", "HD0001!"}, ""},
+	};
+	// clang-format on
+	for (const auto &c : cases)
+		check_scenario(c);
+}
+
+TEST_CASE("session: the logout key during a login held by a call leaves after the call")
+{
+	CallingPorts ports;
+	Session s(DialPlan{}, pool_id(), ports);
+	run_all(s, {keys("*77*100*"), pin_and_hash(), accepted(alice())});
+	ports.in_call = true; // a 112 dialled after the swap began
+	run(s, keys("{blf1}"));
+	run(s, swap(true)); // the swap went on once the call ended... or before
+	CHECK(s.state() == State::LoggedIn);
+	CHECK(s.pending_change() == "logout");
+	ports.in_call = false;
+	s.on_calls_ended();
+	CHECK(s.state() == State::LoggingOut);
+	CHECK(s.logout_reason() == "user");
+	CHECK(ports.logouts == V{"100"});
+	CHECK(ports.bugs.empty());
+}
