@@ -12,6 +12,7 @@ PoolAccount::PoolAccount(Identity pool, AccountOptions options)
 	pool_.pool = true;
 	// Until a pool account registers, the fallback is hotdeskd.conf's.
 	mark_registered();
+	good_proven_ = false;
 }
 
 void PoolAccount::apply(const DeviceProfile &p)
@@ -22,6 +23,7 @@ void PoolAccount::apply(const DeviceProfile &p)
 	pool_.ext = p.pool_ext;
 	pool_.name = p.pool.realname;
 	pool_.sip_user = p.pool.user;
+	pool_.auth_user = p.pool.auth_user;
 	pool_.sip_password = p.pool.password;
 	pool_.domain = p.pool.host;
 	options_.outbound_proxy = p.pool.outbound;
@@ -33,13 +35,31 @@ void PoolAccount::mark_registered()
 	good_ = pool_;
 	good_options_ = options_;
 	have_good_ = true;
+	good_proven_ = true;
+}
+
+bool PoolAccount::on_unproven_fallback(const BaresipAccounts &accounts) const
+{
+	return have_good_ && !good_proven_ && accounts.state() != AccountsState::Offline &&
+	       accounts.wanted_line() == account_line(good_, good_options_);
 }
 
 bool PoolAccount::fall_back_now(BaresipAccounts &accounts, bool idle,
                                 std::function<void(bool ok)> done)
 {
 	// A swap asked for while the accounts machine re-applies waits for it.
-	if (!idle || !fall_back())
+	if (!idle)
+		return false;
+	// What fails is hotdeskd.conf's pool account, which never registered,
+	// while the device profile's waits untried (it came during the first
+	// REGISTER; with a 3CX authentication ID only the profile's account can
+	// register): that one goes in, it is not given up.
+	if (on_unproven_fallback(accounts) && accounts.wanted_line() != line(pool_)) {
+		log_warn("pool: " + good_.aor() +
+		         " does not register; the device profile's goes in");
+		return swap_if_changed(accounts, idle, std::move(done));
+	}
+	if (!fall_back())
 		return false;
 	log_warn("pool: the pool account does not register; back to " + good_.aor() +
 	         " (the last pool identity that registered, or hotdeskd.conf's)");
@@ -63,16 +83,21 @@ bool PoolAccount::fall_back()
 	return true;
 }
 
-void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle,
+bool PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle,
                                   std::function<void(bool ok)> done,
                                   std::function<void()> fell_back)
 {
 	const std::string want = line(pool_);
-	if (!idle || accounts.state() != AccountsState::Ready ||
-	    accounts.wanted_aor() != accounts.in_baresip())
-		return;
+	// Settled; or still putting in hotdeskd.conf's pool account, which never
+	// registered (a re-apply after connecting): the swap waits for that
+	// (BaresipAccounts queues it), rather than the device profile's account
+	// waiting for the next profile.
+	const bool settled = accounts.state() == AccountsState::Ready &&
+	                     accounts.wanted_aor() == accounts.in_baresip();
+	if (!idle || (!settled && !on_unproven_fallback(accounts)))
+		return false;
 	if (accounts.wanted_aor() == pool_.aor() && accounts.wanted_line() == want)
-		return;
+		return false;
 	const std::string old = accounts.in_baresip();
 	accounts.swap(want, pool_.aor(), false, "pool",
 	              [this, old, done, fell_back](bool ok, const std::string &why) {
@@ -87,6 +112,7 @@ void PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle,
 		              if (fall_back() && fell_back)
 			              fell_back();
 	              });
+	return true;
 }
 
 } // namespace hotdesk

@@ -42,8 +42,8 @@ public:
 	// holds; `idle`: the phone is the pool, no call is up, nothing swaps.
 	// `done` (optional) hears whether the new account registered;
 	// `fell_back` is called when it failed and the identity went back to
-	// the last one that registered.
-	void swap_if_changed(BaresipAccounts &accounts, bool idle,
+	// the last one that registered. True when a swap started.
+	bool swap_if_changed(BaresipAccounts &accounts, bool idle,
 	                     std::function<void(bool ok)> done = {},
 	                     std::function<void()> fell_back = {});
 	// The pool's account is registered as it is now: the fallback from now on.
@@ -52,17 +52,23 @@ public:
 	// deadline): put the fallback in (the last pool identity that registered,
 	// at first hotdeskd.conf's) when it differs, and only when `idle` (the
 	// phone is the pool, no call up). Once per identity: true when it did.
-	// `done` hears whether it registered.
+	// When what fails is the fallback itself while the pool account is
+	// another (a device profile's, not tried yet), that one is put in
+	// instead (swap_if_changed). `done` hears whether it registered.
 	bool fall_back_now(BaresipAccounts &accounts, bool idle,
 	                   std::function<void(bool ok)> done = {});
 
 private:
 	bool fall_back();
+	// baresip is being given, or holds, hotdeskd.conf's pool account, and
+	// no pool account has registered yet.
+	bool on_unproven_fallback(const BaresipAccounts &accounts) const;
 	Identity pool_;
 	AccountOptions options_;
 	Identity good_; // the last pool identity that registered
 	AccountOptions good_options_;
 	bool have_good_ = false;
+	bool good_proven_ = false; // good_ registered (not only hotdeskd.conf's)
 };
 
 } // namespace hotdesk

@@ -14,6 +14,10 @@ std::string account_line(const Identity &id, const AccountOptions &opt)
 	// Quoted: a password may hold blanks, '<' or '>' (check_sip_password),
 	// and the log redaction (redact_account_secrets) then hides all of it.
 	line += "<" + id.aor() + ">;auth_pass=\"" + id.sip_password + "\"";
+	// Only when it differs: baresip answers the digest with the AOR's user
+	// otherwise (src/account.c, account_auth()).
+	if (!id.auth_user.empty() && id.auth_user != id.sip_user)
+		line += ";auth_user=\"" + id.auth_user + "\"";
 	// Explicit: hotdeskd answers calls (the person lifts the handset);
 	// baresip must never answer one by itself.
 	line += ";answermode=manual";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The account line baresip's `uanew` takes, e.g.
 //   "Alice Example" <sip:100@pbx:5060>;auth_pass="pw";outbound="sip:sbc:5060";regint=300
+// and ;auth_user="a7Xq9" after auth_pass when the digest username is not the
+// AOR's user (Identity::auth_user, check_auth_user).
 // It carries the SIP password: never log it.
 //
 // The values must have passed account_values.h (the profile, PBX and config

@@ -257,6 +257,30 @@ Expected<std::string> check_sip_user(std::string_view user)
 	return std::string(user);
 }
 
+Expected<std::string> check_auth_user(std::string_view user)
+{
+	if (user.empty())
+		return bad("empty");
+	if (user.size() > kMaxAuthUser)
+		return bad("longer than " + std::to_string(kMaxAuthUser) + " characters");
+	static const std::string_view refused = "\"\\;<>";
+	for (char c : user) {
+		const auto u = static_cast<unsigned char>(c);
+		if (u < 0x21 || u >= 0x7f)
+			return bad("holds " + shown(c) +
+			           " (an authentication user is printable ASCII without blanks)");
+		if (c == ';')
+			return bad(
+			    "holds ';', which baresip 1.0.0 reads as the start of an account "
+			    "parameter even inside quotes");
+		if (refused.find(c) != std::string_view::npos)
+			return bad("holds " + shown(c) +
+			           ", which baresip 1.0.0's account line cannot carry (no '\"', "
+			           "'\\', ';', '<' or '>')");
+	}
+	return std::string(user);
+}
+
 Expected<std::string> check_registrar(std::string_view registrar)
 {
 	std::string_view r = registrar;

@@ -26,6 +26,7 @@ namespace hotdesk
 // Limits that keep the longest account line under ctrl_tcp's 1023-byte
 // command limit (measured: a longer line is answered ok:true but not run).
 constexpr size_t kMaxSipUser = 64;
+constexpr size_t kMaxAuthUser = 64;
 constexpr size_t kMaxRegistrar = 253 + 6; // host name + ":65535"
 constexpr size_t kMaxOutbound = 288;      // "sip:" host:port ;transport=tls;lr
 constexpr size_t kMaxSipPassword = 128;
@@ -36,6 +37,12 @@ constexpr size_t kMaxExtension = 32;
 // "100", "HD0001", "+4930123". '@', ':', blanks, '%' escapes and the
 // characters that end a URI part are errors.
 Expected<std::string> check_sip_user(std::string_view user);
+
+// The digest username when it is not the SIP user (RFC 2617 `username`; 3CX's
+// "Authentication ID"): 1..64 printable ASCII characters without blanks,
+// '"', '\\', ';', '<' or '>' (it goes into the account line's
+// `;auth_user="..."` and into a quoted digest field).
+Expected<std::string> check_auth_user(std::string_view user);
 
 // The registrar, host[:port]: an IPv4 address, [IPv6] or a DNS name, port
 // 1..65535. A leading "sip:" is dropped. URI parameters (";transport=..."),

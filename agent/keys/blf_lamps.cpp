@@ -36,7 +36,8 @@ std::string target_of(const std::string &ext, const Identity &who)
 
 bool same_identity(const Identity &a, const Identity &b)
 {
-	return a.aor() == b.aor() && a.sip_password == b.sip_password;
+	return a.aor() == b.aor() && a.auth_name() == b.auth_name() &&
+	       a.sip_password == b.sip_password;
 }
 
 } // namespace
@@ -106,6 +107,7 @@ void BlfLamps::subscribe(const std::string &ext, Watch &w)
 {
 	DialogWatch dw{target_of(ext, who_), who_.aor(), who_.sip_user, who_.sip_password,
 	               o_.expires_s};
+	dw.auth_user = who_.auth_user;
 	auto id = sip_.subscribe(dw);
 	wipe_secret(dw.password);
 	w.have_version = false;

@@ -18,9 +18,10 @@ namespace hotdesk
 struct DialogWatch {
 	std::string target;   // the monitored AOR, "sip:102@registrar" (Request-URI, To)
 	std::string from;     // the watcher's AOR (From), the identity on the phone
-	std::string user;     // its SIP user: Contact user and digest user name
+	std::string user;     // its SIP user: Contact user, digest user name unless auth_user
 	std::string password; // secret: digest only, never logged
 	unsigned expires_s = 600;
+	std::string auth_user = {}; // the digest user name when not `user` (3CX's auth ID)
 };
 
 // Why a subscription ended.

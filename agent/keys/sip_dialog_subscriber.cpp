@@ -93,7 +93,8 @@ Expected<uint64_t> SipDialogSubscriber::subscribe(const DialogWatch &w)
 	auto *creds = static_cast<Creds *>(mem_zalloc(sizeof(Creds), creds_destructor));
 	if (!creds)
 		return make_error("blf", "out of memory");
-	if (str_dup(&creds->user, w.user.c_str()) ||
+	const std::string &digest_user = w.auth_user.empty() ? w.user : w.auth_user;
+	if (str_dup(&creds->user, digest_user.c_str()) ||
 	    str_dup(&creds->password, w.password.c_str())) {
 		mem_deref(creds);
 		return make_error("blf", "out of memory");

@@ -253,12 +253,16 @@ Expected<SipAccount> read_account(const Fields &f)
 	if (!checked_user)
 		return checked_user.error();
 	a.user = *checked_user;
-	// 3CX writes its authentication ID here; baresip would need auth_user=.
-	if (auto pname = f.strict("user_pname#1"); !pname)
+	// 3CX writes its authentication ID here (Yealink: account.1.auth_name);
+	// it goes into the account line as auth_user= when it is not the user.
+	if (auto pname = f.strict("user_pname#1"); !pname) {
 		return pname.error();
-	else if (!pname->empty() && *pname != a.user)
-		return f.bad("user_pname#1", "an authentication user other than <user_name> is "
-		                             "not supported: hotdesk authenticates as <user_name>");
+	} else if (!pname->empty() && *pname != a.user) {
+		auto auth = account_value(f, "user_pname#1", check_auth_user);
+		if (!auth)
+			return auth.error();
+		a.auth_user = *auth;
+	}
 	auto host = account_value(f, "user_host#1", check_registrar);
 	if (!host)
 		return host.error();

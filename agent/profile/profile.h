@@ -42,12 +42,13 @@ struct BlfEntry {
 };
 
 struct SipAccount {
-	std::string user;     // user_name
-	std::string password; // user_pass: a secret
-	std::string host;     // user_host: registrar host[:port]
-	std::string outbound; // user_outbound: SBC / outbound proxy, "sip:..." or empty
-	std::string realname; // user_realname, cleaned (clean_display_name)
-	std::string mailbox;  // user_mailbox: voicemail number (digits, *, #) or empty
+	std::string user;      // user_name
+	std::string auth_user; // user_pname when not user_name (check_auth_user), else empty
+	std::string password;  // user_pass: a secret
+	std::string host;      // user_host: registrar host[:port]
+	std::string outbound;  // user_outbound: SBC / outbound proxy, "sip:..." or empty
+	std::string realname;  // user_realname, cleaned (clean_display_name)
+	std::string mailbox;   // user_mailbox: voicemail number (digits, *, #) or empty
 };
 
 // Settings that belong to the phone and stay when a person roams on.

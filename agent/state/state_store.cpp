@@ -125,6 +125,9 @@ Expected<Identity> decode_user(const std::string &ext, const std::string &body)
 		}
 		*f.to = *v;
 	}
+	// Optional: absent in files written before it and for most accounts.
+	if (auto a = kv->find("auth_user"); a != kv->end())
+		id.auth_user = a->second;
 	for (auto &p : *kv) // the parsed copy of the password
 		wipe_secret(p.second);
 	if (id.ext != ext) {
@@ -288,18 +291,25 @@ Expected<std::optional<SavedUser>> StateStore::load_user(const std::string &ext)
 Status StateStore::save_user(const SavedUser &u)
 {
 	const Identity &i = u.id;
-	for (const auto *v : {&i.ext, &i.name, &i.sip_user, &i.sip_password, &i.domain})
+	for (const auto *v :
+	     {&i.ext, &i.name, &i.sip_user, &i.auth_user, &i.sip_password, &i.domain})
 		if (!clean_value(*v))
 			return make_error("state", "bad user value");
 	if (!safe_ext(i.ext))
 		return make_error("state", "bad extension");
 	if (auto s = write_sealed(profile_file(i.ext), u.profile_xml); !s)
 		return s;
-	return write_sealed(user_file(i.ext), encode_kv({{"ext", i.ext},
-	                                                 {"name", i.name},
-	                                                 {"sip_user", i.sip_user},
-	                                                 {"sip_password", i.sip_password},
-	                                                 {"domain", i.domain}}));
+	std::vector<std::pair<std::string, std::string>> kv = {{"ext", i.ext},
+	                                                       {"name", i.name},
+	                                                       {"sip_user", i.sip_user},
+	                                                       {"sip_password", i.sip_password},
+	                                                       {"domain", i.domain}};
+	if (!i.auth_user.empty())
+		kv.emplace_back("auth_user", i.auth_user);
+	Status written = write_sealed(user_file(i.ext), encode_kv(kv));
+	for (auto &p : kv) // the copy of the password
+		wipe_secret(p.second);
+	return written;
 }
 
 Status StateStore::forget_users_except(const std::string &keep)

@@ -13,6 +13,7 @@ written to 0600 files, never put on command lines, never printed.
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -430,6 +431,35 @@ def https_json(url, method="GET", body=None, token=None, ca=None, timeout=8.0):
 
 # ---------------------------------------------------------------------------- baresip
 
+# How the phone starts baresip 1.0.0 (packaging/busybox/S50hotdesk.in,
+# packaging/systemd/hotdesk-baresip.service.in; docs/reliability.md, "Digits typed in a
+# call"): with its log at WARNING, so the digits it sends and receives in a call, which it
+# logs at info level ("audio: send DTMF digit: '4'", "received event: '4' (end=0)"), reach
+# neither its stdout nor syslog, while its warnings and errors do. 1.0.0 has no setting for
+# the level: debug_cmd's `loglevel` steps it INFO -> DEBUG -> ERROR -> WARNING, and `-e`
+# runs commands after the modules are loaded, before the main loop (so before any call).
+# debug_cmd is loaded for that and unloaded again: its `uastat` prints passwords.
+BARESIP_LOGLEVEL_ARGS = ("-e", "/loglevel") * 3
+BARESIP_QUIET_ARGS = ("-e", "/insmod debug_cmd") + BARESIP_LOGLEVEL_ARGS + \
+    ("-e", "/rmmod debug_cmd")
+
+# What baresip 1.0.0 logs about a DTMF digit (src/audio.c and src/call.c at info level,
+# menu's event line at debug level): "audio: send DTMF digit: '4'", "audio: send DTMF digit
+# end: '4'", "received event: '4' (end=0)", "call: received DTMF: '4' (duration=..)",
+# "event: CALL_DTMF_START (4)".
+DTMF_LOG_RE = re.compile(r"DTMF|received event: '")
+
+
+def dtmf_lines(text):
+    """The lines of a log that tell a DTMF digit (DTMF_LOG_RE)."""
+    return [l for l in text.splitlines() if DTMF_LOG_RE.search(l)]
+
+
+# LD_PRELOAD library that takes baresip's syslog(3) lines into a file
+# (tests/integration/syslog_capture.cpp; ctest passes its path). Unset: no syslog.so.
+SYSLOG_SHIM = os.environ.get("HOTDESK_SYSLOG_SHIM", "")
+
+
 BARESIP_CONFIG = """\
 # written by tests/integration/harness.py
 poll_method		epoll
@@ -458,10 +488,15 @@ ctrl_tcp_listen		127.0.0.1:{ctrl_port}
 
 
 class Baresip:
-    """A headless baresip in workdir/name with accounts `accounts_lines` (file 0600)."""
+    """A headless baresip in workdir/name with accounts `accounts_lines` (file 0600).
+
+    quiet (default): started as the phone starts it (BARESIP_QUIET_ARGS: no digit typed in
+    a call in its log). syslog: also loads syslog.so, as the phone's config does, with its
+    syslog lines in workdir/name/syslog.log (needs SYSLOG_SHIM, else no syslog.so)."""
 
     def __init__(self, workdir, name, sip_port, ctrl_port, accounts_lines=(),
-                 answermode=None, extra_modules=("debug_cmd.so",), env=None):
+                 answermode=None, extra_modules=("debug_cmd.so",), env=None, quiet=True,
+                 syslog=False):
         self.dir = os.path.join(os.path.abspath(workdir), name)
         self.name = name
         self.sip_port = sip_port
@@ -470,12 +505,24 @@ class Baresip:
         self.answermode = answermode
         self.extra_modules = list(extra_modules)
         self.env = env  # None: this process's environment
+        self.quiet = quiet
+        self.syslog = syslog and bool(SYSLOG_SHIM)
+        self.syslog_log = os.path.join(self.dir, "syslog.log")
         self.proc = None
         self._write_config()
+
+    def argv(self):
+        args = ["baresip", "-f", self.dir]
+        if self.quiet:  # a debug_cmd the config loads stays (tests use its apistate)
+            args += BARESIP_LOGLEVEL_ARGS if "debug_cmd.so" in self.extra_modules \
+                else BARESIP_QUIET_ARGS
+        return args
 
     def _write_config(self):
         os.makedirs(self.dir, exist_ok=True)
         extra = "".join("module_app\t\t%s\n" % m for m in self.extra_modules)
+        if self.syslog:
+            extra = "module\t\t\tsyslog.so\n" + extra
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write(BARESIP_CONFIG.format(sip_port=self.sip_port, ctrl_port=self.ctrl_port,
                                           extra_modules=extra))
@@ -488,8 +535,12 @@ class Baresip:
                           "".join(l + "\n" for l in lines))
 
     def start(self, timeout=5.0):
-        self.proc = Proc(["baresip", "-f", self.dir], os.path.join(self.dir, "baresip.log"),
-                         cwd=self.dir, env=self.env, name="baresip-" + self.name).start()
+        env = self.env
+        if self.syslog:
+            env = dict(env if env is not None else os.environ, LD_PRELOAD=SYSLOG_SHIM,
+                       HOTDESK_SYSLOG_CAPTURE=self.syslog_log)
+        self.proc = Proc(self.argv(), os.path.join(self.dir, "baresip.log"),
+                         cwd=self.dir, env=env, name="baresip-" + self.name).start()
 
         def listening():
             if not self.proc.alive():

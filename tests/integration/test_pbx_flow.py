@@ -88,6 +88,25 @@ class IvrLoginTest(FlowCase):
                    lambda: "idle again (%r)" % self.status())
         wait_until(lambda: self.bound() == ["hd0001"], 5, lambda: "only the pool (%r)" % self.bound())
 
+    def test_the_pin_typed_into_the_ivr_is_in_no_log(self):
+        """The PIN goes to the IVR digit by digit as DTMF in a call; baresip 1.0.0 logs
+        each such digit at info level unless started as the phone starts it
+        (docs/reliability.md, "Digits typed in a call"). No log of the world tells one:
+        the phone's baresip output and syslog, hotdeskd's, the PBX's and its IVR's,
+        kamailio's; yet the IVR got all of them and the phone became the person."""
+        self.login_by_ivr("100")
+        self.assertRegex(self.w.pbx.log(), r"ivr: call \S+: PIN of 8 digits \(ended by #\)")
+        self.assertIn("Log level 'WARNING'", self.w.phone.log())
+        self.assertTrue(self.w.phone.syslog, "the phone's syslog is not captured: run "
+                        "through ctest (HOTDESK_SYSLOG_SHIM)")
+        with open(self.w.phone.syslog_log, errors="replace") as f:
+            self.assertIn("baresip is ready", f.read())  # what syslog got, captured
+        logs = self.w.logs()
+        self.assertIn(self.w.phone.syslog_log, logs)
+        self.assertIn(self.w.ivr_log, logs)
+        self.assertEqual(self.w.dtmf_in_logs(), [])
+        self.assertEqual(self.w.leaked_secrets(), [])  # nor the PIN as a whole
+
     phone_ids = {"hd0001", "100", "101"}
 
     def setUp(self):

@@ -14,8 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from harness import (Baresip, BaresipCtrl, CtrlRecorder, Proc, Registrar, free_port,  # noqa: E402
-                     https_json, start_answering_point, start_pbx, wait_until,
+from harness import (Baresip, BaresipCtrl, CtrlRecorder, Proc, Registrar, dtmf_lines,  # noqa: E402
+                     free_port, https_json, start_answering_point, start_pbx, wait_until,
                      write_secret_file)
 
 MAC = "02:00:00:00:00:01"
@@ -72,7 +72,14 @@ def secrets():
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
                  peers=(), phone_env=None, ctrl_trace=False, registrar_faults=None, wait_pool=True,
-                 pbx_flow=False, **hotdesk_opts):
+                 pbx_flow=False, pool_auth_id=None, profile_format=None, **hotdesk_opts):
+        # pool_auth_id: the pool authenticates with this authentication ID, not HD0001 (the
+        # registrar has no HD0001 row, only this ID for the AOR user HD0001; the device
+        # profile names it, user_pname / account.1.auth_name); hotdeskd.conf's pool cannot
+        # register until the profile is applied. profile_format "cfg": the device profile
+        # in Yealink's .cfg format.
+        self.pool_auth_id = pool_auth_id
+        self.profile_format = profile_format
         # pbx_flow=True ("cfg": its profile in .cfg format): the phone's device is in the
         # PBX login flow (docs/pbx-flow.md: "login_flow": "pbx") and the PBX runs its IVR, registered at the registrar as
         # `ivr` (PIN timeout 3 s); self.ivr_log is the IVR's baresip log.
@@ -113,8 +120,12 @@ class World:
             users["ivr"] = IVR_PASSWORD
         for ext, (_, _, _, regpw, _) in USERS.items():
             users[ext] = regpw
+        auth_ids = {}
+        if self.pool_auth_id:
+            del users["HD0001"]
+            auth_ids[self.pool_auth_id] = ("HD0001", POOL_PASSWORD)
         self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users,
-                             faults=self.registrar_faults is not None)
+                             faults=self.registrar_faults is not None, auth_ids=auth_ids)
         self.procs.append(self.reg)
         self.reg.start()
         for user, mode in (self.registrar_faults or {}).items():
@@ -132,6 +143,8 @@ class World:
             profile = {"pool_password": POOL_PASSWORD, "registrar": self.domain,
                        "hd_emergency_numbers": "112,911,933", "hd_dial_codes": "*98,*8",
                        "hd_profile_check_s": "60", "blf": [["200", "*8", "Reception"]]}
+            if self.pool_auth_id:
+                profile["pool_auth_name"] = self.pool_auth_id
             profile.update(self.device_profile)
             cfg = {"sip_domain": self.domain, "lockout_after": 3, "lockout_seconds": 300,
                    "admin_token": ADMIN_TOKEN,
@@ -142,6 +155,8 @@ class World:
                    "users": {ext: {"name": n, "pin": pin, "sip_password": pw, "hotdesk": hd,
                                    "mailbox": "*98", "blf": [["101", "*8", "Bob"]]}
                              for ext, (n, pin, pw, _, hd) in USERS.items()}}
+            if self.profile_format:
+                cfg["devices"][MAC]["profile_format"] = self.profile_format
             if self.pbx_flow:
                 cfg["devices"][MAC]["login_flow"] = "pbx"
                 if self.pbx_flow == "cfg":  # served in Yealink's .cfg format
@@ -166,8 +181,10 @@ class World:
         for ext in self.peer_exts:
             self._start_peer(ext)
 
+        # as the phone runs it: syslog.so loaded (its lines in phone/syslog.log), started
+        # with BARESIP_QUIET_ARGS
         self.phone = Baresip(self.dir, "phone", free_port(span=2), free_port(), [],
-                             extra_modules=(),
+                             extra_modules=(), syslog=True,
                              env=dict(os.environ, **self.phone_env) if self.phone_env else None)
         self.procs.append(self.phone)
         self.phone.start()
@@ -414,6 +431,13 @@ class World:
                     hits.append(("ctrl_tcp %s %s" % (d, what), i))
         return hits
 
+    def dtmf_in_logs(self):
+        """Every line of the world's logs (baresips' output and syslog, hotdeskd, the PBX
+        and its IVR, kamailio) that tells a DTMF digit: [(file, line)]. Digits typed in a
+        call are often a PIN: empty is the only good answer."""
+        return [(path, line) for path, text in self.logs().items()
+                if not path.endswith("/config") for line in dtmf_lines(text)]
+
     def logs(self):
         """Every log and state file of the world, for secret scans."""
         out = {}
@@ -429,7 +453,7 @@ class World:
 class WorldTestCase(__import__("unittest").TestCase):
     """A fresh World per test (options in world_opts); after every scenario, no PIN,
     SIP password or token may appear in any log, display transcript, or hotdeskd's
-    argv/environment."""
+    argv/environment, and no log may tell a DTMF digit."""
     world_opts = {}
     prefix = "hotdesk-it-"
 
@@ -446,6 +470,7 @@ class WorldTestCase(__import__("unittest").TestCase):
         self._print_log_tail_if_failed()
         if self.w.procs:
             self.assertEqual(self.w.leaked_secrets(), [], "secrets leaked (file, secret #)")
+            self.assertEqual(self.w.dtmf_in_logs(), [], "DTMF digits in a log (file, line)")
 
 
 def _failed(case):

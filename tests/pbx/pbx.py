@@ -692,6 +692,8 @@ def device_profile_xml(dev, sip_domain):
           ("user_realname", p.get("pool_name", dev["pool_ext"]), True)]
     if p.get("outbound"):
         el.append(("user_outbound", p["outbound"], True))
+    if p.get("pool_auth_name"):  # 3CX's "Authentication ID" when not the user name
+        el.append(("user_pname", p["pool_auth_name"], True))
     for key in ("hd_emergency_numbers", "hd_login_code", "hd_logout_code", "hd_dial_codes",
                 "hd_dial_terminator", "hd_logout_key", "hd_status_token", "hd_profile_check_s", "language",
                 "timezone", "hd_auto_logout_idle", "hd_auto_logout_max_session",

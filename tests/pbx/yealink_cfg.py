@@ -34,12 +34,15 @@ def from_snom_xml(xml):
     root = ET.fromstring(xml)
     out = ["#!version:1.0.0.1", "## hotdesk reference PBX device profile"]
     transport = None
-    for e in root.find("phone-settings"):
+    settings = root.find("phone-settings")
+    pname = settings.find("user_pname")
+    for e in settings:
         tag, v = e.tag, " ".join((e.text or "").split("\n"))  # one line per key
         if tag == "user_active":
             out.append("account.1.enable = %s" % ("1" if v == "on" else "0"))
-        elif tag == "user_name":
-            out += ["account.1.user_name = " + v, "account.1.auth_name = " + v]
+        elif tag == "user_name":  # auth_name: 3CX's Authentication ID, or the user name
+            out += ["account.1.user_name = " + v, "account.1.auth_name = " +
+                    (pname.text if pname is not None and pname.text else v)]
         elif tag == "user_pass":
             out.append("account.1.password = " + v)
         elif tag == "user_realname":

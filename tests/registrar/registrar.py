@@ -78,6 +78,7 @@ route[HD_FAULTS] {
 """
 
 _LOG_RE = re.compile(r"HDLOG REQ (\S+) (\S+) from=(\S*)")
+_REG_RE = re.compile(r"HDLOG REG (\S+) user=(\S*) auth=(\S*) contact=(.*)$")
 
 
 def find_mpath():
@@ -158,7 +159,11 @@ class Registrar:
     """A kamailio registrar on udp:127.0.0.1:port with users {name: password}."""
 
     def __init__(self, workdir, port=None, users=None, tcp=False, tcp_advertise=None,
-                 faults=False):
+                 faults=False, auth_ids=None):
+        # auth_ids: {auth_id: (aor_user, password)}: subscribers that authenticate with an
+        # authentication ID other than their AOR user (3CX's "Authentication ID"), as the
+        # `hd_aor_user` column says (kamailio.cfg, route HD_AUTH_USER)
+        self.auth_ids = dict(auth_ids or {})
         # faults=True: run a generated copy of kamailio.cfg whose REGISTERs can be
         # answered, per user, with a chosen fault (set_fault(); FAULTS_ROUTE below)
         self.faults = faults
@@ -193,9 +198,14 @@ class Registrar:
                 with open(os.path.join(SQL_DIR, name)) as f:
                     con.executescript(f.read())
             con.execute("PRAGMA journal_mode=WAL")
+            con.execute("ALTER TABLE subscriber ADD COLUMN hd_aor_user VARCHAR(64) "
+                        "DEFAULT '' NOT NULL")
             for user, pw in self.users.items():
                 con.execute("INSERT INTO subscriber (username, domain, password) "
                             "VALUES (?, ?, ?)", (user, DOMAIN, pw))
+            for auth_id, (aor_user, pw) in self.auth_ids.items():
+                con.execute("INSERT INTO subscriber (username, domain, password, hd_aor_user) "
+                            "VALUES (?, ?, ?, ?)", (auth_id, DOMAIN, pw, aor_user))
             con.commit()
         finally:
             con.close()
@@ -235,7 +245,7 @@ class Registrar:
         in the workdir; the original is left alone)."""
         with open(CFG) as f:
             text = f.read()
-        hook = '\t\tif (!auth_check("$fd", "subscriber", "1")) {\n\t\t\txlog("L_NOTICE", "HDLOG REG'
+        hook = '\t\tif (!auth_check("$fd", "subscriber", "0")) {\n\t\t\txlog("L_NOTICE", "HDLOG REG'
         if text.count(hook) != 1 or "loadmodule \"auth_db.so\"\n" not in text:
             raise RuntimeError("kamailio.cfg changed: cannot place the fault route")
         text = text.replace(hook, "\t\troute(HD_FAULTS);\n" + hook)
@@ -287,11 +297,18 @@ class Registrar:
         that carry a Contact (bindings); with queries=True also those without one
         (contact "*": a query that changes no binding, RFC 3261 10.2.3, as hotdeskd's
         credentials check before a login sends)."""
+        return [(r, u, c) for r, u, _, c in self.register_auths(queries)]
+
+    def register_auths(self, queries=False):
+        """As register_results(), with the digest user each REGISTER carried (the third
+        field; "<null>" without credentials): [(result, user, auth, contact)], result in
+        ok|challenge|forbidden|fail (forbidden: the digest user may not register that AOR
+        user, route HD_AUTH_USER)."""
         out = []
         for line in self.log().splitlines():
-            m = re.search(r"HDLOG REG (\S+) user=(\S*) contact=(.*)$", line)
-            if m and (queries or m.group(3).strip() != "*"):
-                out.append((m.group(1), m.group(2), m.group(3).strip()))
+            m = _REG_RE.search(line)
+            if m and (queries or m.group(4).strip() != "*"):
+                out.append((m.group(1), m.group(2), m.group(3), m.group(4).strip()))
         return out
 
     # -- process ------------------------------------------------------------

@@ -235,6 +235,55 @@ TEST_CASE("account values: display names are cleaned, never refused")
 	CHECK(clean_display_name(umlauts) == umlauts.substr(0, 64));
 }
 
+TEST_CASE("account values: an authentication user is printable ASCII the account line carries")
+{
+	for (const char *good :
+	     {"a8Xk2pQ", "100", "HD0001", "user@pbx.example.com", "a:b", "x-y_z.~!*'()+&=$,/?%"})
+		CHECK_MESSAGE(check_auth_user(good).ok(), good);
+	CHECK(check_auth_user(std::string(kMaxAuthUser, 'a')).ok());
+	struct Row {
+		std::string in;
+		const char *why;
+	};
+	const Row bad[] = {
+	    {"", "empty"},         {std::string(kMaxAuthUser + 1, 'a'), "longer than 64"},
+	    {"a;regint=0", "';'"}, {"<a>", "'<'"},
+	    {"a>", "'>'"},         {"a\"b", "'\"'"},
+	    {"a\\b", "'\\'"},      {"a b", "a blank"},
+	    {"a\rb", "byte 0x0d"}, {"a\nb", "byte 0x0a"},
+	    {"a\tb", "byte 0x09"}, {"\xc3\xa4", "byte 0xc3"},
+	};
+	for (const auto &r : bad) {
+		INFO(r.in);
+		auto c = check_auth_user(r.in);
+		REQUIRE_FALSE(c.ok());
+		CHECK_MESSAGE(c.error().what.find(r.why) != std::string::npos, c.error().what);
+	}
+}
+
+TEST_CASE("account line: auth_user only when the digest username is not the AOR's user")
+{
+	Identity id;
+	id.pool = false;
+	id.ext = "100";
+	id.sip_user = "100";
+	id.sip_password = "pw";
+	id.domain = "127.0.0.1:5060";
+	AccountOptions o;
+	CHECK(param_count(account_line(id, o), "auth_user") == 0);
+	id.auth_user = "100"; // the same name: nothing to say
+	CHECK(param_count(account_line(id, o), "auth_user") == 0);
+	CHECK(id.auth_name() == "100");
+	id.auth_user = "a8Xk2pQ";
+	const std::string line = account_line(id, o);
+	CHECK(id.auth_name() == "a8Xk2pQ");
+	CHECK(line.find("<sip:100@127.0.0.1:5060>") != std::string::npos); // the AOR stays
+	CHECK(line.find(";auth_user=\"a8Xk2pQ\"") != std::string::npos);
+	CHECK(param_count(line, "auth_user") == 1);
+	CHECK(param_count(line, "auth_pass") == 1);
+	CHECK(line.back() != '"');
+}
+
 TEST_CASE("account line: checked values cannot add or change a parameter")
 {
 	Identity id;
@@ -263,6 +312,7 @@ TEST_CASE("account line: the longest checked values fit ctrl_tcp's 1023-byte lin
 	id.ext = std::string(kMaxExtension, '1');
 	id.sip_user = std::string(kMaxSipUser, 'u');
 	id.sip_password = std::string(kMaxSipPassword, 'p');
+	id.auth_user = std::string(kMaxAuthUser, 'a');
 	std::string host;
 	for (int i = 0; i < 4; ++i)
 		host += std::string(i ? 61 : 63, 'h') + (i < 3 ? "." : "");

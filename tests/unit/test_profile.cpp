@@ -308,15 +308,30 @@ TEST_CASE("profile: an HA1 digest instead of the password is named, never shown"
 		CHECK(w.find(hash) == std::string::npos);
 }
 
-TEST_CASE("profile: a separate authentication user (3CX's auth ID) is named")
+TEST_CASE("profile: a separate authentication user (3CX's auth ID) is carried, checked, named")
 {
-	const std::string e = error_of(
-	    device_lines({kUser, kPass, kHost, "<user_pname idx=\"1\">a8Xk2pQ</user_pname>"}));
-	CHECK(e.find("<user_pname> line 5") != std::string::npos);
-	CHECK(e.find("authentication user") != std::string::npos);
-	CHECK(parse_device_profile(
-	          device_lines({kUser, kPass, kHost, "<user_pname idx=\"1\">HD0001</user_pname>"}))
-	          .ok());
+	const auto pname = [](const std::string &v) {
+		return "<user_pname idx=\"1\">" + v + "</user_pname>";
+	};
+	auto p = parse_device_profile(device_lines({kUser, kPass, kHost, pname("a8Xk2pQ")}));
+	REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().str()));
+	CHECK(p->pool.user == "HD0001");
+	CHECK(p->pool.auth_user == "a8Xk2pQ");
+	// The user name itself, or nothing: no separate authentication user.
+	for (const std::string &same : {pname("HD0001"), std::string()}) {
+		auto q = parse_device_profile(device_lines({kUser, kPass, kHost, same}));
+		REQUIRE(q.ok());
+		CHECK(q->pool.auth_user.empty());
+	}
+	// What the account line cannot carry is an error naming the element and line.
+	for (const char *bad :
+	     {"a;regint=0", "a&lt;b", "a&gt;b", "a&quot;b", "a b", "a&#10;b", "a\\"}) {
+		INFO(bad);
+		const std::string e = error_of(device_lines({kUser, kPass, kHost, pname(bad)}));
+		CHECK(e.find("<user_pname> line 5") != std::string::npos);
+	}
+	CHECK(error_of(device_lines({kUser, kPass, kHost, pname(std::string(65, 'a'))}))
+	          .find("longer than 64") != std::string::npos);
 }
 
 TEST_CASE("profile: BLF keys written as URIs are read; what cannot be a key is dropped")

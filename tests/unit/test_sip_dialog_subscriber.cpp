@@ -141,6 +141,26 @@ TEST_CASE("sip dialog subscriber: digest, NOTIFY body, unsubscribe")
 	CHECK(closed == 0); // no handler after unsubscribe
 }
 
+TEST_CASE("sip dialog subscriber: a separate authentication user answers the digest")
+{
+	Notifier n;
+	auto stack = SipStack::open("127.0.0.1:" + std::to_string(n.port));
+	REQUIRE(stack);
+	auto sub = SipDialogSubscriber::open(**stack);
+	REQUIRE(sub);
+	int notifies = 0;
+	(*sub)->set_handlers({[&](uint64_t, const std::string &, bool) { ++notifies; },
+	                      [](uint64_t, const DialogWatchEnd &) {}});
+	DialogWatch w = watch(n, "102");
+	w.auth_user = "a8Xk2pQ"; // 3CX's authentication ID of extension 100
+	auto id = (*sub)->subscribe(w);
+	REQUIRE(id);
+	REQUIRE(test::run_until([&] { return notifies > 0; }));
+	REQUIRE(n.auth_users.size() == 1);
+	CHECK(n.auth_users[0] == "a8Xk2pQ");
+	(*sub)->unsubscribe(*id);
+}
+
 TEST_CASE("sip dialog subscriber: a refusal ends the subscription with its status")
 {
 	for (uint16_t code : {403, 404, 489}) {

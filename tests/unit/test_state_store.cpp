@@ -80,6 +80,26 @@ TEST_CASE("state: occupancy and user round-trip; forget_user removes the secret"
 	CHECK(fs.files.count("occupancy") == 1);
 }
 
+TEST_CASE("state: a separate authentication user round-trips and is optional")
+{
+	platform::FakeStorage fs;
+	StateStore st(fs);
+	SavedUser u = alice();
+	u.id.auth_user = "a8Xk2pQ"; // 3CX's authentication ID
+	REQUIRE(st.save_user(u).ok());
+	auto back = st.load_user("100");
+	REQUIRE(back.ok());
+	REQUIRE(back->has_value());
+	CHECK((*back)->id.auth_user == "a8Xk2pQ");
+	CHECK((*back)->id.auth_name() == "a8Xk2pQ");
+	REQUIRE(st.save_user(alice()).ok()); // none: the file has no auth_user line
+	back = st.load_user("100");
+	REQUIRE(back.ok());
+	REQUIRE(back->has_value());
+	CHECK((*back)->id.auth_user.empty());
+	CHECK((*back)->id.auth_name() == "100");
+}
+
 TEST_CASE("state: corrupt files are errors, not guesses")
 {
 	platform::FakeStorage fs;

@@ -121,6 +121,17 @@ TEST_CASE("yealink cfg: what a PBX template writes is read as it means")
 	CHECK(legacy->pool.host == "pbx.example.com:5062");
 }
 
+TEST_CASE("yealink cfg: 3CX's authentication ID (auth_name) other than the user is carried")
+{
+	auto p = parse_device_profile(cfg("account.1.auth_name = a8Xk2pQ\n"));
+	REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().str()));
+	CHECK(p->pool.user == "HD0001");
+	CHECK(p->pool.auth_user == "a8Xk2pQ");
+	auto same = parse_device_profile(cfg("account.1.auth_name = HD0001\n"));
+	REQUIRE(same.ok());
+	CHECK(same->pool.auth_user.empty()); // the user name: nothing separate to carry
+}
+
 TEST_CASE("yealink cfg: keys we do not use are ignored; what we use is checked, by line")
 {
 	auto p = parse_device_profile(cfg("static.network.vlan.internet_port_enable = 0\n"
@@ -135,7 +146,10 @@ TEST_CASE("yealink cfg: keys we do not use are ignored; what we use is checked, 
 	};
 	const Row bad[] = {
 	    {cfg("account.1.password = again\n"), "account.1.password line 3"},
-	    {cfg("account.1.auth_name = other\n"), "account.1.auth_name line 5"},
+	    {cfg("account.1.auth_name = a;regint=0\n"), "account.1.auth_name line 5"},
+	    {cfg("account.1.auth_name = <a>\n"), "account.1.auth_name line 5"},
+	    {cfg("account.1.auth_name = a\"b\n"), "account.1.auth_name line 5"},
+	    {cfg("account.1.auth_name = a b\n"), "account.1.auth_name line 5"},
 	    {cfg("account.1.enable = 0\n"), "account.1.enable"},
 	    {cfg("account.1.sip_server.1.port = http\n"), "account.1.sip_server.1.port line 5"},
 	    {cfg("account.1.sip_server.1.port = 70000\n"), "account.1.sip_server.1.port"},
