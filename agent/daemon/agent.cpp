@@ -556,6 +556,7 @@ void Agent::follow_provisioning(const DeviceProfile &p, bool person)
 		provisioned_.ext = p.pool.user;
 		provisioned_.name = p.pool.realname;
 		provisioned_.sip_user = p.pool.user;
+		provisioned_.auth_user = p.pool.auth_user; // 3CX's Authentication ID
 		provisioned_.sip_password = p.pool.password;
 		provisioned_.domain = p.pool.host;
 		provisioned_profile_ = person_profile_xml(p);
@@ -848,7 +849,7 @@ void Agent::swap_to(const Identity &to, bool force_break)
 	// kind 5): a refused password then costs 2 REGISTERs instead of the 16
 	// baresip's libre sends before it reports REGISTER_FAIL.
 	register_check_->check(RegisterTarget{to.aor(), to.domain, pool_.outbound_proxy(),
-	                                      to.sip_user, to.sip_password},
+	                                      to.auth_name(), to.sip_password},
 	                       [this, line = std::move(line), aor = to.aor(), force_break,
 	                        label](const RegisterCheckResult &r) {
 		                       on_register_check(r, line, aor, force_break, label);

@@ -199,7 +199,8 @@ class IvrCfgLoginTest(IvrLoginTest):
 
 
 class PbxFlowTest(FlowCase):
-    world_opts = {"peers": ("101",)}
+    # 102 is known to the registrar only by a 3CX-style authentication ID
+    world_opts = {"peers": ("101",), "person_auth_ids": {"102": "cA7r102x"}}
 
     def setUp(self):
         super().setUp()
@@ -278,6 +279,27 @@ class PbxFlowTest(FlowCase):
         self.provision(self.pool_profile())
         wait_until(lambda: self.status()["state"] == "idle", 5, "idle again")
         wait_until(lambda: self.bound() == ["hd0001"], 5, "only the pool bound")
+
+    def test_a_person_with_an_authentication_id_registers_with_it(self):
+        # identity 1 of the person's profile names the ID (Snom user_pname; Yealink's
+        # account.1.auth_name): the credentials check and the account both use it
+        xml = self.person_profile("102").replace(
+            "</user_name>", '</user_name>\n    <user_pname idx="1" perm="R">cA7r102x</user_pname>',
+            1)
+        order = len(self.w.reg.register_auths(queries=True))
+        self.provision(xml)
+        wait_until(lambda: self.ext() == "102", 5, "the phone is 102")
+        port = ":%d" % self.w.phone.sip_port
+        wait_until(lambda: any(u == "102" and port in c for u, c in self.w.reg.bindings()), 5,
+                   "102 bound at the phone")
+        auths = [(r, u, a) for r, u, a, c in self.w.reg.register_auths(queries=True)[order:]
+                 if u == "102"]
+        self.assertIn(("ok", "102", "cA7r102x"), auths)
+        self.assertEqual([a for _, _, a in auths if a not in ("<null>", "cA7r102x")], [],
+                         "every REGISTER for 102 authenticated with the ID")
+        self.assertNotIn("refuses the credentials", self.hotdeskd_log())
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.status()["state"] == "idle", 5, "idle again")
 
     def test_provisioning_waits_for_the_call(self):
         self.become("100")

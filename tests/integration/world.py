@@ -72,13 +72,17 @@ def secrets():
 class World:
     def __init__(self, workdir, pbx_up=True, device_profile=None, pbx_opts=None, pbx_poll=1,
                  peers=(), phone_env=None, ctrl_trace=False, registrar_faults=None, wait_pool=True,
-                 pbx_flow=False, pool_auth_id=None, profile_format=None, **hotdesk_opts):
+                 pbx_flow=False, pool_auth_id=None, profile_format=None, person_auth_ids=None,
+                 **hotdesk_opts):
         # pool_auth_id: the pool authenticates with this authentication ID, not HD0001 (the
         # registrar has no HD0001 row, only this ID for the AOR user HD0001; the device
         # profile names it, user_pname / account.1.auth_name); hotdeskd.conf's pool cannot
         # register until the profile is applied. profile_format "cfg": the device profile
         # in Yealink's .cfg format.
         self.pool_auth_id = pool_auth_id
+        # person_auth_ids: {ext: ID}: the registrar knows that person only by this
+        # authentication ID (3CX), so a login works only if the phone uses it
+        self.person_auth_ids = person_auth_ids or {}
         self.profile_format = profile_format
         # pbx_flow=True ("cfg": its profile in .cfg format): the phone's device is in the
         # PBX login flow (docs/pbx-flow.md: "login_flow": "pbx") and the PBX runs its IVR, registered at the registrar as
@@ -124,6 +128,8 @@ class World:
         if self.pool_auth_id:
             del users["HD0001"]
             auth_ids[self.pool_auth_id] = ("HD0001", POOL_PASSWORD)
+        for ext, aid in self.person_auth_ids.items():
+            auth_ids[aid] = (ext, users.pop(ext))
         self.reg = Registrar(os.path.join(self.dir, "registrar"), free_port(), users,
                              faults=self.registrar_faults is not None, auth_ids=auth_ids)
         self.procs.append(self.reg)
