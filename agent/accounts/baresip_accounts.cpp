@@ -767,6 +767,8 @@ void BaresipAccounts::next()
 		post(E::Apply);
 	else if (refresh_)
 		post(E::Refresh);
+	else if (settled_)
+		settled_(); // may ask for a swap: queued, run after this dispatch
 }
 
 // baresip is gone (or was never there): whatever it held is gone with it,

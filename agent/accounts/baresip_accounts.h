@@ -152,6 +152,10 @@ public:
 	// arrived in the moment the uadel was on its way.
 	void on_removed(std::function<void(const std::string &aor)> f) { removed_ = std::move(f); }
 
+	// Called when the machine has nothing left to do (Ready, no swap asked
+	// for): a change that had to wait for it may be asked for now.
+	void on_settled(std::function<void()> f) { settled_ = std::move(f); }
+
 	// Called when a re-apply finds the wanted account already in baresip
 	// and registered (reginfo): its REGISTER_OK went by while hotdeskd was
 	// not connected, and the next one may be a refresh interval away.
@@ -261,6 +265,7 @@ private:
 	CtrlClient &ctrl_;
 	CallGate call_gate_;
 	std::function<void(const std::string &)> removed_;
+	std::function<void()> settled_;
 	std::string held_aor_; // a uadel waiting for the calls on it to end
 	unsigned timeout_ms_;
 	AccountsState state_ = AccountsState::Offline;

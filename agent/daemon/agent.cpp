@@ -135,6 +135,12 @@ Status Agent::start()
 	// No account change ends a call: a uadel waits for the calls on it.
 	accounts_->set_call_gate([this](const std::string &aor) { return calls_->carries(aor); });
 	accounts_->on_removed([this](const std::string &aor) { calls_->on_account_gone(aor); });
+	// A device profile's new pool account that came while the accounts were
+	// busy (a re-apply, a swap) goes in once they are done.
+	accounts_->on_settled([this] {
+		if (session_)
+			swap_pool_if_changed();
+	});
 	PbxConversation::Handlers ph;
 	ph.login_result = [this](LoginResult r) { session_->on_login_result(std::move(r)); };
 	ph.device_profile = [this](const DeviceProfile &p, bool fresh) {

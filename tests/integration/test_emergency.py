@@ -342,16 +342,40 @@ class HangUpWhileAnAccountChangeWaitsTest(EmergencyCase):
         self.assertEqual(st["logout_reason"], "user")
         wait_until(lambda: self.w.admin_view()[MAC]["state"] == "idle", 5, "PBX view idle")
 
+    def test_a_pool_change_during_the_reapply_goes_in_after_it(self):
+        # Review: a device profile changing the pool (here its outbound proxy) applied
+        # while the accounts were re-applied after a restart was never swapped to (now it
+        # is queued behind the re-apply; any other busy moment retries it when the
+        # accounts settle: BaresipAccounts::on_settled).
+        from test_profile_faults import UdpRelay
+        relay = UdpRelay(lambda: self.w.reg.port)
+        self.addCleanup(relay.stop)
+        proxy = NetProxy(self.w.phone.ctrl_port, delay=0.3)  # the re-apply takes > 1 s
+        self.addCleanup(proxy.stop)
+        self.w.ctrl_via(proxy.port)
+        self.w.hotdeskd.stop()
+        n = len(self.w.hotdeskd.log())  # the restarted one appends to the same log
+        self.w.start_hotdeskd(wait_pool=False)
+        self.w.pbx_hook("/test/device_profile", {"mac": MAC, "override": {
+            "set": {"outbound": "sip:127.0.0.1:%d" % relay.port}}})
+        self.addCleanup(self.w.pbx_hook, "/test/device_profile", {"mac": MAC, "override": None})
+        self.w.ctl("resync")
+        log = lambda: self.w.hotdeskd.log()[n:]  # noqa: E731
+        wait_until(lambda: "device profile applied" in log(), 5, "the new profile applied")
+        self.assertNotIn("baresip holds", log().split("device profile applied")[0],
+                         "the profile came while the accounts were re-applied")
+        wait_until(lambda: any(r.startswith("REGISTER ") for r in relay.requests), 8,
+                   "the pool registering through the new outbound proxy")
+        wait_until(lambda: self.w.registered_as("HD0001"), 5, "the pool registered")
+
     def test_hang_up_key_ends_a_112_held_by_a_same_aor_change(self):
         # A pool change of the same AOR (outbound proxy) starts idle; 112 dialled while
         # its new account registers goes out on the old one, whose uadel then waits with
         # the placeholder selected: the hang-up waits for an account to be selected.
         from test_profile_faults import UdpRelay
-        n0 = len(self.w.hotdeskd.log())
         self.slow_ctrl()
-        # the change must find the accounts at rest (a device profile applied during the
-        # re-apply after connect is not swapped to, see the review's report)
-        wait_until(lambda: "baresip holds" in self.w.hotdeskd.log()[n0:], 5, "re-applied")
+        # The change comes while the accounts are still being re-applied after the
+        # restart: it goes in once they are done (the review saw it skipped for good).
         relay = UdpRelay(lambda: self.w.reg.port)
         self.addCleanup(relay.stop)
         n = len(self.w.hotdeskd.log())
