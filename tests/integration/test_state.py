@@ -170,8 +170,10 @@ class TakeoverTest(StateCase):
     def test_logout_key_while_hotdeskd_takes_over_baresip(self):
         self.login("100")
         self.assert_consistent("100")
-        # 300 ms per chunk each way: reginfo is answered 600 ms after the connect
-        proxy = NetProxy(self.w.phone.ctrl_port, delay=0.3)
+        # 150 ms per chunk each way: reginfo is answered 300 ms after the connect, long
+        # after the key. (At 300 ms the restore's resume swap and the logout swap took
+        # 7.2-7.6 s of the 8 s wait alone, measured, and failed under load.)
+        proxy = NetProxy(self.w.phone.ctrl_port, delay=0.15)
         self.addCleanup(proxy.stop)
         self.w.ctrl_via(proxy.port)
         n = len(self.w.hotdeskd.log())
