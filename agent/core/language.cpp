@@ -21,20 +21,21 @@ std::string lower(const std::string &s)
 // Language names in profiles: Snom's <language> (its web UI's words) and
 // Yealink's lang.gui, matched without case. UTF-8 spellings and the ASCII
 // ones firmwares use.
+// clang-format off
 const std::pair<const char *, const char *> kNames[] = {
-    {"english", "en"},     {"english(uk)", "en"}, {"english(us)", "en"},
-    {"german", "de"},      {"deutsch", "de"},     {"french", "fr"},
-    {"fran\xc3\xa7"
-     "ais",
-     "fr"},
-    {"francais", "fr"},    {"italian", "it"},     {"italiano", "it"},
-    {"spanish", "es"},     {"espa\xc3\xb1ol", "es"},
-    {"espanol", "es"},     {"dutch", "nl"},       {"nederlands", "nl"},
-    {"polish", "pl"},      {"polski", "pl"},      {"portuguese", "pt"},
-    {"portugues", "pt"},   {"swedish", "sv"},     {"svenska", "sv"},
-    {"danish", "da"},      {"dansk", "da"},       {"czech", "cs"},
-    {"turkish", "tr"},     {"russian", "ru"},
+    {"english", "en"}, {"english(uk)", "en"}, {"english(us)", "en"},
+    {"german", "de"},  {"deutsch", "de"},
+    {"french", "fr"},  {"français", "fr"},    {"francais", "fr"},
+    {"italian", "it"}, {"italiano", "it"},
+    {"spanish", "es"}, {"español", "es"},     {"espanol", "es"},
+    {"dutch", "nl"},   {"nederlands", "nl"},
+    {"polish", "pl"},  {"polski", "pl"},
+    {"portuguese", "pt"}, {"portugues", "pt"},
+    {"swedish", "sv"}, {"svenska", "sv"},
+    {"danish", "da"},  {"dansk", "da"},
+    {"czech", "cs"},   {"turkish", "tr"},     {"russian", "ru"},
 };
+// clang-format on
 
 bool code_like(const std::string &s)
 {
@@ -65,8 +66,7 @@ std::string language_code(const std::string &name)
 	return s;
 }
 
-LanguageChoice choose_language(bool logged_in, const std::string &person,
-                               const std::string &device,
+LanguageChoice choose_language(bool logged_in, const std::string &person, const std::string &device,
                                const std::function<bool(const std::string &)> &available)
 {
 	LanguageChoice c;

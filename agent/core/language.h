@@ -30,8 +30,7 @@ struct LanguageChoice {
 // `person`: the logged-in person's profile language ("" when they name
 // none); ignored when `logged_in` is false. `device`: the device profile's.
 // `available`: whether a catalog exists for a code ("en" need not be asked).
-LanguageChoice choose_language(bool logged_in, const std::string &person,
-                               const std::string &device,
+LanguageChoice choose_language(bool logged_in, const std::string &person, const std::string &device,
                                const std::function<bool(const std::string &)> &available);
 
 } // namespace hotdesk

@@ -47,9 +47,10 @@ std::unique_ptr<GettextCatalog> GettextCatalog::open(GettextOptions o,
 	c->messages_locale_ = set_messages_locale();
 	c->working_ = c->messages_locale_ != "C";
 	if (!c->working_)
-		notes.push_back("no LC_MESSAGES locale but C here (glibc ignores LANGUAGE under C): "
-		                "the display stays English; the image needs "
-		                "/usr/lib/locale/C.utf8/LC_MESSAGES (docs/i18n.md)");
+		notes.push_back(
+		    "no LC_MESSAGES locale but C here (glibc ignores LANGUAGE under C): "
+		    "the display stays English; the image needs "
+		    "/usr/lib/locale/C.utf8/LC_MESSAGES (docs/i18n.md)");
 	::bindtextdomain(c->o_.domain.c_str(), c->o_.locale_dir.c_str());
 	::bind_textdomain_codeset(c->o_.domain.c_str(), "UTF-8");
 	// libc's messages (strerror in the log) stay English: no catalog there.

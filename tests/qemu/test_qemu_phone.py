@@ -339,9 +339,15 @@ class QemuPhoneSession(unittest.TestCase):
         n = len(p.frames())
         p.sh("kill -KILL %d" % old)
         new = wait_until(lambda: self._new_pid(old), 30, "hotdeskd restarted by S50hotdesk")
-        p.wait_screen("HD0001 | Emergency calls only", 60, since=n)
         self.assertIn("glibc ignores LANGUAGE under C",
-                      p.sh("logread | grep -F 'i18n:' || true"))
+                      wait_until(lambda: p.sh("logread | grep -F 'i18n:' || true"), 30,
+                                 "the restarted hotdeskd's i18n line"))
+        # its device profile (cached) still says German: no catalog can be read, English
+        wait_until(lambda: "no catalog for the device profile's language 'de'" in
+                   p.sh("logread | grep -F 'display language' || true"), 60,
+                   "the device profile's German refused for want of a locale")
+        p.wait_screen("HD0001 | Emergency calls only", 30, since=n)
+        self.assertIn("Emergency calls only", p.screen())
         f["display_language_without_c_utf8"] = "en (logged)"
 
     def incoming_call(self):

@@ -80,7 +80,9 @@ private:
 class CatalogForTest
 {
 public:
-	explicit CatalogForTest(std::unique_ptr<Catalog> c) : old_(i18n_set_catalog(std::move(c))) {}
+	explicit CatalogForTest(std::unique_ptr<Catalog> c) : old_(i18n_set_catalog(std::move(c)))
+	{
+	}
 	~CatalogForTest() { i18n_set_catalog(std::move(old_)); }
 
 private:
@@ -270,11 +272,25 @@ TEST_CASE("i18n: without a catalog every text is its English source, plurals by 
 TEST_CASE("language: the names profiles use become language codes")
 {
 	const std::pair<const char *, const char *> cases[] = {
-	    {"de", "de"},          {"DE", "de"},      {"de_DE", "de"},       {"de-AT", "de"},
-	    {"de_DE.UTF-8", "de"}, {"de_DE@euro", "de"}, {"Deutsch", "de"},  {"German", "de"},
-	    {" english ", "en"},   {"English(UK)", "en"}, {"Fran\xc3\xa7" "ais", "fr"},
-	    {"en", "en"},          {"", ""},          {"C", ""},             {"C.UTF-8", ""},
-	    {"POSIX", ""},         {"Klingon", "klingon"},
+	    {"de", "de"},
+	    {"DE", "de"},
+	    {"de_DE", "de"},
+	    {"de-AT", "de"},
+	    {"de_DE.UTF-8", "de"},
+	    {"de_DE@euro", "de"},
+	    {"Deutsch", "de"},
+	    {"German", "de"},
+	    {" english ", "en"},
+	    {"English(UK)", "en"},
+	    {"Fran\xc3\xa7"
+	     "ais",
+	     "fr"},
+	    {"en", "en"},
+	    {"", ""},
+	    {"C", ""},
+	    {"C.UTF-8", ""},
+	    {"POSIX", ""},
+	    {"Klingon", "klingon"},
 	};
 	for (const auto &[name, code] : cases) {
 		CAPTURE(name);
@@ -309,7 +325,8 @@ TEST_CASE("language: which language the display speaks")
 		CAPTURE(c.logged_in);
 		CAPTURE(c.person);
 		CAPTURE(c.device);
-		const LanguageChoice got = choose_language(c.logged_in, c.person, c.device, only_de);
+		const LanguageChoice got =
+		    choose_language(c.logged_in, c.person, c.device, only_de);
 		CHECK(got.code == c.want);
 		CHECK(got.notes.size() == c.notes);
 	}
@@ -320,8 +337,8 @@ TEST_CASE("language: the pool speaks the device's language, a person theirs, log
 {
 	std::vector<std::string> log;
 	SinkForTest sink(log);
-	CatalogForTest cat(std::make_unique<FakeCatalog>(std::map<std::string, FakeCatalog::Table>{
-	    {"de", german()}}));
+	CatalogForTest cat(std::make_unique<FakeCatalog>(
+	    std::map<std::string, FakeCatalog::Table>{{"de", german()}}));
 	Ports p;
 	p.person_language["100"] = "en";
 	Session s(DialPlan{}, pool_identity(), p);
@@ -360,8 +377,8 @@ TEST_CASE("language: a person without a language, or one without a catalog, gets
 {
 	std::vector<std::string> log;
 	SinkForTest sink(log);
-	CatalogForTest cat(std::make_unique<FakeCatalog>(std::map<std::string, FakeCatalog::Table>{
-	    {"de", german()}}));
+	CatalogForTest cat(std::make_unique<FakeCatalog>(
+	    std::map<std::string, FakeCatalog::Table>{{"de", german()}}));
 	Ports p;
 	p.person_language["101"] = "fr";
 	Session s(DialPlan{}, pool_identity(), p);
@@ -457,9 +474,9 @@ TEST_CASE("display: an ASCII-only display gets glibc's transliteration and '...'
 	CHECK(platform::shorten(de, 16) == de);
 
 	// An ASCII screen is shortened with "..." and has no other byte.
-	const auto screen = platform::layout_screen(
-	    {platform::to_ascii("Abmeldung nach dem Gespräch", "de")}, 2, 24, {},
-	    platform::kEllipsisAscii);
+	const auto screen =
+	    platform::layout_screen({platform::to_ascii("Abmeldung nach dem Gespräch", "de")}, 2,
+	                            24, {}, platform::kEllipsisAscii);
 	REQUIRE(screen.size() == 2);
 	CHECK(screen[0].size() == 24);
 	CHECK(screen[0].substr(21) == "...");
