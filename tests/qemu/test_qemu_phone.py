@@ -349,6 +349,10 @@ class QemuPhoneSession(unittest.TestCase):
         p.wait_screen("HD0001 | Emergency calls only", 30, since=n)
         self.assertIn("Emergency calls only", p.screen())
         f["display_language_without_c_utf8"] = "en (logged)"
+        # up again as before it was killed (the next test polls its status endpoint)
+        self.wait_registered_as("HD0001", 30)
+        if self.status_supported:
+            wait_until(lambda: self.status_code() == 200, 60, "the status endpoint back")
 
     def incoming_call(self):
         """The colleague's baresip calls the person through kamailio (which reaches the
@@ -418,6 +422,14 @@ class QemuPhoneSession(unittest.TestCase):
         """GET /status on the phone through the hostfwd port: (HTTP status, body)."""
         return https_json("https://127.0.0.1:%d/status" % self.status_port, token=token,
                           ca=self.pbx.ca, timeout=10)
+
+    def status_code(self):
+        """GET /status's HTTP status, 0 while nothing answers (a hotdeskd restarting:
+        QEMU's hostfwd then resets the connection)."""
+        try:
+            return self.status()[0]
+        except OSError:
+            return 0
 
     def status_matches(self, state):
         code, body = self.status()
