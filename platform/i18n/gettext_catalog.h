@@ -11,7 +11,8 @@
 //   Without it the display stays English and open() says so.
 // - The language is then LANGUAGE's, set with setenv() on hotdeskd's one
 //   thread: first at open(), before any other thread exists, so later
-//   changes only replace the value (glibc never frees an old value).
+//   changes only replace the value (glibc's setenv then leaves the
+//   environment array where it is and never frees a value it set).
 //   gettext caches translations: a change is made visible by
 //   textdomain(textdomain(NULL)), which bumps glibc's catalog counter.
 // - Translations are returned in UTF-8 whatever LC_CTYPE is
