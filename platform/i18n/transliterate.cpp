@@ -21,10 +21,21 @@ struct CtypeLocale {
 };
 
 // One LC_CTYPE locale per display language, made once and kept (a handful
-// at most) for the life of the process.
+// at most) for the life of the process; freed at its end.
+struct Made {
+	std::map<std::string, CtypeLocale> by_lang;
+	~Made()
+	{
+		for (auto &entry : by_lang)
+			if (entry.second.loc)
+				::freelocale(entry.second.loc);
+	}
+};
+
 const CtypeLocale &ctype_for(const std::string &lang)
 {
-	static std::map<std::string, CtypeLocale> made;
+	static Made cache;
+	auto &made = cache.by_lang;
 	auto it = made.find(lang);
 	if (it != made.end())
 		return it->second;
