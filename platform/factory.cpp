@@ -62,7 +62,8 @@ Expected<std::unique_ptr<Display>> make_display(const Board &b, const PlatformOp
 	switch (b.display) {
 	case DisplayBackend::Host:
 		return std::unique_ptr<Display>(std::make_unique<HostDisplay>(
-		    b.display_lines, b.display_columns, o.display_log, o.tty));
+		    b.display_lines, b.display_columns, o.display_log, o.tty,
+		    b.display_charset == DisplayCharset::Ascii));
 	case DisplayBackend::Serial:
 	case DisplayBackend::Chardev: {
 		SerialDisplayOptions so;
@@ -72,6 +73,7 @@ Expected<std::unique_ptr<Display>> make_display(const Board &b, const PlatformOp
 		so.configure_tty = b.display == DisplayBackend::Serial;
 		so.baud = b.display_baud;
 		so.transcript_path = o.display_log;
+		so.ascii = b.display_charset == DisplayCharset::Ascii;
 		return std::unique_ptr<Display>(std::make_unique<SerialDisplay>(std::move(so)));
 	}
 	}

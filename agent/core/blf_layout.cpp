@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "blf_layout.h"
 
+#include "i18n.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -232,7 +234,7 @@ std::string KeyLayout::label(unsigned key) const
 	case SlotRole::Empty:
 		return {};
 	case SlotRole::Logout:
-		return "Logout";
+		return trc("softkey", "Logout");
 	case SlotRole::Blf:
 		break;
 	}
@@ -245,7 +247,7 @@ std::vector<std::string> KeyLayout::softkey_labels() const
 	std::vector<std::string> out(l_.geometry.softkeys);
 	if (l_.logout_via == LogoutVia::Softkey && l_.logout_index >= 1 &&
 	    static_cast<size_t>(l_.logout_index) <= out.size())
-		out[static_cast<size_t>(l_.logout_index - 1)] = "Logout";
+		out[static_cast<size_t>(l_.logout_index - 1)] = trc("softkey", "Logout");
 	return out;
 }
 
@@ -261,19 +263,19 @@ std::string blf_states_line(const KeyLayout &k)
 		const BlfItem &it = k.layout().items[static_cast<size_t>(slot.item)];
 		if (it.ext.empty())
 			continue;
-		const char *word = "?";
+		std::string word = "?";
 		switch (k.state(it.ext)) {
 		case BlfState::Unknown:
 			word = "?";
 			break;
 		case BlfState::Idle:
-			word = "idle";
+			word = trc("BLF state", "idle");
 			break;
 		case BlfState::Ringing:
-			word = "ring";
+			word = trc("BLF state", "ring");
 			break;
 		case BlfState::Busy:
-			word = "busy";
+			word = trc("BLF state", "busy");
 			break;
 		}
 		if (!out.empty())

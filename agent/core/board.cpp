@@ -114,10 +114,11 @@ bool valid_terminal_input(const std::string &s)
 
 Status Parser::setting(const Line &l)
 {
-	static const char *const kScalar[] = {"name",         "display_lines", "display_columns",
-	                                      "blf_keys",     "blf_pages",     "softkeys",
-	                                      "keys",         "display",       "display_path",
-	                                      "display_baud", "hook_switch",   "dial_terminator"};
+	static const char *const kScalar[] = {"name",           "display_lines", "display_columns",
+	                                      "blf_keys",       "blf_pages",     "softkeys",
+	                                      "keys",           "display",       "display_path",
+	                                      "display_baud",   "hook_switch",   "dial_terminator",
+	                                      "display_charset"};
 	static const char *const kRepeated[] = {"key", "led", "input", "input_name"};
 	const bool scalar =
 	    std::find_if(std::begin(kScalar), std::end(kScalar),
@@ -172,6 +173,15 @@ Status Parser::setting(const Line &l)
 		else
 			return at(l.line, "unknown display backend '" + l.value +
 			                      "' (want host, serial or chardev)");
+		return Ok{};
+	}
+	if (l.key == "display_charset") {
+		if (l.value == "utf-8")
+			b_.display_charset = DisplayCharset::Utf8;
+		else if (l.value == "ascii")
+			b_.display_charset = DisplayCharset::Ascii;
+		else
+			return at(l.line, "display_charset '" + l.value + "': want utf-8 or ascii");
 		return Ok{};
 	}
 	if (l.key == "dial_terminator") {

@@ -20,6 +20,9 @@ namespace hotdesk
 
 enum class KeysBackend { Host, Evdev };
 enum class DisplayBackend { Host, Serial, Chardev };
+// What the display's controller takes: UTF-8, or 7-bit ASCII only (then
+// every text is transliterated, platform/i18n/transliterate.h).
+enum class DisplayCharset { Utf8, Ascii };
 const char *keys_backend_name(KeysBackend b);
 const char *display_backend_name(DisplayBackend b);
 
@@ -55,6 +58,7 @@ struct Board {
 	DisplayBackend display = DisplayBackend::Host;
 	std::string display_path;  // serial, chardev
 	unsigned display_baud = 0; // serial: 0 leaves the line's speed alone
+	DisplayCharset display_charset = DisplayCharset::Utf8; // display_charset utf-8 | ascii
 
 	// host: terminal input ("l", "enter", "esc", "backspace") -> logical key.
 	// Digits, '*' and '#' are keys of their own there without a line.

@@ -2,6 +2,7 @@
 #include "call_history.h"
 
 #include "call_text.h"
+#include "i18n.h"
 
 #include <utility>
 
@@ -25,11 +26,11 @@ const char *call_kind_name(CallKind k)
 {
 	switch (k) {
 	case CallKind::Missed:
-		return "Missed";
+		return N_("Missed");
 	case CallKind::Received:
-		return "Received";
+		return N_("Received");
 	case CallKind::Dialled:
-		return "Dialled";
+		return N_("Dialled");
 	}
 	return "?";
 }
@@ -54,7 +55,7 @@ std::string CallHistory::idle_line() const
 {
 	if (unseen_ == 0)
 		return "";
-	return std::to_string(unseen_) + (unseen_ == 1 ? " missed call" : " missed calls");
+	return trn("%u missed call", "%u missed calls", unseen_);
 }
 
 std::string CallHistory::last_dialled() const
@@ -108,9 +109,9 @@ std::vector<std::string> CallHistory::lines() const
 {
 	const CallRecord *r = selected();
 	if (!r)
-		return {"Call history", "No calls"};
+		return {tr("Call history"), tr("No calls")};
 	const bool named = !r->name.empty();
-	std::string detail = call_kind_name(r->kind);
+	std::string detail = tr(call_kind_name(r->kind));
 	if (named)
 		detail += " " + r->number;
 	const std::string pos = std::to_string(cursor_ + 1) + "/" + std::to_string(entries_.size());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "call_text.h"
 
+#include "i18n.h"
+
 #include <cstring>
 
 namespace hotdesk
@@ -140,32 +142,33 @@ std::string call_end_text(std::string_view p)
 		break;
 	case 486:
 	case 600:
-		return "Busy";
+		return tr("Busy");
 	case 404:
 	case 604:
-		return "Not found";
+		return tr("Not found");
 	case 480:
-		return "Unavailable";
+		return tr("Unavailable");
 	case 603:
-		return "Declined";
+		return tr("Declined");
 	case 408:
-		return "No answer";
+		return tr("No answer");
 	case 487:
-		return "Cancelled";
+		return tr("Cancelled");
 	default: {
 		std::string_view phrase = p.size() > 4 ? p.substr(4) : std::string_view{};
 		while (!phrase.empty() && phrase.front() == ' ')
 			phrase.remove_prefix(1);
-		return "Failed: " + bounded(phrase.empty() ? p.substr(0, 3) : phrase, 40);
+		// TRANSLATORS: %s is the SIP reason phrase or code ("Service Unavailable").
+		return trf("Failed: %s", {bounded(phrase.empty() ? p.substr(0, 3) : phrase, 40)});
 	}
 	}
 	if (p.empty() || starts_with(p, "Connection reset by"))
-		return "Call ended";
+		return tr("Call ended");
 	if (p == "Local timeout")
-		return "No answer";
+		return tr("No answer");
 	if (p == "Call transfered" || p == "Call transferred")
-		return "Transferred";
-	return "Failed: " + bounded(p, 40);
+		return tr("Transferred");
+	return trf("Failed: %s", {bounded(p, 40)});
 }
 
 bool valid_call_id(std::string_view id)

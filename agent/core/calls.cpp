@@ -2,6 +2,7 @@
 #include "calls.h"
 
 #include "call_text.h"
+#include "i18n.h"
 
 #include <algorithm>
 #include <iterator>
@@ -559,7 +560,7 @@ void Calls::reject_busy(Call &c, const Posted &)
 	ports_.hangup(c.id);
 	ports_.log_info("call " + std::to_string(c.line) + ": rejected, " +
 	                (ringing() ? "another call rings" : "too many calls"));
-	finish(c, "Missed call", true);
+	finish(c, tr("Missed call"), true);
 }
 
 void Calls::start_outgoing(Call &c, const Posted &)
@@ -601,44 +602,44 @@ void Calls::reject(Call &c, const Posted &)
 	touch(c);
 	c.rejected = true;
 	ports_.hangup(c.id); // baresip 1.0.0 answers 486 Rejected (calls.h)
-	finish(c, "Rejected", true);
+	finish(c, tr("Rejected"), true);
 }
 
 void Calls::give_up(Call &c, const Posted &)
 {
 	touch(c);
 	ports_.hangup(c.id);
-	finish(c, "Missed call", true);
+	finish(c, tr("Missed call"), true);
 }
 
 void Calls::hang_up(Call &c, const Posted &)
 {
 	touch(c);
 	ports_.hangup(c.id);
-	finish(c, c.connected_ms || !c.outgoing ? "Call ended" : "Cancelled", true);
+	finish(c, c.connected_ms || !c.outgoing ? tr("Call ended") : tr("Cancelled"), true);
 }
 
 void Calls::ended(Call &c, const Posted &p)
 {
 	const bool missed = !c.outgoing && !c.connected_ms;
-	finish(c, missed ? "Missed call" : call_end_text(p.param), true);
+	finish(c, missed ? tr("Missed call") : call_end_text(p.param), true);
 }
 
 void Calls::transferred(Call &c, const Posted &)
 {
-	finish(c, "Transferred", true);
+	finish(c, tr("Transferred"), true);
 }
 
 void Calls::transfer_failed(Call &c, const Posted &p)
 {
 	// baresip 1.0.0 drops the call itself (ua.c), with no CALL_CLOSED.
 	ports_.log_info("call " + std::to_string(c.line) + ": transfer failed: " + p.param);
-	finish(c, "Transfer failed", false);
+	finish(c, tr("Transfer failed"), false);
 }
 
 void Calls::lost(Call &c, const Posted &)
 {
-	finish(c, "No service", false);
+	finish(c, tr("No service"), false);
 }
 
 void Calls::hold(Call &c, const Posted &)
@@ -684,13 +685,13 @@ void Calls::start_transfer(Call &c, const Posted &p)
 void Calls::refuse_transfer(Call &c, const Posted &)
 {
 	ports_.log_info("call " + std::to_string(c.line) + ": transfer refused by the dial policy");
-	message_ = "Transfer not allowed";
+	message_ = tr("Transfer not allowed");
 }
 
 void Calls::referred(Call &c, const Posted &)
 {
 	ports_.log_info("call " + std::to_string(c.line) + ": the peer transfers this call");
-	message_ = "Being transferred";
+	message_ = tr("Being transferred");
 }
 
 // The call has ended: history, and baresip's own resume of a held call

@@ -3,6 +3,7 @@
 #include "calls.h"
 
 #include "call_text.h"
+#include "i18n.h"
 
 #include <algorithm>
 #include <string>
@@ -37,7 +38,7 @@ std::string Calls::who(const Call &c) const
 {
 	if (!c.name.empty())
 		return c.name;
-	return c.number.empty() ? "Unknown" : c.number;
+	return c.number.empty() ? tr("Unknown") : c.number;
 }
 
 std::string Calls::status_of(const Call &c) const
@@ -47,19 +48,19 @@ std::string Calls::status_of(const Call &c) const
 	case S::New:
 		return "";
 	case S::Dialing:
-		return c.emergency ? "Emergency call" : "Calling...";
+		return c.emergency ? tr("Emergency call") : tr("Calling...");
 	case S::RemoteRinging:
-		return c.emergency ? "Emergency: ringing" : "Ringing...";
+		return c.emergency ? tr("Emergency: ringing") : tr("Ringing...");
 	case S::Incoming:
-		return live() > 1 ? "Call waiting" : "Incoming call";
+		return live() > 1 ? tr("Call waiting") : tr("Incoming call");
 	case S::Answering:
-		return "Answering...";
+		return tr("Answering...");
 	case S::Established:
-		return two_columns(c.muted ? "Connected, muted" : "Connected", dur);
+		return two_columns(c.muted ? tr("Connected, muted") : tr("Connected"), dur);
 	case S::Held:
-		return two_columns("On hold", dur);
+		return two_columns(tr("On hold"), dur);
 	case S::Transferring:
-		return "Transferring...";
+		return tr("Transferring...");
 	case S::Closed:
 		return two_columns(c.end_text, c.connected_ms ? dur : "");
 	}
@@ -77,22 +78,24 @@ std::vector<CallSoftkey> Calls::softkeys_of(const Call &c) const
 		}
 	switch (c.state) {
 	case S::Incoming:
-		return {{"Answer", A::Answer}, {"Reject", A::Reject}};
+		return {{trc("softkey", "Answer"), A::Answer},
+		        {trc("softkey", "Reject"), A::Reject}};
 	case S::Dialing:
 	case S::RemoteRinging:
 	case S::Answering:
 	case S::Transferring:
-		return {{"End", A::HangUp}};
+		return {{trc("softkey", "End"), A::HangUp}};
 	case S::Established:
-		return {other_held ? CallSoftkey{"Swap", A::Swap} : CallSoftkey{"Hold", A::Hold},
-		        {"Xfer", A::Transfer},
-		        {c.muted ? "Unmute" : "Mute", A::Mute},
-		        {"End", A::HangUp}};
+		return {other_held ? CallSoftkey{trc("softkey", "Swap"), A::Swap}
+		                   : CallSoftkey{trc("softkey", "Hold"), A::Hold},
+		        {trc("softkey", "Xfer"), A::Transfer},
+		        {c.muted ? trc("softkey", "Unmute") : trc("softkey", "Mute"), A::Mute},
+		        {trc("softkey", "End"), A::HangUp}};
 	case S::Held:
-		return {other_talking ? CallSoftkey{"Swap", A::Swap}
-		                      : CallSoftkey{"Resume", A::Resume},
-		        {"Xfer", A::Transfer},
-		        {"End", A::HangUp}};
+		return {other_talking ? CallSoftkey{trc("softkey", "Swap"), A::Swap}
+		                      : CallSoftkey{trc("softkey", "Resume"), A::Resume},
+		        {trc("softkey", "Xfer"), A::Transfer},
+		        {trc("softkey", "End"), A::HangUp}};
 	case S::New:
 	case S::Closed:
 		return {};
@@ -114,18 +117,19 @@ CallScreen Calls::screen() const
 	std::sort(others.begin(), others.end(),
 	          [](const Call *a, const Call *b) { return a->line < b->line; });
 	for (const Call *o : others) {
-		const char *what = o->state == S::Held          ? "On hold: "
-		                   : o->state == S::Incoming    ? "Waiting: "
-		                   : o->state == S::Established ? "Talking: "
-		                                                : "Line: ";
-		s.lines.push_back(what + who(*o));
+		// TRANSLATORS: %s is who is on the other line (a name or number).
+		s.lines.push_back(o->state == S::Held          ? trf("On hold: %s", {who(*o)})
+		                  : o->state == S::Incoming    ? trf("Waiting: %s", {who(*o)})
+		                  : o->state == S::Established ? trf("Talking: %s", {who(*o)})
+		                                               : trf("Line: %s", {who(*o)}));
 	}
 	if (entry_active_) {
 		// The end of a long number is what the person just typed.
 		s.lines.push_back(entry_.size() <= 11
-		                      ? "Transfer to: " + entry_
-		                      : "To: ..." + entry_.substr(entry_.size() - 17));
-		s.softkeys = {{"Xfer", CallAction::Confirm}, {"Back", CallAction::Back}};
+		                      ? trf("Transfer to: %s", {entry_})
+		                      : trf("To: ...%s", {entry_.substr(entry_.size() - 17)}));
+		s.softkeys = {{trc("softkey", "Xfer"), CallAction::Confirm},
+		              {trc("softkey", "Back"), CallAction::Back}};
 		return s;
 	}
 	s.lines.push_back(message_.empty() ? status_of(*f) : message_);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "dial_plan.h"
 
+#include "i18n.h"
+
 #include <algorithm>
 
 namespace hotdesk
@@ -163,7 +165,7 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 		    buf.substr(p.login_prefix.size(), buf.size() - p.login_prefix.size() - 1);
 		if (all_digits(ext) && ext.size() <= p.max_ext_len)
 			return {DialKind::Login, std::string(ext)};
-		return {DialKind::Invalid, "Unknown code"};
+		return {DialKind::Invalid, N_("Unknown code")};
 	}
 	// A '#' typed before anything else is now part of a number
 	// (DialTerminator), but it must not keep an emergency number from going
@@ -172,7 +174,7 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 	if (is_emergency(p, bare))
 		return {DialKind::Emergency, std::string(bare)};
 	if (buf.size() > p.max_number_len)
-		return {DialKind::Invalid, "Number too long"};
+		return {DialKind::Invalid, N_("Number too long")};
 	if (could_be_code(p, buf)) {
 		if (!terminated)
 			return {};
@@ -184,12 +186,12 @@ DialMatch classify(const DialPlan &p, std::string_view buf, bool terminated)
 		                                 : std::string_view{};
 		if (!ext.empty())
 			return {DialKind::Login, std::string(ext)};
-		return {DialKind::Invalid, buf.empty() ? "" : "Unknown code"};
+		return {DialKind::Invalid, buf.empty() ? "" : N_("Unknown code")};
 	}
 	// Starts like a login code but can no longer be one ("*77**", an
 	// extension that is too long): never dial it out.
 	if (is_prefix(p.login_prefix, buf))
-		return {DialKind::Invalid, "Unknown code"};
+		return {DialKind::Invalid, N_("Unknown code")};
 	if (!terminated)
 		return {};
 	return {DialKind::Number, std::string(buf)};

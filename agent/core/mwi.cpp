@@ -2,6 +2,7 @@
 #include "mwi.h"
 
 #include "call_text.h"
+#include "i18n.h"
 
 #include <optional>
 
@@ -148,10 +149,9 @@ Expected<MwiSummary> parse_mwi(std::string_view body)
 std::string mwi_line(const MwiSummary &m)
 {
 	if (m.new_msgs > 0)
-		return std::to_string(m.new_msgs) +
-		       (m.new_msgs == 1 ? " new voicemail" : " new voicemails");
+		return trn("%u new voicemail", "%u new voicemails", m.new_msgs);
 	if (m.waiting)
-		return "Voicemail waiting";
+		return tr("Voicemail waiting");
 	return "";
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "registration_policy.h"
 
+#include "i18n.h"
+
 #include <cctype>
 #include <iterator>
 
@@ -137,20 +139,21 @@ bool register_definite(RegisterAnswer answer)
 
 std::string register_display_text(const RegisterStatus &s)
 {
-	const std::string code = " (" + std::to_string(s.code) + ")";
+	const std::string code = std::to_string(s.code);
 	switch (s.answer) {
 	case A::Registered:
 		return "";
 	case A::AuthRefused:
-		return "Password refused" + code;
+		// TRANSLATORS: %s is the registrar's SIP status code (401).
+		return trf("Password refused (%s)", {code});
 	case A::Forbidden:
 	case A::IntervalTooBrief:
 	case A::OtherRefusal:
-		return "Registration refused" + code;
+		return trf("Registration refused (%s)", {code});
 	case A::Unavailable:
-		return "Registrar busy" + code;
+		return trf("Registrar busy (%s)", {code});
 	case A::NoAnswer:
-		return "Registrar not answering";
+		return tr("Registrar not answering");
 	}
 	return "";
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "session.h"
 
+#include "i18n.h"
 #include "registration_policy.h"
 
 #include <algorithm>
@@ -234,22 +235,22 @@ namespace
 std::string refusal_text(const std::string &reason, const std::string &ext)
 {
 	if (reason == "wrong_pin")
-		return "Wrong PIN";
+		return tr("Wrong PIN");
 	if (reason == "unknown_extension")
-		return "Unknown extension " + ext;
+		return trf("Unknown extension %s", {ext});
 	if (reason == "not_permitted")
-		return ext + " may not hot desk";
+		return trf("%s may not hot desk", {ext});
 	if (reason == "locked")
-		return ext + " locked: try later";
+		return trf("%s locked: try later", {ext});
 	if (reason == "device_unauthorized")
-		return "Phone not authorised";
+		return tr("Phone not authorised");
 	if (reason == "in_use_elsewhere" || reason == "moved")
-		return ext + " is on another phone";
+		return trf("%s is on another phone", {ext});
 	// The PBX accepted, but its user or profile is unusable here (the
 	// details follow the reason: agent/pbx/pbx_protocol.h).
 	if (reason.rfind("bad_profile", 0) == 0)
-		return "Bad profile from PBX";
-	return "Login refused";
+		return tr("Bad profile from PBX");
+	return tr("Login refused");
 }
 
 } // namespace
@@ -421,7 +422,7 @@ void Session::dispatch_match(const DialMatch &m)
 		dispatch(Event::NumberEntered);
 		return;
 	case DialKind::Invalid:
-		message_ = m.value;
+		message_ = m.value.empty() ? std::string() : tr(m.value); // N_() in dial_plan.cpp
 		dispatch(m.value.empty() ? Event::Cancel : Event::InvalidCode);
 		return;
 	}
@@ -510,7 +511,7 @@ void Session::on_function_key(const Key &k)
 	const bool emergency = dial_policy(plan_, logged_in(), a.number) == DialDecision::Emergency;
 	if (state_ == State::PinEntry) {
 		if (!emergency) {
-			say("Finish the login: PIN, then #");
+			say(tr("Finish the login: PIN, then #"));
 			render();
 			return;
 		}
@@ -548,7 +549,7 @@ void Session::on_pin_key(const Key &k)
 		collect('*');
 		return;
 	default:
-		say("Enter PIN, then #");
+		say(tr("Enter PIN, then #"));
 		render();
 		return;
 	}
@@ -715,26 +716,27 @@ std::vector<std::string> Session::display_lines() const
 	std::string status;
 	switch (state_) {
 	case State::Idle:
-		status = "Emergency calls only";
+		status = tr("Emergency calls only");
 		break;
 	case State::LoggedIn:
-		status = "Ready";
+		status = tr("Ready");
 		break;
 	case State::Collecting:
-		status = "Dial: " +
-		         (masked_ ? std::string(collector_.text().size(), '*') : collector_.text());
+		status = trf("Dial: %s", {masked_ ? std::string(collector_.text().size(), '*')
+		                                  : collector_.text()});
 		break;
 	case State::PinEntry:
-		status = "PIN for " + pending_ext_ + ": " + std::string(pin_.size(), '*');
+		// TRANSLATORS: %1$s is the extension, %2$s the PIN typed so far as '*'.
+		status = trf("PIN for %1$s: %2$s", {pending_ext_, std::string(pin_.size(), '*')});
 		break;
 	case State::LoggingIn:
-		status = "Logging in " + pending_ext_ + "...";
+		status = trf("Logging in %s...", {pending_ext_});
 		break;
 	case State::LoggingOut:
-		status = "Logging out...";
+		status = tr("Logging out...");
 		break;
 	case State::Error:
-		status = no_service_text_.empty() ? "No service" : no_service_text_;
+		status = no_service_text_.empty() ? tr("No service") : no_service_text_;
 		break;
 	}
 	if (!message_.empty())
@@ -773,7 +775,7 @@ void Session::dial_emergency()
 {
 	ports_.log_info("session: emergency call to " + number_);
 	ports_.dial_emergency(number_);
-	say("Emergency call " + number_);
+	say(trf("Emergency call %s", {number_}));
 }
 
 void Session::dial_number()
@@ -781,16 +783,18 @@ void Session::dial_number()
 	if (number_masked_) { // it may be the PIN: never on the SIP network
 		number_masked_ = false;
 		ports_.log_info("session: digits typed right after a PIN entry were not dialled");
-		say("Number not dialled");
+		say(tr("Number not dialled"));
 		return;
 	}
 	if (dial_policy(plan_, logged_in(), number_) == DialDecision::Refuse) {
 		ports_.log_info("session: refused call from the pool identity");
-		say("Log in to call: " + plan_.login_prefix + "ext*");
+		// TRANSLATORS: %s is the login code ("*77*"); "ext" stands for the
+		// extension the person types after it.
+		say(trf("Log in to call: %sext*", {plan_.login_prefix}));
 		return;
 	}
 	ports_.dial(number_);
-	say("Calling " + number_);
+	say(trf("Calling %s", {number_}));
 }
 
 void Session::begin_pin()
@@ -816,12 +820,12 @@ void Session::refuse_long_pin()
 {
 	wipe_pin();
 	ports_.start_timer(Timer::Pin, t_.pin_ms);
-	say("PIN too long: retype it");
+	say(tr("PIN too long: retype it"));
 }
 
 void Session::prompt_pin()
 {
-	say("Enter PIN, then #");
+	say(tr("Enter PIN, then #"));
 }
 
 void Session::send_login()
@@ -857,7 +861,7 @@ void Session::after_pin()
 void Session::pin_timed_out()
 {
 	abandon_pin();
-	say("Login timed out");
+	say(tr("Login timed out"));
 }
 
 void Session::swap_to_user()
@@ -874,7 +878,7 @@ void Session::commit_user()
 	set_occupant(pending_user_);
 	pending_user_.wipe();
 	pending_user_ = {};
-	say("Welcome " + (occupant_.name.empty() ? occupant_.ext : occupant_.name));
+	say(trf("Welcome %s", {occupant_.name.empty() ? occupant_.ext : occupant_.name}));
 }
 
 void Session::say_refused()
@@ -898,20 +902,20 @@ void Session::count_failure(bool say_wait)
 	throttled_ = true;
 	ports_.start_timer(Timer::Throttle, static_cast<unsigned>(ms));
 	if (say_wait) // "locked" from the PBX says more than the wait
-		say("Wrong PIN: wait " + std::to_string((ms + 999) / 1000) + " s");
+		say(trf("Wrong PIN: wait %u s", {std::to_string((ms + 999) / 1000)}));
 }
 
 void Session::say_throttled()
 {
 	collector_.clear();
 	after_pin();
-	say("Too many wrong PINs: wait");
+	say(tr("Too many wrong PINs: wait"));
 }
 
 void Session::say_pbx_failed()
 {
 	last_error_ = "login server unreachable";
-	say("Login server unreachable");
+	say(tr("Login server unreachable"));
 	result_ = {};
 	after_pin();
 }
@@ -929,7 +933,7 @@ void Session::say_register_failed()
 		say(register_display_text(
 		    parse_register_param(false, last_error_.substr(prefix.size()))));
 	else
-		say("Registration failed");
+		say(tr("Registration failed"));
 }
 
 void Session::start_logout()
@@ -952,22 +956,22 @@ void Session::dial_login_code()
 {
 	collector_.clear();
 	if (in_call()) {
-		say("Hang up first");
+		say(tr("Hang up first"));
 		return;
 	}
 	ports_.dial(plan_.login_prefix + pending_ext_ + "*");
-	say("Login via PBX");
+	say(tr("Login via PBX"));
 }
 
 void Session::dial_logout_code()
 {
 	collector_.clear();
 	if (in_call()) {
-		say("Hang up first");
+		say(tr("Hang up first"));
 		return;
 	}
 	ports_.dial(plan_.logout_code);
-	say("Logout via PBX");
+	say(tr("Logout via PBX"));
 }
 
 // As a login the PBX accepted: PbxAccepted runs next (after this row).
@@ -984,15 +988,16 @@ void Session::commit_pool()
 {
 	set_occupant(pool_);
 	if (!refused_words_.empty())
-		say(refused_words_ + ": logged out");
+		// TRANSLATORS: %s is the registrar's refusal ("Password refused (401)").
+		say(trf("%s: logged out", {refused_words_}));
 	else if (logout_reason_ == "idle")
-		say("Logged out: idle");
+		say(tr("Logged out: idle"));
 	else if (logout_reason_ == "max_session")
-		say("Logged out: time limit");
+		say(tr("Logged out: time limit"));
 	else if (logout_reason_ == "daily")
-		say("Logged out: end of day");
+		say(tr("Logged out: end of day"));
 	else
-		say("Logged out");
+		say(tr("Logged out"));
 	refused_words_.clear();
 }
 
@@ -1032,7 +1037,7 @@ void Session::defer_logout()
 	collector_.clear();
 	deferred_ = Deferred::Logout;
 	ports_.log_info("session: logout deferred until the last call ends");
-	say("Logout after the call");
+	say(tr("Logout after the call"));
 }
 
 // The PBX accepted a login or roam during a call: the swap waits.
@@ -1042,7 +1047,7 @@ void Session::defer_swap()
 	result_ = {};
 	deferred_ = Deferred::Swap;
 	ports_.log_info("session: the identity change waits for the last call to end");
-	say("Login after the call");
+	say(tr("Login after the call"));
 }
 
 void Session::run_deferred_swap()
@@ -1123,23 +1128,23 @@ void Session::drop_logout()
 
 void Session::say_not_logged_in()
 {
-	say("Not logged in");
+	say(tr("Not logged in"));
 }
 void Session::say_invalid()
 {
-	say(message_.empty() ? "Unknown code" : message_);
+	say(message_.empty() ? tr("Unknown code") : message_);
 }
 void Session::say_wait()
 {
-	say("Please wait");
+	say(tr("Please wait"));
 }
 void Session::say_no_service()
 {
-	say("No service");
+	say(tr("No service"));
 }
 void Session::say_restored()
 {
-	say("Service restored");
+	say(tr("Service restored"));
 }
 
 } // namespace hotdesk

@@ -535,6 +535,9 @@ void Agent::apply_device_profile(const DeviceProfile &p, bool fresh)
 	if (cfg_.status_token.empty() && !p.status_token.empty() && !status_server_)
 		cfg_.status_token = p.status_token; // read when the endpoint starts
 	blf_keys_.set_device(p);
+	language_.set_device(p.language);
+	if (language_.refresh())
+		redraw();
 	if (session_->state() != State::LoggingIn && session_->state() != State::LoggingOut) {
 		relayout();
 		if (blf_lamps_)
@@ -951,6 +954,10 @@ void Agent::occupant_changed(const Identity &now)
 		auto_logout_.pool();
 	else
 		auto_logout_.person(occupancy_.record().since, occupancy_.record().stay);
+	// Before the session says anything to the new occupant ("Welcome",
+	// "Logged out"): in their language.
+	const UserProfile *u = now.pool ? nullptr : occupancy_.profile();
+	language_.follow(!now.pool, u ? u->language : "");
 	relayout();
 	apply_dial_terminator();
 }

@@ -40,6 +40,7 @@
 #include "../status/status_publisher.h"
 #include "../status/status_router.h"
 #include "../status/status_server.h"
+#include "../ui/display_language.h"
 #include "../ui/phone_screen.h"
 #include "config.h"
 #include "session_timers.h"
@@ -130,6 +131,7 @@ private:
 	Config cfg_;
 	platform::KeySource &keys_;
 	PhoneScreen screen_;
+	DisplayLanguage language_; // the device's, or the person's (issue 17)
 	StateStore store_;
 	DeskOccupancy occupancy_;
 	AutoLogout auto_logout_;

@@ -175,6 +175,7 @@ void read_device(Reader &r, Config &cfg)
 	r.str("board", cfg.board_dir);
 	r.str("key_socket", cfg.key_socket);
 	r.str("display_log", cfg.display_log);
+	r.str("locale_dir", cfg.locale_dir);
 	r.one_of("tty", {"auto", "on", "off"}, "auto, on or off", cfg.tty);
 	r.one_of("log_level", {"debug", "info", "warn", "error"}, "debug, info, warn or error",
 	         cfg.log_level);
@@ -210,6 +211,15 @@ Status check_pool_account(Config &cfg)
 }
 
 } // namespace
+
+#ifndef HOTDESK_LOCALEDIR
+#define HOTDESK_LOCALEDIR "/usr/share/locale"
+#endif
+
+std::string default_locale_dir()
+{
+	return HOTDESK_LOCALEDIR;
+}
 
 Expected<Config> config_parse(const std::string &text)
 {

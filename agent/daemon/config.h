@@ -15,6 +15,9 @@
 namespace hotdesk
 {
 
+// Where CMake installs the catalogs (CMAKE_INSTALL_FULL_LOCALEDIR).
+std::string default_locale_dir();
+
 struct Config {
 	std::string device_id = "02:00:00:00:00:01";
 	std::string pool_ext = "HD0001";
@@ -40,6 +43,9 @@ struct Config {
 	std::string board_dir = "/usr/share/hotdesk/boards/host";
 	std::string key_socket = "/run/hotdesk/keys.sock";
 	std::string display_log;
+	// The display's catalogs: <locale_dir>/<lang>/LC_MESSAGES/hotdesk.mo
+	// (docs/i18n.md); default: where CMake installs them.
+	std::string locale_dir = default_locale_dir();
 	std::string tty = "auto";          // auto | on | off
 	std::string log_level = "info";    // debug | info | warn | error
 	std::string log_target = "stderr"; // stderr | syslog (the phone packaging)

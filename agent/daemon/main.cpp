@@ -3,11 +3,13 @@
 // Exceptions and process concerns stay here, at the edge.
 
 #include "../../platform/re/re_cxx.h"
+#include "../core/i18n.h"
 #include "../core/log.h"
 #include "agent.h"
 #include "config.h"
 
 #include "../../platform/factory.h"
+#include "../../platform/i18n/gettext_catalog.h"
 #include "../../platform/log/log_sinks.h"
 #include "../../platform/storage/posix/posix_storage.h"
 
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #ifndef HOTDESK_VERSION
 #define HOTDESK_VERSION "0.0.0"
@@ -120,6 +123,11 @@ int main(int argc, char **argv)
 		log_error(s.error().str());
 		return 2;
 	}
+	// The display's catalogs (docs/i18n.md), while hotdeskd has one thread.
+	std::vector<std::string> notes;
+	i18n_set_catalog(platform::GettextCatalog::open({cfg->locale_dir}, notes));
+	for (const auto &n : notes)
+		log_warn("i18n: " + n);
 	if (libre_init()) {
 		log_error("cannot initialise libre");
 		return 1;

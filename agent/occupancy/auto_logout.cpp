@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "auto_logout.h"
 
+#include "../core/i18n.h"
 #include "../core/log.h"
 
 #include "../../platform/clock/local_time.h"
@@ -160,11 +161,12 @@ std::vector<std::string> AutoLogout::countdown_lines() const
 	const auto v = plan_.at(utc_now_s());
 	if (v.phase != AutoLogoutPlan::Phase::Countdown)
 		return {};
-	std::vector<std::string> lines{"Auto logout in " + std::to_string(v.seconds_left) + " s"};
+	std::vector<std::string> lines{
+	    trf("Auto logout in %u s", {std::to_string(v.seconds_left)})};
 	if (v.reason == AutoLogoutReason::Idle)
-		lines.push_back("Press any key to stay");
+		lines.push_back(tr("Press any key to stay"));
 	else if (v.stay_allowed)
-		lines.push_back("Stay: OK or softkey 1");
+		lines.push_back(tr("Stay: OK or softkey 1"));
 	return lines;
 }
 

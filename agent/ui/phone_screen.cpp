@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "phone_screen.h"
 
+#include "../core/i18n.h"
+
 namespace hotdesk
 {
 
@@ -50,12 +52,12 @@ void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 		const std::string pending = session.pending_change();
 		if (!pending.empty())
 			lines.insert(lines.begin() + 1, pending == "logout"
-			                                    ? "Logout after the call"
-			                                    : "Login after the call");
+			                                    ? tr("Logout after the call")
+			                                    : tr("Login after the call"));
 	} else if (!notice_.empty()) {
 		lines = notice_;
 		if (stay_softkey_)
-			softkeys = {"Stay"};
+			softkeys = {trc("softkey", "Stay")};
 	} else {
 		lines = session.display_lines();
 		// Where the desk is, beside the pool identity on the first line: a

@@ -141,7 +141,10 @@ unsigned text_width(const std::string &s)
 	return w;
 }
 
-std::string shorten(const std::string &s, unsigned columns)
+const char *const kEllipsisUtf8 = "\xE2\x80\xA6"; // U+2026 HORIZONTAL ELLIPSIS
+const char *const kEllipsisAscii = "...";
+
+std::string shorten(const std::string &s, unsigned columns, const char *ellipsis)
 {
 	const std::vector<Cell> cs = cells(s);
 	unsigned total = 0;
@@ -155,20 +158,23 @@ std::string shorten(const std::string &s, unsigned columns)
 	}
 	if (columns == 0)
 		return out;
+	const unsigned mark = text_width(ellipsis);
+	if (mark > columns) // no room even for the mark: the first cells
+		return shorten(s, columns, "");
 	unsigned w = 0;
 	for (const Cell &c : cs) {
-		if (w + c.width > columns - 1)
+		if (w + c.width > columns - mark)
 			break;
 		out += c.text;
 		w += c.width;
 	}
 	rtrim(out);
-	return out + "\xE2\x80\xA6"; // U+2026 HORIZONTAL ELLIPSIS
+	return out + ellipsis;
 }
 
-std::string pad(const std::string &s, unsigned columns)
+std::string pad(const std::string &s, unsigned columns, const char *ellipsis)
 {
-	std::string out = shorten(s, columns);
+	std::string out = shorten(s, columns, ellipsis);
 	for (unsigned w = text_width(out); w < columns; ++w)
 		out += ' ';
 	return out;
@@ -176,7 +182,8 @@ std::string pad(const std::string &s, unsigned columns)
 
 std::vector<std::string> layout_screen(const std::vector<std::string> &session_lines,
                                        unsigned lines, unsigned columns,
-                                       const std::vector<std::string> &softkeys)
+                                       const std::vector<std::string> &softkeys,
+                                       const char *ellipsis)
 {
 	std::vector<std::string> out;
 	if (lines == 0)
@@ -189,18 +196,18 @@ std::vector<std::string> layout_screen(const std::vector<std::string> &session_l
 	const size_t n = session_lines.size();
 	if (n <= body) {
 		for (unsigned i = 0; i < body; ++i)
-			out.push_back(i < n ? shorten(session_lines[i], columns) : "");
+			out.push_back(i < n ? shorten(session_lines[i], columns, ellipsis) : "");
 	} else {
 		// Too few lines: the first ones, and the last (the status) always.
 		for (unsigned i = 0; i + 1 < body; ++i)
-			out.push_back(shorten(session_lines[i], columns));
-		out.push_back(shorten(session_lines.back(), columns));
+			out.push_back(shorten(session_lines[i], columns, ellipsis));
+		out.push_back(shorten(session_lines.back(), columns, ellipsis));
 	}
 	if (soft_row) {
 		const unsigned cell = columns / static_cast<unsigned>(softkeys.size());
 		std::string row;
 		for (const auto &l : softkeys)
-			row += pad(l, cell);
+			row += pad(l, cell, ellipsis);
 		out.push_back(row);
 	}
 	for (auto &l : out)

@@ -19,13 +19,18 @@ std::string sanitize_utf8(const std::string &s);
 // Character cells that the sanitized text takes.
 unsigned text_width(const std::string &s);
 
+// What marks a shortened text: "…" (U+2026), or "..." on a display that
+// takes only ASCII (board display_charset ascii).
+extern const char *const kEllipsisUtf8;
+extern const char *const kEllipsisAscii;
+
 // At most `columns` cells. Text that is too long is cut on a character
-// boundary, trailing spaces dropped, and ends in "…" so the reader sees it
-// was shortened ("100 Alexandra Feathersto…").
-std::string shorten(const std::string &s, unsigned columns);
+// boundary, trailing spaces dropped, and ends in `ellipsis` so the reader
+// sees it was shortened ("100 Alexandra Feathersto…").
+std::string shorten(const std::string &s, unsigned columns, const char *ellipsis = kEllipsisUtf8);
 
 // `s` shortened to `columns` and padded with spaces to exactly `columns`.
-std::string pad(const std::string &s, unsigned columns);
+std::string pad(const std::string &s, unsigned columns, const char *ellipsis = kEllipsisUtf8);
 
 // The screen for a display of `lines` x `columns`: the session's lines
 // (occupant, status, ...) shortened to fit, and, when the display has three
@@ -35,6 +40,7 @@ std::string pad(const std::string &s, unsigned columns);
 // than `columns` cells, trailing spaces dropped.
 std::vector<std::string> layout_screen(const std::vector<std::string> &session_lines,
                                        unsigned lines, unsigned columns,
-                                       const std::vector<std::string> &softkeys = {});
+                                       const std::vector<std::string> &softkeys = {},
+                                       const char *ellipsis = kEllipsisUtf8);
 
 } // namespace hotdesk::platform

@@ -217,6 +217,8 @@ class World:
             "pbx_connect_timeout_ms": "1500", "pbx_timeout_ms": "4000",
             "secrets_file": self.secrets_file, "emergency_numbers": "112,911",
             "board": os.path.join(SOURCE, "boards", "host"),
+            # the catalogs the build made (po/CMakeLists.txt), beside hotdeskd
+            "locale_dir": os.path.join(os.path.dirname(HOTDESKD), "locale"),
             "key_socket": self.key_socket, "display_log": self.display_log,
             "tty": "off", "inter_digit_ms": "1500", "message_ms": "1500",
             "state_dir": self.state_dir, "pin_throttle_ms": "1000",
@@ -317,7 +319,7 @@ class World:
 
     def frames(self):
         try:
-            with open(self.display_log) as f:
+            with open(self.display_log, encoding="utf-8", errors="replace") as f:
                 return [l.rstrip("\n") for l in f]
         except FileNotFoundError:
             return []

@@ -247,7 +247,7 @@ class State:
 
     def set_user(self, ext, fields):
         """Test hook: add a user or change its fields (name, pin, sip_password, hotdesk,
-        mailbox, blf)."""
+        mailbox, blf, dial_terminator, language)."""
         with self.lock:
             self.users.setdefault(ext, {}).update(fields)
 
@@ -717,6 +717,8 @@ def user_profile_xml(user):
     if user.get("dial_terminator"):
         term = '    <hd_dial_terminator perm="R">%s</hd_dial_terminator>\n' % _xml_text(
             user["dial_terminator"])
+    if user.get("language"):  # the display's language while they sit here (docs/i18n.md)
+        term += '    <language perm="R">%s</language>\n' % _xml_text(user["language"])
     return ('<?xml version="1.0" encoding="utf-8"?>\n<settings>\n  <phone-settings>\n'
             '    <user_realname idx="1" perm="R">%s</user_realname>\n'
             '    <user_mailbox idx="1" perm="R">%s</user_mailbox>\n%s'

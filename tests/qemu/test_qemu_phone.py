@@ -4,13 +4,16 @@
 Boots scripts/qemu-image's image of one architecture under qemu-system-arm /
 qemu-system-aarch64 `-M virt` and drives it from the host:
 boot -> idle, registered as the pool extension HD0001 at the host's kamailio (SIP
-over TCP through guestfwd) -> keys through QMP into the virtio keyboard (the guest
-kernel's evdev path) -> *77*100* + PIN + # -> registered as 100 (the PBX over
-HTTPS through guestfwd) -> a colleague (a baresip on the host) calls 100 through
+over TCP through guestfwd), the display German as the device profile says (the
+catalog from po/de.po, glibc gettext) -> keys through QMP into the virtio keyboard (the
+guest kernel's evdev path) -> *77*100* (the German PIN prompt) + PIN + # -> registered as
+100 (the PBX over HTTPS through guestfwd), the display English as the person's profile
+says -> a colleague (a baresip on the host) calls 100 through
 kamailio: the display shows the caller, the hook key (F11) answers, the colleague's
 baresip sees the call established, the other hook key (F12) hangs up and it sees
-the call closed -> logout key (F1 = BLF 1) -> pool again; hotdeskd killed
--> S50hotdesk's supervisor restarts it. The display is read on the host side from
+the call closed -> logout key (F1 = BLF 1) -> pool again, German again; hotdeskd killed
+-> S50hotdesk's supervisor restarts it; without C.UTF-8's LC_MESSAGES in the image the
+restarted hotdeskd is English and says why (docs/i18n.md). The display is read on the host side from
 the virtio console QEMU writes to a file.
 
 Environment:
@@ -57,7 +60,14 @@ SIP_PORT, PBX_PORT = 5060, 8443   # as the guest sees them at 10.0.2.100
 STATUS_PORT = 8444                # the phone's status endpoint (guest side)
 STATUS_TOKEN = "qstatus-tok-7d1e5a0c93"
 BOOT_TIMEOUT = 120                # TCG on a busy 2-core machine
-FAILURE_WORDS = ("failed", "Wrong PIN", "unreachable", "No service", "refused", "locked")
+FAILURE_WORDS = ("failed", "Wrong PIN", "unreachable", "No service", "refused", "locked",
+                 # the same in German (po/de.po): the pool's display is German here
+                 "Falsche PIN", "nicht erreichbar", "Keine Verbindung", "abgelehnt",
+                 "gesperrt", "misslungen", "lehnt ab")
+# The display's languages (issue 17): the device profile's for the pool, the person's
+# while they are logged in.
+DEVICE_LANGUAGE, USER_LANGUAGE = "de", "en"
+GERMAN_IDLE, GERMAN_PIN_PROMPT = "Nur Notrufe", "PIN für"
 
 
 def status_endpoint_supported():
@@ -107,8 +117,10 @@ class QemuPhoneSession(unittest.TestCase):
                    # the device profile (docs/profile.md) as the guest must see it
                    "profile": {"pool_password": POOL_PASSWORD,
                                "registrar": "%s:%d" % (qp.SERVICES_IP, SIP_PORT),
-                               "outbound": "sip:%s:%d;transport=tcp" % (qp.SERVICES_IP, SIP_PORT)}}},
-               "users": {EXT: {"name": NAME, "pin": PIN, "sip_password": SIP_PW, "hotdesk": True}}}
+                               "outbound": "sip:%s:%d;transport=tcp" % (qp.SERVICES_IP, SIP_PORT),
+                               "language": DEVICE_LANGUAGE}}},
+               "users": {EXT: {"name": NAME, "pin": PIN, "sip_password": SIP_PW, "hotdesk": True,
+                               "language": USER_LANGUAGE}}}
         cls.pbx = start_pbx(os.path.join(cls.dir, "pbx"), cfg, free_port(), cert=cert, key=key,
                             ca=ca)
         cls.procs.append(cls.pbx)
@@ -200,7 +212,7 @@ class QemuPhoneSession(unittest.TestCase):
         """*77*100* PIN #; returns the seconds from the last key to REGISTER of 100."""
         n = len(self.phone.frames())
         self.phone.keys("*77*%s*" % EXT)
-        self.phone.wait_screen("PIN for %s" % EXT, 30, since=n)
+        self.phone.wait_screen("%s %s" % (GERMAN_PIN_PROMPT, EXT), 30, since=n)
         self.phone.keys(PIN)
         t_last = self.phone.key("#")  # the last PIN key (confirms), pressed
         t_reg = self.wait_registered_as(EXT, 60, since_frame=n)
@@ -213,6 +225,7 @@ class QemuPhoneSession(unittest.TestCase):
         t_last = self.phone.key("blf1")
         t_reg = self.wait_registered_as("HD0001", 60, since_frame=n)
         self.phone.wait_first_line("HD0001", 30, since=n)
+        self.phone.wait_screen(GERMAN_IDLE, 30, since=n)  # the device's language again
         return t_reg - t_last
 
     def diagnostics(self):
@@ -257,6 +270,10 @@ class QemuPhoneSession(unittest.TestCase):
                    p.sh("logread | grep -F 'device profile applied' || true"), 60,
                    "hotdeskd applying the device profile", interval=0.2)
         f["boot_to_profile_applied_s"] = round(time.monotonic() - p.t_start, 2)
+        # the device profile says German: the idle screen is German
+        p.wait_screen("HD0001 | " + GERMAN_IDLE, 30)
+        self.assertIn("display language: de",
+                      p.sh("logread | grep -F 'display language' || true"))
         m = p.wait_console(r"hotdesk-boot: started \(uptime ([\d.]+)\)", 30)
         f["guest_uptime_at_services_started_s"] = float(m.group(1))
         self.assertEqual(self.admin_state()["state"], "idle")
@@ -313,6 +330,29 @@ class QemuPhoneSession(unittest.TestCase):
         status = p.sh("/etc/init.d/S50hotdesk status")
         self.assertIn("hotdeskd: running", status)
         self.assertIn("baresip: running", status)
+        p.wait_screen(GERMAN_IDLE, 60, since=n)  # the cached device profile: German at once
+
+        # Measured (docs/i18n.md): without C.UTF-8's LC_MESSAGES glibc's gettext is under
+        # the C locale, ignores LANGUAGE, and the display stays English, with a log line.
+        p.sh("rm -r /usr/lib/locale/C.utf8")
+        old = new
+        n = len(p.frames())
+        p.sh("kill -KILL %d" % old)
+        new = wait_until(lambda: self._new_pid(old), 30, "hotdeskd restarted by S50hotdesk")
+        self.assertIn("glibc ignores LANGUAGE under C",
+                      wait_until(lambda: p.sh("logread | grep -F 'i18n:' || true"), 30,
+                                 "the restarted hotdeskd's i18n line"))
+        # its device profile (cached) still says German: no catalog can be read, English
+        wait_until(lambda: "no catalog for the device profile's language 'de'" in
+                   p.sh("logread | grep -F 'display language' || true"), 60,
+                   "the device profile's German refused for want of a locale")
+        p.wait_screen("HD0001 | Emergency calls only", 30, since=n)
+        self.assertIn("Emergency calls only", p.screen())
+        f["display_language_without_c_utf8"] = "en (logged)"
+        # up again as before it was killed (the next test polls its status endpoint)
+        self.wait_registered_as("HD0001", 30)
+        if self.status_supported:
+            wait_until(lambda: self.status_code() == 200, 60, "the status endpoint back")
 
     def incoming_call(self):
         """The colleague's baresip calls the person through kamailio (which reaches the
@@ -382,6 +422,14 @@ class QemuPhoneSession(unittest.TestCase):
         """GET /status on the phone through the hostfwd port: (HTTP status, body)."""
         return https_json("https://127.0.0.1:%d/status" % self.status_port, token=token,
                           ca=self.pbx.ca, timeout=10)
+
+    def status_code(self):
+        """GET /status's HTTP status, 0 while nothing answers (a hotdeskd restarting:
+        QEMU's hostfwd then resets the connection)."""
+        try:
+            return self.status()[0]
+        except OSError:
+            return 0
 
     def status_matches(self, state):
         code, body = self.status()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "host_display.h"
 
+#include "../../../agent/core/i18n.h"
+#include "../../i18n/transliterate.h"
 #include "../text_layout.h"
 
 #include <cerrno>
@@ -61,8 +63,8 @@ void write_all(int fd, const std::string &s)
 }
 } // namespace
 
-HostDisplay::HostDisplay(unsigned lines, unsigned columns, std::string path, bool tty)
-    : lines_(lines), columns_(columns), path_(std::move(path)), tty_(tty)
+HostDisplay::HostDisplay(unsigned lines, unsigned columns, std::string path, bool tty, bool ascii)
+    : lines_(lines), columns_(columns), path_(std::move(path)), tty_(tty), ascii_(ascii)
 {
 	if (!path_.empty()) {
 		const int fd =
@@ -81,8 +83,11 @@ HostDisplay::~HostDisplay()
 void HostDisplay::render(const std::vector<std::string> &lines)
 {
 	std::vector<std::string> fitted;
-	for (unsigned i = 0; i < lines_; ++i)
-		fitted.push_back(fit_utf8(i < lines.size() ? lines[i] : "", columns_));
+	const std::string lang = ascii_ ? i18n_language() : "";
+	for (unsigned i = 0; i < lines_; ++i) {
+		const std::string &l = i < lines.size() ? lines[i] : "";
+		fitted.push_back(fit_utf8(ascii_ ? to_ascii(l, lang) : l, columns_));
+	}
 	std::string joined;
 	for (size_t i = 0; i < fitted.size(); ++i)
 		joined += (i ? " | " : "") + fitted[i];

@@ -20,7 +20,9 @@ namespace hotdesk::platform
 class HostDisplay : public Display
 {
 public:
-	HostDisplay(unsigned lines, unsigned columns, std::string transcript_path, bool tty);
+	// ascii: the board's display_charset ascii (platform/i18n/transliterate.h).
+	HostDisplay(unsigned lines, unsigned columns, std::string transcript_path, bool tty,
+	            bool ascii = false);
 	~HostDisplay() override;
 	void render(const std::vector<std::string> &lines) override;
 	unsigned lines() const override { return lines_; }
@@ -29,6 +31,7 @@ private:
 	unsigned lines_, columns_;
 	std::string path_;
 	bool tty_;
+	bool ascii_;
 	bool drawn_ = false;
 	std::FILE *log_ = nullptr;
 	std::string last_;

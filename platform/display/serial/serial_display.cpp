@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "serial_display.h"
 
+#include "../../../agent/core/i18n.h"
 #include "../../../agent/core/log.h"
+#include "../../i18n/transliterate.h"
 #include "../../re/re_cxx.h"
 #include "../text_layout.h"
 
@@ -178,7 +180,18 @@ void SerialDisplay::flush()
 
 void SerialDisplay::draw()
 {
-	const auto screen = layout_screen(session_lines_, o_.lines, o_.columns, softkeys_);
+	std::vector<std::string> screen;
+	if (o_.ascii) {
+		const std::string lang = i18n_language();
+		std::vector<std::string> lines, keys;
+		for (const auto &l : session_lines_)
+			lines.push_back(to_ascii(l, lang));
+		for (const auto &k : softkeys_)
+			keys.push_back(to_ascii(k, lang));
+		screen = layout_screen(lines, o_.lines, o_.columns, keys, kEllipsisAscii);
+	} else {
+		screen = layout_screen(session_lines_, o_.lines, o_.columns, softkeys_);
+	}
 	const bool changed = !have_last_ || screen != last_;
 	if (changed) {
 		last_ = screen;

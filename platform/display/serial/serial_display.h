@@ -33,6 +33,9 @@ struct SerialDisplayOptions {
 	bool configure_tty = true;   // serial: raw mode + baud when a tty
 	unsigned baud = 0;           // 0: keep the line's speed
 	std::string transcript_path; // optional: the same frames as HostDisplay's log
+	// A controller that takes only ASCII (board display_charset ascii): every
+	// text transliterated (platform/i18n/transliterate.h), "..." for "…".
+	bool ascii = false;
 };
 
 class SerialDisplay : public Display
