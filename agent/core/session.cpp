@@ -1091,7 +1091,7 @@ void Session::remember_own_logout()
 		remembered_.push_back(Remembered{"", "", true});
 	ports_.log_info("session: the logout key waits until the login of " + pending_ext_ +
 	                " settles");
-	say("Logout after the login");
+	say(tr("Logout after the login"));
 }
 
 // An auto-logout (the only logout posted with a reason) belongs to the
