@@ -28,14 +28,16 @@ PhoneCalls::~PhoneCalls()
 
 void PhoneCalls::dial(const std::string &number)
 {
-	++dials_in_flight_;
+	dials_.push_back(monotonic_ms());
 	std::weak_ptr<bool> alive = alive_;
 	ctrl_.request("dial", number, [this, alive, number](Expected<std::string> r) {
-		if (!r)
-			log_error("calls: dial " + number + " failed: " + r.error().what);
-		if (alive.expired())
-			return;
-		--dials_in_flight_;
+		if (r || alive.expired())
+			return; // the call's first event ends the dial (on_event)
+		log_error("calls: dial " + number + " failed: " + r.error().what);
+		if (!dials_.empty())
+			dials_.pop_front();
+		if (!dialling() && !calls_.active())
+			calls_.drop_early_digits(); // no call to send them to
 		if (h_.dial_answered)
 			h_.dial_answered();
 	});
@@ -46,11 +48,37 @@ bool PhoneCalls::on_event(const CtrlMessage &m)
 	if (m.call_id.empty())
 		return false;
 	BaresipEvent e{m.type, m.aor, m.direction, m.peeruri, m.peername, m.call_id, m.param};
+	bool known = false;
+	for (const auto &c : calls_.calls())
+		known = known || c.id == m.call_id;
+	// The first event of a call we dialled: its account is known now.
+	if (!known && m.direction == "outgoing" && !dials_.empty())
+		dials_.pop_front();
 	return calls_.on_event(e);
+}
+
+bool PhoneCalls::dialling() const
+{
+	const uint64_t now = monotonic_ms();
+	while (!dials_.empty() && now - dials_.front() > kDialGraceMs) {
+		log_warn("calls: a dial had no call event within " + std::to_string(kDialGraceMs) +
+		         " ms: taken for gone");
+		dials_.pop_front();
+	}
+	return !dials_.empty();
 }
 
 bool PhoneCalls::on_key(const Key &k)
 {
+	// A dial key typed before the new call's first event: it is the call's
+	// (an IVR's PIN typed at once), never the start of another number.
+	if (dialling() &&
+	    (k.kind == KeyKind::Digit || k.kind == KeyKind::Star || k.kind == KeyKind::Hash)) {
+		calls_.early_digit(k.kind == KeyKind::Digit  ? k.digit
+		                   : k.kind == KeyKind::Star ? '*'
+		                                             : '#');
+		return true;
+	}
 	if (calls_.on_key(k))
 		return true;
 	if (calls_.showing())

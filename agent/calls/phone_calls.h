@@ -13,6 +13,7 @@
 #include "../core/calls.h"
 #include "../ctrl/ctrl_client.h"
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -57,13 +58,13 @@ public:
 	}
 
 	bool active() const { return calls_.active(); }
-	// Whether the account `aor` carries a call that is not over, or any dial
-	// is unanswered: baresip answers `dial` after the call exists and its
-	// first event (CALL_LOCAL_SDP, which names the account) went out on the
-	// same connection, so until then the new call's account is unknown.
+	// Whether the account `aor` carries a call that is not over, or a dial
+	// is under way: from the `dial` request until the new call's first event
+	// (which names its account; measured: baresip 1.0.0 may answer `dial`
+	// some ms before that event), the new call's account is unknown.
 	bool carries(const std::string &aor) const
 	{
-		if (dials_in_flight_ > 0)
+		if (dialling())
 			return true;
 		for (const auto &c : calls_.calls())
 			if (c.state != CallState::Closed && c.aor == aor)
@@ -118,7 +119,12 @@ private:
 
 	CtrlClient &ctrl_;
 	Handlers h_;
-	unsigned dials_in_flight_ = 0;
+	// When each dial under way was asked for (monotonic ms); one ends with
+	// its call's first event or a refused `dial`. One older than
+	// kDialGraceMs is taken for gone (baresip sent no event for it).
+	static constexpr uint64_t kDialGraceMs = 10000;
+	mutable std::deque<uint64_t> dials_;
+	bool dialling() const;
 	std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 	TimerSlot timers_[3];
 	Calls calls_;

@@ -3,6 +3,7 @@
 
 #include "call_text.h"
 #include "i18n.h"
+#include "text.h"
 
 #include <algorithm>
 #include <iterator>
@@ -595,6 +596,11 @@ void Calls::accept(Call &c, const Posted &)
 void Calls::connected(Call &c, const Posted &)
 {
 	c.connected_ms = ports_.now_ms();
+	// Keys typed while it was set up go now, in order (never logged).
+	if (c.outgoing)
+		for (const char d : early_dtmf_)
+			post(c.id, E::Dtmf, std::string(1, d));
+	wipe_secret(early_dtmf_);
 }
 
 void Calls::reject(Call &c, const Posted &)
@@ -702,6 +708,8 @@ void Calls::finish(Call &c, const std::string &text, bool baresip_resumes)
 	const uint64_t now = ports_.now_ms();
 	c.ended_ms = now;
 	c.end_text = text;
+	if (c.outgoing && !c.connected_ms)
+		wipe_secret(early_dtmf_); // never answered: what was typed goes nowhere
 	CallRecord r;
 	r.kind = c.outgoing       ? CallKind::Dialled
 	         : c.connected_ms ? CallKind::Received

@@ -225,6 +225,12 @@ public:
 	// Keys it leaves go to the session (dialing, also off-hook dialing
 	// and a second call while one is held) or the call history.
 	bool on_key(const Key &k);
+	// A dial key typed while an outgoing call is being set up (its `dial`
+	// unanswered or its first event not come, or dialling/ringing): kept,
+	// never shown, and sent as DTMF once the call is answered (an IVR's PIN
+	// typed at once), else wiped when it ends. At most 32 digits.
+	void early_digit(char d);
+	void drop_early_digits(); // the dial failed before any call existed
 	void act(CallAction a);
 	// A blind transfer of the focused call, as typed in transfer entry.
 	void transfer(const std::string &number);
@@ -372,7 +378,8 @@ private:
 	bool off_hook_ = false;
 	bool entry_active_ = false;
 	std::string entry_;
-	std::string message_; // a short note on the status line until the next input
+	std::string early_dtmf_; // early_digit(): a secret (often a PIN)
+	std::string message_;    // a short note on the status line until the next input
 	bool was_active_ = false;
 	bool tick_running_ = false;
 	std::string no_answer_for_;

@@ -4,6 +4,7 @@
 #include "calls.h"
 
 #include "call_text.h"
+#include "text.h"
 
 #include <algorithm>
 #include <string>
@@ -90,6 +91,13 @@ bool Calls::in_call_key(const Key &k)
 			post(t->id, E::Dtmf, std::string(1, d));
 			return true;
 		}
+		if (const Call *f = focused();
+		    f && f->outgoing && (f->state == S::Dialing || f->state == S::RemoteRinging)) {
+			early_digit(k.kind == KeyKind::Digit  ? k.digit
+			            : k.kind == KeyKind::Star ? '*'
+			                                      : '#');
+			return true;
+		}
 		return busy();
 	case KeyKind::Send:
 	case KeyKind::Ok:
@@ -126,6 +134,17 @@ bool Calls::in_call_key(const Key &k)
 		return false;
 	}
 	return false;
+}
+
+void Calls::early_digit(char d)
+{
+	if (early_dtmf_.size() < 32)
+		early_dtmf_ += d;
+}
+
+void Calls::drop_early_digits()
+{
+	wipe_secret(early_dtmf_);
 }
 
 void Calls::act(CallAction a)

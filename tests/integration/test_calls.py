@@ -206,6 +206,26 @@ class InCallTest(CallsCase):
         for typed in ("1234", "*77*5*"):
             self.assertNotIn(typed, "\n".join(self.w.frames()), "DTMF on the display")
 
+    def test_keys_typed_while_the_call_is_set_up_go_to_it_once_answered(self):
+        # Review: digits typed between the dial and the call's first event started a new
+        # number ("Dial: 9" shown, dialled as a second call 1.5 s later).
+        self.login("100")
+        bob = self.peer("101")
+        n = len(self.w.frames())
+        before = len(self.w.reg.requests())
+        self.w.keys("101#9517")  # at once: before and while it rings
+        cid = bob.wait_event("CALL_INCOMING", 5)["id"]
+        self.w.keys("4")
+        time.sleep(1.8)  # longer than the inter-digit timeout: no second call may start
+        bob.ok("accept")
+        self.assertEqual(self.dtmf_seen(bob, cid, 5), "95174")
+        invites = {r.split("@")[0] for m, r, _ in self.w.reg.requests()[before:] if m == "INVITE"}
+        self.assertEqual(invites, {"sip:101"})
+        self.assertEqual([f for f in self.w.frames()[n:] if "Dial: 1019" in f or "Dial: 9" in f
+                          or "Dial: 4" in f], [])
+        self.w.keys("{hook_on}")
+        self.wait_closed(bob, cid)
+
     def test_outgoing_call_progress_and_its_end_are_shown(self):
         self.login("100")
         bob = self.peer("101")

@@ -88,6 +88,26 @@ class IvrLoginTest(FlowCase):
                    lambda: "idle again (%r)" % self.status())
         wait_until(lambda: self.bound() == ["hd0001"], 5, lambda: "only the pool (%r)" % self.bound())
 
+    def test_a_pin_typed_at_once_goes_to_the_ivr_not_to_the_display(self):
+        # Review: keys typed before the IVR call's first event were collected as a new
+        # number: "Dial: 7" (the PIN's first digit) on the display, dialled as a second
+        # call 1.5 s later, and the IVR got a PIN one digit short.
+        wait_until(lambda: self.status()["registration"] == "registered", 5, "pool registered")
+        n = len(self.w.frames())
+        before = len(self.w.reg.requests())
+        self.w.keys("*77*100*")
+        self.type_in_call(USERS["100"][1] + "#")  # at once, not waiting for "Connected"
+        wait_until(lambda: (self.status().get("user") or {}).get("ext") == "100", 10,
+                   lambda: "the phone is 100 (%r)" % self.status())
+        # the code itself is shown as it is typed; nothing after it
+        shown = [f for f in self.w.frames()[n:] if "Dial: " in f and
+                 not "*77*100*".startswith(f.split("Dial: ", 1)[1].strip())]
+        self.assertEqual(shown, [], "a PIN digit on the display")
+        invites = [r for m, r, f in self.w.reg.requests()[before:]
+                   if m == "INVITE" and "sip:ivr@" not in r]
+        # (the INVITE comes twice: kamailio challenges the first)
+        self.assertEqual(sorted({r.split("@")[0] for r in invites}), ["sip:*77*100*"])
+
     def test_the_pin_typed_into_the_ivr_is_in_no_log(self):
         """The PIN goes to the IVR digit by digit as DTMF in a call; baresip 1.0.0 logs
         each such digit at info level unless started as the phone starts it

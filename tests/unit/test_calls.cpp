@@ -642,7 +642,8 @@ TEST_CASE("calls: which keys are the calls' and which the session's")
 	CHECK_FALSE(r.calls.on_key(Key::dig('3')));
 	CHECK_FALSE(r.calls.on_key(Key::of(KeyKind::Cancel)));
 	CHECK(r.calls.on_key(Key::of(KeyKind::Softkey, 1)));
-	CHECK(r.ports.cmds == V{"dtmf c1 *", "hold c1", "resume c1"});
+	// 2 and # were typed while it was set up: they went once it was answered.
+	CHECK(r.ports.cmds == V{"dtmf c1 2", "dtmf c1 #", "dtmf c1 *", "hold c1", "resume c1"});
 }
 
 // The agent gives the screen to the session over held calls (a login typed
@@ -1084,4 +1085,37 @@ TEST_CASE("calls: an account removed from baresip ends its calls, and only those
 	CHECK(r.states() == "c1:closed"); // "No service" on the screen for a moment
 	CHECK(r.ports.ended == 1);
 	CHECK(r.ports.bugs.empty());
+}
+
+TEST_CASE("calls: keys typed while an outgoing call is set up go to it as DTMF once answered")
+{
+	SUBCASE("typed before the first event and while it rings: sent in order, never logged")
+	{
+		Rig r;
+		r.calls.early_digit('7'); // PhoneCalls: the dial not answered yet
+		r.run_all({sdp("c1"), keys("3"), ringing("c1"), keys("19#")});
+		CHECK(r.ports.cmds.empty());
+		r.run(est("c1", "outgoing"));
+		CHECK(r.ports.cmds ==
+		      V{"dtmf c1 7", "dtmf c1 3", "dtmf c1 1", "dtmf c1 9", "dtmf c1 #"});
+		CHECK(r.ports.logs().find("7319") == std::string::npos);
+		// typed after the answer: DTMF at once, as always
+		r.run(keys("5"));
+		CHECK(r.ports.cmds.back() == "dtmf c1 5");
+	}
+	SUBCASE("a call never answered takes them nowhere, and the next call does not get them")
+	{
+		Rig r;
+		r.run_all({sdp("c1"), keys("42"), closed("c1", "486 Busy Here", "outgoing")});
+		r.run_all({keys("{cancel}"), sdp("c2"), est("c2", "outgoing")});
+		CHECK(r.ports.cmds.empty());
+	}
+	SUBCASE("a dial that failed before any call existed drops them")
+	{
+		Rig r;
+		r.calls.early_digit('9');
+		r.calls.drop_early_digits();
+		r.run_all({sdp("c1"), est("c1", "outgoing")});
+		CHECK(r.ports.cmds.empty());
+	}
 }
