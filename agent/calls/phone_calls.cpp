@@ -28,6 +28,7 @@ PhoneCalls::~PhoneCalls()
 
 void PhoneCalls::dial(const std::string &number)
 {
+	calls_.drop_early_digits(); // a new call: what was typed for another is not its
 	dials_.push_back(monotonic_ms());
 	std::weak_ptr<bool> alive = alive_;
 	ctrl_.request("dial", number, [this, alive, number](Expected<std::string> r) {
@@ -36,7 +37,7 @@ void PhoneCalls::dial(const std::string &number)
 		log_error("calls: dial " + number + " failed: " + r.error().what);
 		if (!dials_.empty())
 			dials_.pop_front();
-		if (!dialling() && !calls_.active())
+		if (!dialling())
 			calls_.drop_early_digits(); // no call to send them to
 		if (h_.dial_answered)
 			h_.dial_answered();
@@ -55,6 +56,17 @@ bool PhoneCalls::on_event(const CtrlMessage &m)
 	if (!known && m.direction == "outgoing" && !dials_.empty())
 		dials_.pop_front();
 	return calls_.on_event(e);
+}
+
+// An emergency number typed while a call was set up dials at once, as in
+// every state (the session's dial plan takes it from here).
+void PhoneCalls::dial_early_emergency()
+{
+	const std::string n = calls_.take_early_emergency();
+	if (!n.empty()) {
+		log_info("calls: emergency number " + n + " typed while a call was set up");
+		h_.redial(n);
+	}
 }
 
 bool PhoneCalls::dialling() const
@@ -77,10 +89,13 @@ bool PhoneCalls::on_key(const Key &k)
 		calls_.early_digit(k.kind == KeyKind::Digit  ? k.digit
 		                   : k.kind == KeyKind::Star ? '*'
 		                                             : '#');
+		dial_early_emergency();
 		return true;
 	}
-	if (calls_.on_key(k))
+	if (calls_.on_key(k)) {
+		dial_early_emergency();
 		return true;
+	}
 	if (calls_.showing())
 		return false;
 	CallHistory &h = calls_.history();

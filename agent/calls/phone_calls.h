@@ -125,6 +125,7 @@ private:
 	static constexpr uint64_t kDialGraceMs = 10000;
 	mutable std::deque<uint64_t> dials_;
 	bool dialling() const;
+	void dial_early_emergency();
 	std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 	TimerSlot timers_[3];
 	Calls calls_;

@@ -566,6 +566,8 @@ void Calls::reject_busy(Call &c, const Posted &)
 
 void Calls::start_outgoing(Call &c, const Posted &)
 {
+	if (early_for_.empty() && !early_dtmf_.empty())
+		early_for_ = c.id; // typed before its first event
 	// A new call while another is talking (a BLF key, a number typed
 	// while a call is held): the talking one goes on hold, as on any
 	// desk phone.
@@ -597,10 +599,11 @@ void Calls::connected(Call &c, const Posted &)
 {
 	c.connected_ms = ports_.now_ms();
 	// Keys typed while it was set up go now, in order (never logged).
-	if (c.outgoing)
+	if (c.outgoing && early_for_ == c.id) {
 		for (const char d : early_dtmf_)
 			post(c.id, E::Dtmf, std::string(1, d));
-	wipe_secret(early_dtmf_);
+		drop_early_digits();
+	}
 }
 
 void Calls::reject(Call &c, const Posted &)
@@ -708,8 +711,8 @@ void Calls::finish(Call &c, const std::string &text, bool baresip_resumes)
 	const uint64_t now = ports_.now_ms();
 	c.ended_ms = now;
 	c.end_text = text;
-	if (c.outgoing && !c.connected_ms)
-		wipe_secret(early_dtmf_); // never answered: what was typed goes nowhere
+	if (early_for_ == c.id)
+		drop_early_digits(); // never answered: what was typed goes nowhere
 	CallRecord r;
 	r.kind = c.outgoing       ? CallKind::Dialled
 	         : c.connected_ms ? CallKind::Received

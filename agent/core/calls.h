@@ -225,12 +225,15 @@ public:
 	// Keys it leaves go to the session (dialing, also off-hook dialing
 	// and a second call while one is held) or the call history.
 	bool on_key(const Key &k);
-	// A dial key typed while an outgoing call is being set up (its `dial`
-	// unanswered or its first event not come, or dialling/ringing): kept,
-	// never shown, and sent as DTMF once the call is answered (an IVR's PIN
-	// typed at once), else wiped when it ends. At most 32 digits.
+	// A dial key typed while an outgoing call is being set up (its first
+	// event not come yet, or dialling/ringing out): kept for that call, never
+	// shown, and sent as DTMF once it is answered (an IVR's PIN typed at
+	// once), else wiped when it ends. At most 32 digits. Digits that are
+	// exactly an emergency number are not kept: take_early_emergency()
+	// returns it (emergency numbers dial at once in every state).
 	void early_digit(char d);
-	void drop_early_digits(); // the dial failed before any call existed
+	std::string take_early_emergency();
+	void drop_early_digits(); // a new dial, or the dial failed
 	void act(CallAction a);
 	// A blind transfer of the focused call, as typed in transfer entry.
 	void transfer(const std::string &number);
@@ -379,7 +382,9 @@ private:
 	bool entry_active_ = false;
 	std::string entry_;
 	std::string early_dtmf_; // early_digit(): a secret (often a PIN)
-	std::string message_;    // a short note on the status line until the next input
+	std::string early_for_;  // the call they were typed for ("": its first event to come)
+	std::string early_emergency_;
+	std::string message_; // a short note on the status line until the next input
 	bool was_active_ = false;
 	bool tick_running_ = false;
 	std::string no_answer_for_;

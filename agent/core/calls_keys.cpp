@@ -93,6 +93,9 @@ bool Calls::in_call_key(const Key &k)
 		}
 		if (const Call *f = focused();
 		    f && f->outgoing && (f->state == S::Dialing || f->state == S::RemoteRinging)) {
+			if (early_for_ != f->id)
+				drop_early_digits(); // typed for another call before
+			early_for_ = f->id;
 			early_digit(k.kind == KeyKind::Digit  ? k.digit
 			            : k.kind == KeyKind::Star ? '*'
 			                                      : '#');
@@ -140,11 +143,25 @@ void Calls::early_digit(char d)
 {
 	if (early_dtmf_.size() < 32)
 		early_dtmf_ += d;
+	for (const auto &n : emergency_)
+		if (early_dtmf_ == n) {
+			early_emergency_ = n;
+			drop_early_digits();
+			return;
+		}
+}
+
+std::string Calls::take_early_emergency()
+{
+	std::string n;
+	n.swap(early_emergency_);
+	return n;
 }
 
 void Calls::drop_early_digits()
 {
 	wipe_secret(early_dtmf_);
+	early_for_.clear();
 }
 
 void Calls::act(CallAction a)

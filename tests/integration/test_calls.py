@@ -226,6 +226,20 @@ class InCallTest(CallsCase):
         self.w.keys("{hook_on}")
         self.wait_closed(bob, cid)
 
+    def test_112_typed_while_a_call_is_set_up_dials_112(self):
+        # Review: 112 typed right after dialling 101 went to 101 as DTMF, never dialled.
+        self.login("100")
+        bob = self.peer("101")
+        psap = self.w.psap_ctrl
+        self.w.keys("101#112")
+        psap_cid = psap.wait_event("CALL_INCOMING", 5)["id"]
+        bob_cid = bob.wait_event("CALL_INCOMING", 5)["id"]
+        psap.ok("accept")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == psap_cid)
+        psap.ok("hangup")
+        bob.ok("hangup")
+        self.wait_closed(bob, bob_cid)
+
     def test_outgoing_call_progress_and_its_end_are_shown(self):
         self.login("100")
         bob = self.peer("101")

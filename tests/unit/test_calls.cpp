@@ -1119,3 +1119,34 @@ TEST_CASE("calls: keys typed while an outgoing call is set up go to it as DTMF o
 		CHECK(r.ports.cmds.empty());
 	}
 }
+
+TEST_CASE("calls: early digits belong to the call they were typed for; an emergency number "
+          "among them is dialled")
+{
+	SUBCASE("112 typed while a call rings out is not kept: it is handed back to be dialled")
+	{
+		Rig r;
+		r.run_all({sdp("c1"), ringing("c1"), keys("11")});
+		CHECK(r.calls.take_early_emergency().empty());
+		r.run(keys("2"));
+		CHECK(r.calls.take_early_emergency() == "112");
+		CHECK(r.calls.take_early_emergency().empty());
+		r.run(est("c1", "outgoing"));
+		CHECK(r.ports.cmds.empty()); // the 1, 1, 2 were not DTMF for c1
+	}
+	SUBCASE("typed for one ringing call, another answered first: it gets none of them")
+	{
+		Rig r;
+		r.run_all({sdp("c1"), keys("55"), sdp("c2"), est("c2", "outgoing")});
+		CHECK(r.ports.cmds.empty());
+		r.run(est("c1", "outgoing"));
+		CHECK(r.ports.cmds == V{"dtmf c1 5", "dtmf c1 5"});
+	}
+	SUBCASE("a call that ends unanswered wipes only its own")
+	{
+		Rig r;
+		r.run_all({sdp("c1"), sdp("c2"), keys("7"),
+		           closed("c1", "486 Busy Here", "outgoing"), est("c2", "outgoing")});
+		CHECK(r.ports.cmds == V{"dtmf c2 7"});
+	}
+}
