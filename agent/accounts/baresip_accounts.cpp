@@ -349,6 +349,11 @@ void BaresipAccounts::command(const char *cmd, const std::string &params)
 
 void BaresipAccounts::on_calls_changed()
 {
+	if (held_unknown_) { // only baresip knows those calls: ask it again
+		if (!probing_ && state_ != AccountsState::Offline)
+			probe_then_remove(held_aor_);
+		return;
+	}
 	if (held_aor_.empty() || (call_gate_ && call_gate_(held_aor_)))
 		return;
 	const std::string aor = std::move(held_aor_);
@@ -624,6 +629,7 @@ void BaresipAccounts::start_removing()
 {
 	in_baresip_ = want_aor_;
 	to_remove_.clear();
+	removing_strays_ = true;
 	for (const auto &p : present_)
 		if (p != want_aor_ && (keep_aor_.empty() || p != keep_aor_))
 			to_remove_.push_back(p);
@@ -648,7 +654,88 @@ void BaresipAccounts::remove_next()
 	}
 	const std::string aor = to_remove_.front();
 	to_remove_.erase(to_remove_.begin());
-	command("uadel", aor);
+	if (removing_strays_)
+		probe_then_remove(aor);
+	else
+		command("uadel", aor);
+}
+
+// A re-apply's stray may carry a call of before a hotdeskd restart: ask
+// baresip (see the header) before the uadel.
+void BaresipAccounts::probe_then_remove(const std::string &aor)
+{
+	if (call_gate_ && call_gate_(aor)) { // a call we know: held for it
+		command("uadel", aor);
+		return;
+	}
+	const unsigned gen = generation_;
+	probing_ = true;
+	auto warn = [aor](Expected<std::string> r) {
+		if (!r)
+			log_warn("accounts: uafind " + aor + " failed: " + r.error().what);
+	};
+	ctrl_.request("uafind", aor, warn);
+	ctrl_.request("listcalls", "", [this, gen, aor](Expected<std::string> r) {
+		if (gen != generation_)
+			return; // baresip went away meanwhile
+		probing_ = false;
+		const auto n = r ? parse_listcalls(*r) : std::nullopt;
+		if (!n)
+			log_warn("accounts: cannot tell whether " + aor +
+			         " carries calls (listcalls: " +
+			         (r ? std::string("unexpected answer") : r.error().what) +
+			         "): removing it");
+		if (n && *n > 0) {
+			const bool first = held_aor_ != aor;
+			held_aor_ = aor;
+			held_unknown_ = true;
+			if (first)
+				log_info("accounts: baresip holds " + std::to_string(*n) +
+				         " call(s) on " + aor +
+				         " unknown to hotdeskd (from before it started or "
+				         "reconnected): its uadel waits for them");
+			return;
+		}
+		held_unknown_ = false;
+		held_aor_.clear();
+		command("uadel", aor);
+	});
+	const std::string back = selected_.empty() ? want_aor_ : selected_;
+	ctrl_.request("uafind", back, [back](Expected<std::string> r) {
+		if (!r)
+			log_warn("accounts: uafind " + back + " failed: " + r.error().what);
+	});
+}
+
+bool BaresipAccounts::hang_up_unknown_call()
+{
+	if (!held_unknown_ || held_aor_.empty())
+		return false;
+	with_selected(held_aor_, [this] {
+		ctrl_.request("hangup", "", [](Expected<std::string> r) {
+			if (!r)
+				log_warn("accounts: hangup failed: " + r.error().what);
+		});
+	});
+	return true;
+}
+
+std::optional<unsigned> BaresipAccounts::parse_listcalls(const std::string &text)
+{
+	static const std::string kHead = "--- Active calls (";
+	const size_t at = text.find(kHead);
+	if (at == std::string::npos)
+		return std::nullopt;
+	size_t i = at + kHead.size();
+	unsigned n = 0;
+	bool digits = false;
+	for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && n < 100000; ++i) {
+		n = n * 10 + static_cast<unsigned>(text[i] - '0');
+		digits = true;
+	}
+	if (!digits || text.compare(i, 5, ") ---") != 0)
+		return std::nullopt;
+	return n;
 }
 
 void BaresipAccounts::registered()
@@ -658,6 +745,7 @@ void BaresipAccounts::registered()
 	in_baresip_ = cur_.aor;
 	note_register(cur_.aor, true);
 	to_remove_.clear();
+	removing_strays_ = false;
 	if (!old_aor_.empty() && old_aor_ != keep_aor_)
 		to_remove_.push_back(old_aor_);
 	if (cleared_first_)
@@ -702,6 +790,7 @@ void BaresipAccounts::roll_back()
 	keep_ = keep_new ? cur_.aor : old_aor_;
 	drop_ = keep_new ? old_aor_ : cur_.aor;
 	to_remove_.clear();
+	removing_strays_ = false;
 	if (!drop_.empty() && drop_ != keep_aor_)
 		to_remove_.push_back(drop_);
 	// A failed change of the same AOR: both go, the old line comes back;
@@ -787,6 +876,7 @@ void BaresipAccounts::lost()
 	keep_registered_ = false;
 	steps_.clear();
 	held_aor_.clear(); // baresip and its calls are gone
+	held_unknown_ = probing_ = false;
 	same_aor_ = cleared_first_ = false;
 	last_register_.clear();
 	const std::string why = why_.empty() ? "baresip unreachable" : why_;

@@ -41,6 +41,14 @@
 // flight longer) and on_calls_changed() sends it once the calls on that
 // account ended. Everything asked for meanwhile queues behind it.
 //
+// The calls owner knows calls from their events only, so after hotdeskd
+// restarts it knows none of the calls baresip still carries. A re-apply
+// therefore asks baresip before it removes an account it found there:
+// uafind STRAY, listcalls (baresip 1.0.0 lists the current account's calls
+// only), uafind WANT, sent back to back so no other command falls between.
+// A stray with calls is held like a uadel held for a call, and asked about
+// again whenever the calls change (every CALL_CLOSED) until it has none.
+//
 // baresip 1.0.0 keeps a "current account" pointer that dangles when the
 // current or the last account is deleted, so the account that stays is
 // always selected (uafind) before another one is deleted
@@ -55,6 +63,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -138,6 +147,16 @@ public:
 	void on_calls_changed();
 	// The AOR whose uadel waits for its calls to end ("" when none).
 	const std::string &held_for_call() const { return held_aor_; }
+
+	// Hangs up the current call of an account held for calls from before
+	// a hotdeskd restart (hotdeskd never saw them start, so only baresip
+	// can end them). false when there is none.
+	bool hang_up_unknown_call();
+
+	// The number of calls in baresip's `listcalls` answer ("--- Active calls
+	// (N) ---", baresip 1.0.0 src/ua.c ua_print_calls); nullopt when the
+	// text is not that.
+	static std::optional<unsigned> parse_listcalls(const std::string &text);
 
 	// Runs `dial` (a dial request on the ctrl_tcp connection) now, or, while
 	// the placeholder of a same-AOR change is selected, on the old account
@@ -267,6 +286,12 @@ private:
 	std::function<void(const std::string &)> removed_;
 	std::function<void()> settled_;
 	std::string held_aor_; // a uadel waiting for the calls on it to end
+	// held_aor_ was found in baresip with calls this hotdeskd never saw (it
+	// restarted): baresip's own listing says when they are over.
+	bool held_unknown_ = false;
+	bool removing_strays_ = false; // a re-apply's to_remove_: asked about first
+	bool probing_ = false;
+	void probe_then_remove(const std::string &aor);
 	unsigned timeout_ms_;
 	AccountsState state_ = AccountsState::Offline;
 	std::deque<AccountsEvent> queue_;

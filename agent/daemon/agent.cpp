@@ -209,6 +209,11 @@ void Agent::on_key(const Key &k)
 		pin_key_ms_ = monotonic_ms();
 	// Hanging up with no call also abandons a number or a PIN being typed.
 	const bool hook_on_free = k.kind == KeyKind::HookOn && !calls_->active();
+	// A call from before a restart is known to baresip only: hanging up
+	// (handset or Cancel) still ends it.
+	if ((hook_on_free || (k.kind == KeyKind::Cancel && !calls_->active())) &&
+	    accounts_->hang_up_unknown_call())
+		hotdesk::log_info("agent: hang-up key: ending a call from before the restart");
 	if (calls_->on_key(k)) {
 		if (hook_on_free)
 			session_->on_key(k);
@@ -707,8 +712,9 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 		on_register_event(m);
 	else if (m.type == "MWI_NOTIFY")
 		on_mwi(m);
-	else if (calls_->on_event(m))
-		accounts_->on_calls_changed(); // a held uadel may go
+	else if (calls_->on_event(m) || m.type == "CALL_CLOSED")
+		accounts_->on_calls_changed(); // a held uadel may go (also one
+		                               // held for a call from before a restart)
 }
 
 // Message waiting (RFC 3842) for whoever is on the phone: the lamp and a line.

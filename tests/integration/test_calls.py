@@ -442,5 +442,47 @@ class NoCutTest(CallsCase):
                     self.run_case(kind, what)
 
 
+
+class RestartDuringCallTest(CallsCase):
+    """hotdeskd restarts (a crash, init restarts it) while the person is in a call: it
+    knows calls from their events only, so the re-apply after the restart asks baresip
+    (listcalls) before it removes an account it found there (the person's, while the PBX
+    confirms them). The call stays up; the person is registered again once it ends."""
+
+    def restart_during_call(self):
+        """100 in a call with 101; hotdeskd SIGKILLed and started again. Returns the
+        Call-ID once the restarted hotdeskd holds 100's account for the call."""
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.phone_calls(bob, "101")
+        self.w.hotdeskd.stop(signals=())  # SIGKILL: nothing of the call is saved
+        n = len(self.w.hotdeskd.log())
+        self.w.start_hotdeskd(wait_pool=False)
+        wait_until(lambda: "unknown to hotdeskd (from before it started" in
+                   self.w.hotdeskd.log()[n:], 5,
+                   "the restarted hotdeskd holding 100's account for the call")
+        # The far end keeps the call, and 100 stays bound at the registrar.
+        self.assert_no_event(bob, CLOSED, cid, 2.0)
+        self.assertIn("100", self.w.phone_bindings())
+        return cid
+
+    def back_as_100(self):
+        wait_until(lambda: self.w.registered_as("100"), 5,
+                   lambda: "100 registered after the call (now %r)" % self.w.phone_bindings())
+        self.w.wait_screen("100 %s | Ready" % name("100"), timeout=5)
+
+    def test_a_call_survives_a_hotdeskd_restart(self):
+        cid = self.restart_during_call()
+        self.peer("101").ok("hangup")
+        self.wait_closed(self.peer("101"), cid)
+        self.back_as_100()
+
+    def test_the_handset_ends_a_call_from_before_the_restart(self):
+        cid = self.restart_during_call()
+        self.w.keys("{hook_on}")
+        ev = self.wait_closed(self.peer("101"), cid)
+        self.assertEqual(ev["param"], "Connection reset by peer")
+        self.back_as_100()
+
 if __name__ == "__main__":
     unittest.main()

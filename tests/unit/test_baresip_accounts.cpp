@@ -13,6 +13,7 @@
 #include "agent/ctrl/ctrl_client.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -45,7 +46,8 @@ public:
 	std::string current;
 	std::set<std::string> refuse; // REGISTER_FAIL 401 for these AORs
 	bool silent_registrar = false;
-	std::vector<std::string> log; // "uanew sip:..", "uafind ..", "uadel .."
+	std::vector<std::string> log;             // "uanew sip:..", "uafind ..", "uadel .."
+	std::map<std::string, unsigned> calls_on; // AOR -> calls (listcalls)
 	// Runs before each command is handled (a test's late registrar answer).
 	std::function<void(const Command &)> before;
 
@@ -72,6 +74,13 @@ private:
 			for (const auto &u : uas)
 				data += (u == current ? "> " : "  ") + u + " OK\\n";
 			peer.respond(c.token, true, data);
+			return;
+		}
+		if (c.command == "listcalls") { // the current account's only (1.0.0)
+			const auto it = calls_on.find(current);
+			const unsigned n = it == calls_on.end() ? 0 : it->second;
+			peer.respond(c.token, true,
+			             "\\n--- Active calls (" + std::to_string(n) + ") ---\\n\\n");
 			return;
 		}
 		const std::string arg = c.command == "uanew" ? aor_in(c.params) : c.params;
@@ -171,9 +180,52 @@ TEST_CASE("accounts: after connecting, baresip holds exactly the wanted account"
 	rig.accounts.want(line_of(kPool), kPool);
 	REQUIRE(rig.ctrl.start().ok());
 	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 1; }));
-	CHECK(sim.log == V{"uafind " + kPool, "uadel " + kStray});
+	// The stray is asked about calls first (listcalls, unlogged here).
+	CHECK(sim.log ==
+	      V{"uafind " + kPool, "uafind " + kStray, "uafind " + kPool, "uadel " + kStray});
 	CHECK(sim.uas == V{kPool});
 	CHECK(rig.accounts.in_baresip() == kPool);
+}
+
+TEST_CASE("accounts: a stray found at connect with calls (hotdeskd restarted during them) "
+          "stays until baresip lists none")
+{
+	SimBaresip sim;
+	sim.uas = {kAlice, kPool};
+	sim.current = kAlice;
+	sim.calls_on[kAlice] = 1; // a call the calls owner never saw
+	Rig rig(sim);
+	rig.accounts.set_call_gate([](const std::string &) { return false; });
+	rig.accounts.want(line_of(kPool), kPool);
+	REQUIRE(rig.ctrl.start().ok());
+	REQUIRE(run_until([&] { return rig.accounts.held_for_call() == kAlice; }));
+	REQUIRE(run_until([&] { return !sim.log.empty() && sim.log.back() == "uafind " + kPool; }));
+	CHECK(sim.uas == V{kAlice, kPool});
+	CHECK(sim.current == kPool); // the wanted account is selected again
+	CHECK(rig.accounts.holds(kAlice));
+	// Another event changes nothing while baresip still lists the call.
+	rig.accounts.on_calls_changed();
+	REQUIRE(run_until([&] { return sim.log.size() >= 5; })); // uafind, uafind again
+	CHECK(sim.uas == V{kAlice, kPool});
+	// The call ends (CALL_CLOSED): asked again, the uadel goes.
+	sim.calls_on[kAlice] = 0;
+	rig.accounts.on_calls_changed();
+	REQUIRE(run_until([&] { return sim.uas == V{kPool} && rig.ready(); }));
+	CHECK(rig.accounts.held_for_call().empty());
+	for (const auto &l : sim.log)
+		CHECK(l != "DELETED THE CURRENT ACCOUNT");
+}
+
+TEST_CASE("accounts: listcalls answers are read exactly")
+{
+	CHECK(BaresipAccounts::parse_listcalls("\n--- Active calls (0) ---\n") == 0u);
+	CHECK(BaresipAccounts::parse_listcalls(
+	          "\n--- Active calls (2) ---\n> [line 1]  0:00:01  ESTABLISHED  sip:101@x\n") ==
+	      2u);
+	CHECK_FALSE(BaresipAccounts::parse_listcalls(""));
+	CHECK_FALSE(BaresipAccounts::parse_listcalls("--- Active calls () ---"));
+	CHECK_FALSE(BaresipAccounts::parse_listcalls("--- Active calls (3"));
+	CHECK_FALSE(BaresipAccounts::parse_listcalls("--- Active calls (99999999999) ---"));
 }
 
 TEST_CASE("accounts: a swap is make-before-break and the current account is never deleted")
@@ -449,8 +501,8 @@ TEST_CASE("accounts, pool kept: a re-apply adds the pool first and removes only 
 	rig.accounts.keep(line_of(kPool), kPool);
 	REQUIRE(rig.ctrl.start().ok());
 	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 2; }));
-	CHECK(sim.log ==
-	      V{"uanew " + kPool, "uanew " + kAlice, "uafind " + kAlice, "uadel " + kStray});
+	CHECK(sim.log == V{"uanew " + kPool, "uanew " + kAlice, "uafind " + kAlice,
+	                   "uafind " + kStray, "uafind " + kAlice, "uadel " + kStray});
 	CHECK(sim.uas == V{kPool, kAlice});
 	CHECK(sim.current == kAlice);
 	CHECK(rig.accounts.holds(kPool));
@@ -498,7 +550,8 @@ TEST_CASE("accounts, pool kept: the pool is never removed while current, and a c
 	sim.log.clear();
 	rig.accounts.keep("", "");
 	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 1; }));
-	CHECK(sim.log == V{"uafind " + kBob, "uadel " + kPool});
+	CHECK(sim.log ==
+	      V{"uafind " + kBob, "uafind " + kPool, "uafind " + kBob, "uadel " + kPool});
 	CHECK(sim.uas == V{kBob});
 	CHECK_FALSE(deleted_current(sim));
 }
