@@ -43,7 +43,7 @@ HEADERS = {
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make Origin "null"
     "Cache-Control": "no-store",
 }
 STATIC_TYPES = {"hotdesk.js": "text/javascript", "hotdesk.css": "text/css"}
