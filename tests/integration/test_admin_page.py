@@ -142,7 +142,7 @@ class AdminPageTest(WorldTestCase):
             self.type_into(box, query)
             self.wait("filter %r" % query, lambda: {p for p, (_, vis) in self.rows().items() if vis}
                       == shown)
-        self.type_into(box, "alice")
+        self.type_into(box, MAC[-5:])  # the phone's row stays when its person leaves
         self.assertEqual(self.d.find_element(By.ID, "counts").text,
                          "2 devices, 1 in use; 1 shown")
 
@@ -176,6 +176,8 @@ class AdminPageTest(WorldTestCase):
                    "the phone back as HD0001 at the registrar (now %r)" % self.w.phone_bindings())
         self.assertNotIn("100", self.w.phone_bindings())
         self.wait("the row idle again", lambda: self.rows()["HD0001"][0] == "idle")
+        self.assertEqual(self.d.switch_to.active_element.text, "HD0001",
+                         "the keyboard stays on the row whose button went away")
         self.assertEqual(self.w.admin_view()[MAC]["state"], "idle")
         self.assertEqual(self.js("return window.hdMarker;"), "same page", "the page reloaded")
         self.wait("the logout announced", lambda: "HD0001: idle" in

@@ -98,6 +98,10 @@
 		c[5].textContent = p.text;
 		c[5].classList.toggle("bad", p.bad);
 		const b = c[6].firstChild;
+		if (!d.user && document.activeElement === b) {
+			c[0].tabIndex = -1; // the button goes away: keep the keyboard on this row
+			c[0].focus();
+		}
 		b.hidden = !d.user;
 		b.setAttribute("aria-label", "Logout " + (d.user ? person(d.user) : "") + " from " + d.pool_ext);
 		tr.classList.toggle("idle", !d.user);
@@ -113,6 +117,9 @@
 				inUse++;
 			}
 			const show = matches(tr, q);
+			if (!show && tr.contains(document.activeElement)) {
+				filter.focus(); // the row leaves the filtered list: back to the filter
+			}
 			tr.hidden = !show;
 			if (show) {
 				shown++;
@@ -122,7 +129,9 @@
 		if (q !== "") {
 			text += "; " + shown + " shown";
 		}
-		counts.textContent = text;
+		if (counts.textContent !== text) { // a live region: say it only when it changes
+			counts.textContent = text;
+		}
 	}
 
 	function say(text) {
