@@ -12,6 +12,7 @@ import json
 import os
 import ssl
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -182,6 +183,15 @@ class AdminPageTest(WorldTestCase):
         self.assertEqual(self.js("return window.hdMarker;"), "same page", "the page reloaded")
         self.wait("the logout announced", lambda: "HD0001: idle" in
                   self.d.find_element(By.ID, "announce").get_attribute("textContent"))
+
+        # the page's event stream open, the PBX still stops at once on SIGTERM
+        self.assertEqual(self.d.find_element(By.ID, "connection").text,
+                         "Live: updates as phones report")
+        started = time.monotonic()
+        self.assertEqual(self.w.pbx.stop(), 0, "the PBX exits by itself on SIGTERM")
+        self.assertLess(time.monotonic() - started, 2.0, "SIGTERM to exit")
+        self.wait("the lost connection shown", lambda: "lost" in
+                  self.d.find_element(By.ID, "connection").text)
 
     def test_without_credentials_everything_is_refused(self):
         self.login_on_phone("101")
