@@ -43,7 +43,8 @@ def world_config(n, people):
     users = {}
     for k in range(people):
         ext = str(1000 + k)
-        users[ext] = {"name": "%s %s" % (FIRST[k % len(FIRST)], LAST[(k // len(FIRST)) % len(LAST)]),
+        name = "%s %s" % (FIRST[k % len(FIRST)], LAST[(k // len(FIRST)) % len(LAST)])
+        users[ext] = {"name": name,
                       "pin": "%08d" % (31337 * (k + 7) % 10 ** 8), "sip_password": "x",
                       "hotdesk": True}
     return {"sip_domain": "127.0.0.1:5070", "admin_token": ADMIN_TOKEN, "lockout_after": 3,

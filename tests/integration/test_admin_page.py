@@ -139,7 +139,8 @@ class AdminPageTest(WorldTestCase):
         # the filter narrows the rows: by name, by device, by extension
         box = self.d.find_element(By.ID, "filter")
         for query, shown in (("alice", {"HD0001"}), ("hd0002", {"HD0002"}),
-                             (MAC2[-5:], {"HD0002"}), ("100", {"HD0001"}), ("", set(pools.values()))):
+                             (MAC2[-5:], {"HD0002"}), ("100", {"HD0001"}),
+                             ("", set(pools.values()))):
             self.type_into(box, query)
             self.wait("filter %r" % query, lambda: {p for p, (_, vis) in self.rows().items() if vis}
                       == shown)
