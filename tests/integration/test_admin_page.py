@@ -17,13 +17,14 @@ import unittest
 import urllib.error
 import urllib.request
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser import Browser
-from harness import wait_until
-from world import ADMIN_TOKEN, MAC, MAC2, USERS, WorldTestCase
+from harness import https_json, wait_until
+from world import ADMIN_TOKEN, DEVICE_TOKEN, MAC, MAC2, USERS, WorldTestCase
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "pbx"))
@@ -80,7 +81,9 @@ class AdminPageTest(WorldTestCase):
     # ---- the page ----
 
     def wait(self, what, pred, timeout=WAIT_S):
-        WebDriverWait(self.d, timeout, poll_frequency=0.05).until(
+        # a page being replaced (sign-in, sign-out) answers for a moment from the old one
+        WebDriverWait(self.d, timeout, poll_frequency=0.05, ignored_exceptions=(
+            NoSuchElementException, StaleElementReferenceException)).until(
             lambda d: pred(), "page: " + what)
 
     def js(self, script, *args):
@@ -100,6 +103,20 @@ class AdminPageTest(WorldTestCase):
         field.send_keys(Keys.BACKSPACE)
         if text:
             field.send_keys(text)
+
+    def cell(self, pool_ext, column):
+        """The text of one cell of a device's row (0: device ... 5: pending)."""
+        return self.js("var pool = arguments[0], column = arguments[1];"
+                       "return Array.from(document.querySelectorAll('#devices tbody tr'))"
+                       ".find(function (tr) { return tr.children[0].textContent === pool; })"
+                       ".children[column].textContent;", pool_ext, column)
+
+    def table_text(self, table_id):
+        """The first body row of the emergency or the lockout table, cells joined by
+        spaces ("" when the table is empty)."""
+        return self.js("var tr = document.querySelector('#' + arguments[0] + ' tbody tr');"
+                       "return tr ? Array.from(tr.children).map(function (td) {"
+                       " return td.textContent; }).join(' ') : '';", table_id)
 
     def sign_in(self):
         self.d.get(self.w.pbx.url + PAGE)
@@ -184,6 +201,33 @@ class AdminPageTest(WorldTestCase):
         self.assertEqual(self.js("return window.hdMarker;"), "same page", "the page reloaded")
         self.wait("the logout announced", lambda: "HD0001: idle" in
                   self.d.find_element(By.ID, "announce").get_attribute("textContent"))
+
+        # a Logout (a click this time) while a call is up waits for it: the phone reports
+        # it pending; the emergency call is listed; the hang-up lets the logout run
+        self.login_on_phone("100")
+        self.wait("the login shown", lambda: self.rows()["HD0001"][0] == "100 Alice Example")
+        psap, cid = self.w.emergency_call_up()
+        self.wait("the emergency call listed", lambda: " 112 HD0001 (%s) 100 Alice Example " % MAC
+                  in self.table_text("emergency"))
+        self.d.find_element(By.CSS_SELECTOR, '#devices tr[data-mac="%s"] button' % MAC).click()
+        self.wait("the logout pending", lambda: self.cell("HD0001", 5) ==
+                  "logout after the call (1 up)")
+        self.assertTrue(self.w.registered_as("100"), "the logout must not cut the call")
+        psap.ok("hangup")
+        wait_until(lambda: self.w.registered_as("HD0001"), WAIT_S,
+                   "the phone back as HD0001 after the call (now %r)" % self.w.phone_bindings())
+        self.wait("the row idle, nothing pending", lambda: (
+            self.rows()["HD0001"][0], self.cell("HD0001", 5)) == ("idle", ""))
+
+        # wrong PINs (on the other device) lock a person out: listed without a reload
+        for _ in range(3):
+            st, _ = https_json(self.w.pbx.url + "/api/v1/devices/%s/login" % MAC2, "POST",
+                               {"ext": "101", "pin": "00000000"}, DEVICE_TOKEN + "2",
+                               self.w.pbx.ca)
+            self.assertEqual(st, 403)
+        self.wait("the lockout listed", lambda: self.table_text("locked").startswith(
+            "101 Bob Builder "))
+        self.assertEqual(self.js("return window.hdMarker;"), "same page", "the page reloaded")
 
         # the page's event stream open, the PBX still stops at once on SIGTERM
         self.assertEqual(self.d.find_element(By.ID, "connection").text,
