@@ -39,8 +39,8 @@ void PhoneCalls::dial(const std::string &number)
 			dials_.pop_front();
 		if (!dialling())
 			calls_.drop_early_digits(); // no call to send them to
-		if (h_.dial_answered)
-			h_.dial_answered();
+		if (h_.dial_refused)
+			h_.dial_refused();
 	});
 }
 

@@ -28,7 +28,9 @@ public:
 	struct Handlers {
 		std::function<void()> screen_changed;
 		std::function<void()> last_call_ended; // run deferred identity changes
-		std::function<void()> dial_answered;   // optional: baresip answered a dial
+		// optional: baresip refused a dial (a dial it takes ends at its call's
+		// first event, which reaches screen_changed)
+		std::function<void()> dial_refused;
 		std::function<bool(const std::string &)> dial_allowed; // transfer targets
 		std::function<void(const std::string &)> redial;       // Send/OK on a history entry
 		// Optional: runs `send` (a call's commands, owning what it

@@ -21,6 +21,13 @@ struct BackoffPolicy {
 	uint64_t max_ms = 300000; // cap of every ceiling (>= first_ms)
 };
 
+// Process-wide switch, hotdeskd.conf's `retry_jitter` (docs/config.md): off
+// makes every Backoff built afterwards wait its full ceiling, so phones that
+// failed together retry together. It exists to measure what the jitter buys
+// (bench/fleet.py, docs/scale.md); the composition root sets it once, before
+// it builds any owner. Default on.
+void set_retry_jitter(bool on);
+
 class Backoff
 {
 public:
@@ -43,6 +50,7 @@ public:
 private:
 	BackoffPolicy p_;
 	unsigned attempts_ = 0;
+	bool jitter_;
 	std::mt19937_64 rng_;
 };
 

@@ -503,20 +503,25 @@ void Calls::on_timer(CallTimer t)
 
 void Calls::on_service_lost()
 {
-	for (const auto &[id, c] : calls_)
-		if (live_state(c.state))
-			post(id, E::Lost);
-	run();
+	lose_calls("");
 }
 
 void Calls::on_account_gone(const std::string &aor)
 {
-	for (const auto &[id, c] : calls_)
-		if (live_state(c.state) && c.aor == aor) {
+	if (!aor.empty())
+		lose_calls(aor);
+}
+
+void Calls::lose_calls(const std::string &aor)
+{
+	for (const auto &[id, c] : calls_) {
+		if (!live_state(c.state) || (!aor.empty() && c.aor != aor))
+			continue;
+		if (!aor.empty())
 			ports_.log_info("call " + std::to_string(c.line) +
 			                ": its account was removed from baresip: ended");
-			post(id, E::Lost);
-		}
+		post(id, E::Lost);
+	}
 	run();
 }
 

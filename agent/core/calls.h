@@ -309,6 +309,9 @@ private:
 	void dispatch(const Posted &p);
 	void reconcile();
 	void render();
+	// Ends the live calls on `aor` ("": every account) with no CLOSED event
+	// to come: baresip or the account went away with them.
+	void lose_calls(const std::string &aor);
 
 	static bool live_state(CallState s) { return s != CallState::Closed; }
 	Call *find(const std::string &id);

@@ -119,7 +119,7 @@ Status Agent::start()
 	PhoneCalls::Handlers ch;
 	ch.screen_changed = [this] { on_calls_changed(); };
 	ch.last_call_ended = [this] { on_last_call_ended(); };
-	ch.dial_answered = [this] {
+	ch.dial_refused = [this] {
 		if (accounts_) // not while the agent goes down
 			accounts_->on_calls_changed();
 	};

@@ -186,6 +186,7 @@ void read_device(Reader &r, Config &cfg)
 	r.str("status_client_ca", cfg.status_client_ca);
 	r.str("status_socket", cfg.status_socket);
 	r.flag("status_push", cfg.status_push);
+	r.flag("retry_jitter", cfg.retry_jitter);
 }
 
 // The pool account goes into a baresip account line: the same one check as

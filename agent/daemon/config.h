@@ -56,6 +56,7 @@ struct Config {
 	std::string status_client_ca; // set: PBX must present a client certificate
 	std::string status_socket = "/run/hotdesk/status.sock"; // hotdeskctl, 0600; "" = off
 	bool status_push = true;                                // POST every change to the PBX
+	bool retry_jitter = true; // off: retries wait their full ceiling (core/backoff.h)
 
 	// From secrets_file. pool_password is the factory default until a
 	// device profile (cached or fetched) provides the pool account.

@@ -3,6 +3,7 @@
 // Exceptions and process concerns stay here, at the edge.
 
 #include "../../platform/re/re_cxx.h"
+#include "../core/backoff.h"
 #include "../core/i18n.h"
 #include "../core/log.h"
 #include "agent.h"
@@ -123,6 +124,10 @@ int main(int argc, char **argv)
 		log_error(s.error().str());
 		return 2;
 	}
+	set_retry_jitter(cfg->retry_jitter); // before any owner makes a Backoff
+	if (!cfg->retry_jitter)
+		log_warn(
+		    "config: retry_jitter off: retries are not spread (a measurement setting)");
 	// The display's catalogs (docs/i18n.md), while hotdeskd has one thread.
 	std::vector<std::string> notes;
 	i18n_set_catalog(platform::GettextCatalog::open({cfg->locale_dir}, notes));

@@ -344,9 +344,11 @@ class HangUpWhileAnAccountChangeWaitsTest(EmergencyCase):
 
     def test_a_pool_change_during_the_reapply_goes_in_after_it(self):
         # Review: a device profile changing the pool (here its outbound proxy) applied
-        # while the accounts were re-applied after a restart was never swapped to (now it
-        # is queued behind the re-apply; any other busy moment retries it when the
-        # accounts settle: BaresipAccounts::on_settled).
+        # while the accounts were re-applied after a restart was never swapped to. It is
+        # now queued behind the re-apply (PoolAccount). A change that finds a swap busy is
+        # retried when the accounts settle (BaresipAccounts::on_settled): that hook is
+        # unit-tested (test_baresip_accounts.cpp "on_settled runs once the queue is
+        # done"); this test does not reach it.
         from test_profile_faults import UdpRelay
         relay = UdpRelay(lambda: self.w.reg.port)
         self.addCleanup(relay.stop)

@@ -74,3 +74,20 @@ TEST_CASE("backoff: a seed repeats the sequence; delay_ms does not count")
 	// A cap below the first delay is raised to it.
 	CHECK(Backoff(BackoffPolicy{800, 100}, 1).ceiling_ms(3) == 800);
 }
+
+TEST_CASE("backoff: retry_jitter off makes phones that fail together retry together")
+{
+	set_retry_jitter(false);
+	std::set<uint64_t> firsts;
+	for (uint64_t seed = 0; seed < 20; ++seed) {
+		Backoff b(BackoffPolicy{1000, 4000}, seed);
+		CHECK(b.next_ms() == 1000);
+		CHECK(b.next_ms() == 2000);
+		CHECK(b.next_ms() == 4000);
+		CHECK(b.next_ms() == 4000);
+	}
+	set_retry_jitter(true); // a Backoff made now spreads again
+	for (uint64_t seed = 0; seed < 20; ++seed)
+		firsts.insert(Backoff(BackoffPolicy{1000, 4000}, seed).next_ms());
+	CHECK(firsts.size() > 5);
+}

@@ -288,6 +288,25 @@ TEST_CASE("accounts: a swap asked for while offline fails at once, one asked dur
 		CHECK(l != "DELETED THE CURRENT ACCOUNT");
 }
 
+TEST_CASE("accounts: on_settled runs once the queue is done, not between queued swaps")
+{
+	// The agent's hook: a device profile's pool change that came while the
+	// accounts were busy goes in when they settle (Agent::swap_pool_if_changed).
+	SimBaresip sim;
+	Rig rig(sim);
+	start_holding(rig, sim, kPool);
+	std::vector<std::string> settled_with; // what baresip held at each call
+	rig.accounts.on_settled([&] { settled_with.push_back(rig.accounts.in_baresip()); });
+	Outcome first, second;
+	rig.accounts.swap(line_of(kAlice), kAlice, false, "login", first.done());
+	rig.accounts.swap(line_of(kPool), kPool, true, "logout", second.done());
+	REQUIRE(run_until([&] { return second.calls == 1 && rig.ready(); }));
+	REQUIRE(run_until([&] { return !settled_with.empty(); }));
+	CHECK(first.ok);
+	CHECK(second.ok);
+	CHECK(settled_with == V{kPool}); // not after the first swap: the second was queued
+}
+
 TEST_CASE("accounts: every state x event pair, the unhandled ones are exactly the known set")
 {
 	// Command answers are tagged: one for a step that is over never arrives,

@@ -212,6 +212,15 @@ TEST_CASE("config: pbx_url must be https; tty and log_level are checked")
 	CHECK(lvl.error().where == "config:log_level");
 }
 
+TEST_CASE("config: retry_jitter is on unless turned off, and checked")
+{
+	CHECK(config_parse("")->retry_jitter);
+	CHECK_FALSE(config_parse("retry_jitter off\n")->retry_jitter);
+	auto bad = config_parse("retry_jitter sometimes\n");
+	REQUIRE_FALSE(bad.ok());
+	CHECK(bad.error().where == "config:retry_jitter");
+}
+
 TEST_CASE("config: clashing feature codes are rejected, naming both")
 {
 	struct Case {
