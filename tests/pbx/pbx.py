@@ -7,7 +7,9 @@
 
 Prints `pbx: listening on https://127.0.0.1:PORT` on stdout when ready. Logs one line per
 request to stderr (method, path, status; never bodies, PINs, passwords or tokens).
-Standard library only (Debian bookworm python3 3.11).
+Standard library only (Debian bookworm python3 3.11). The admin's hot-desking page
+(/admin/hotdesk, live over server-sent events) is admin_page.py; this file routes to it
+and bumps State.version wherever the admin view changes.
 """
 
 import argparse
