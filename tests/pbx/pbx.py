@@ -7,7 +7,9 @@
 
 Prints `pbx: listening on https://127.0.0.1:PORT` on stdout when ready. Logs one line per
 request to stderr (method, path, status; never bodies, PINs, passwords or tokens).
-Standard library only (Debian bookworm python3 3.11).
+Standard library only (Debian bookworm python3 3.11). The admin's hot-desking page
+(/admin/hotdesk, live over server-sent events) is admin_page.py; this file routes to it
+and bumps State.version wherever the admin view changes.
 """
 
 import argparse
@@ -25,6 +27,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import admin_page  # noqa: E402  (the admin's hot-desking page)
 import ivr  # noqa: E402  (the PBX login flow: docs/pbx-flow.md)
 import yealink_cfg  # noqa: E402
 
@@ -33,8 +36,9 @@ DRAIN_LIMIT = 1024 * 1024  # larger bodies: answer 400 and close without reading
 API = "/api/v1"
 
 
-def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def now_iso(t=None):
+    return datetime.datetime.fromtimestamp(time.time() if t is None else t,
+                                           datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def norm_mac(mac):
@@ -52,6 +56,12 @@ class State:
 
     def __init__(self, cfg, state_log=None):
         self.lock = threading.Lock()
+        # Change notification for the admin page's live view (admin_page.py): `version`
+        # goes up, under the lock, wherever the admin view changes; waiters sleep on
+        # `changed` (wait_change) until it does or the PBX stops (close).
+        self.changed = threading.Condition(self.lock)
+        self.version = 0
+        self.closing = False
         self.sip_domain = str(cfg["sip_domain"])
         self.lockout_after = int(cfg.get("lockout_after", 3))
         self.lockout_seconds = float(cfg.get("lockout_seconds", 300))
@@ -74,11 +84,30 @@ class State:
         self.double_login = str(cfg.get("double_login", "refuse"))
         self.fails = {}          # ext -> consecutive wrong PINs
         self.locked_until = {}   # ext -> monotonic deadline
+        self.locked_wall = {}    # ext -> the same deadline, UTC ISO 8601 (admin view)
         self.state_log = state_log
         self.pending_remote_logouts = []
         # ext -> MAC of the device of the person's newest login: a phone that comes back
         # from a power cut claims its saved person only if that was here (resume)
         self.last_login = {}
+
+    # -- change notification (lock held) -----------------------------------------
+    def _changed(self):
+        self.version += 1
+        self.changed.notify_all()
+
+    def wait_change(self, seen, timeout):
+        """Sleeps until the view's version differs from `seen`, the PBX stops or `timeout`
+        (s) passes; returns (version, closing)."""
+        with self.lock:
+            self.changed.wait_for(lambda: self.version != seen or self.closing, timeout)
+            return self.version, self.closing
+
+    def close(self):
+        """The PBX stops: every wait_change returns at once."""
+        with self.lock:
+            self.closing = True
+            self.changed.notify_all()
 
     def _log_state(self, mac, event, ext=None):
         if not self.state_log:
@@ -108,6 +137,7 @@ class State:
         old = dev["user"]
         dev["user"] = None
         dev["since"] = now_iso()
+        self._changed()
         self._log_state(dev["mac"], event, old)
 
     def login(self, dev, ext, pin):
@@ -122,11 +152,15 @@ class State:
                 if time.monotonic() < until:
                     raise Refusal(403, "locked", "Too many wrong PINs; try again later")
                 del self.locked_until[ext]
+                self.locked_wall.pop(ext, None)
+                self._changed()
             if not hmac.compare_digest(str(pin).encode(), str(user.get("pin", "")).encode()):
                 n = self.fails.get(ext, 0) + 1
                 if n >= self.lockout_after:
                     self.fails.pop(ext, None)
                     self.locked_until[ext] = time.monotonic() + self.lockout_seconds
+                    self.locked_wall[ext] = now_iso(time.time() + self.lockout_seconds)
+                    self._changed()
                     self._log_state(dev["mac"], "locked", ext)
                     raise Refusal(403, "locked", "Too many wrong PINs; extension locked")
                 self.fails[ext] = n
@@ -144,6 +178,7 @@ class State:
             if dev["user"] != ext:
                 dev["user"] = ext
                 dev["since"] = now_iso()
+                self._changed()
             self.last_login[ext] = dev["mac"]
             self._log_state(dev["mac"], "login", ext)
             return self._account(ext, user)
@@ -172,6 +207,7 @@ class State:
             if dev["user"] != ext:
                 dev["user"] = ext
                 dev["since"] = now_iso()
+                self._changed()
             self.last_login[ext] = dev["mac"]
             self._log_state(dev["mac"], "resumed", ext)
 
@@ -235,6 +271,7 @@ class State:
             if reason is not None:
                 # Kept even when a push already told us the phone is idle.
                 dev["last_logout"] = {"ext": ext, "reason": reason, "time": now_iso()}
+                self._changed()
                 self._log_state(dev["mac"], "logout_reason:" + reason, ext)
             if dev["user"] == ext:
                 self._set_idle(dev, "logout")
@@ -250,6 +287,7 @@ class State:
         mailbox, blf, dial_terminator, language)."""
         with self.lock:
             self.users.setdefault(ext, {}).update(fields)
+            self._changed()
 
     def report(self, dev, status):
         """A status pushed by the phone. Newest seq wins; the phone is the
@@ -260,6 +298,7 @@ class State:
                 return False
             dev["seq"] = seq
             dev["reported"] = status
+            self._changed()
             user = (status.get("user") or {}).get("ext")
             if user is not None and user != dev["user"] and self._stale_claim(dev, user):
                 self._log_state(dev["mac"], "stale_report", user)  # newest login wins
@@ -297,6 +336,7 @@ class State:
                "callback": str(notice.get("callback", ""))}
         with self.lock:
             dev["emergency_calls"] = (dev["emergency_calls"] + [rec])[-50:]
+            self._changed()
             self._log_state(dev["mac"], "emergency_call",
                             rec["occupant"]["ext"] if rec["occupant"] else None)
         where = ", ".join("%s=%s" % (k, v) for k, v in rec["location"].items() if v)
@@ -304,6 +344,26 @@ class State:
             number, dev["mac"], rec["pool_ext"],
             rec["occupant"]["ext"] if rec["occupant"] else "-", rec["time"], where or "no location"))
         sys.stderr.flush()
+
+    def lockouts(self):
+        """The people locked out by wrong PINs now: [{ext, name, until}] (until: UTC) and
+        the seconds until the first of them expires (None: nobody locked)."""
+        with self.lock:
+            now = time.monotonic()
+            out = [{"ext": ext, "name": str(self.users.get(ext, {}).get("name", "")),
+                    "until": self.locked_wall.get(ext, "")}
+                   for ext, until in sorted(self.locked_until.items()) if until > now]
+            left = [until - now for until in self.locked_until.values() if until > now]
+            return out, (min(left) if left else None)
+
+    def note_admin_logout(self, mac, code):
+        """The admin's forced logout of `mac` was sent; the phone answered `code` (202:
+        it will log out, after the calls if one is up; 0: unreachable)."""
+        with self.lock:
+            dev = self.devices.get(mac)
+            if dev is not None:
+                dev["admin_logout"] = {"time": now_iso(), "phone_answered": code}
+                self._changed()
 
     def view(self):
         with self.lock:
@@ -324,6 +384,8 @@ class State:
                             "auto_logout_policy": rep.get("auto_logout_policy"),
                             "last_logout": dev.get("last_logout"),
                             "emergency": rep.get("emergency"),
+                            "pending": rep.get("pending"), "calls": rep.get("calls"),
+                            "admin_logout": dev.get("admin_logout"),
                             "emergency_calls": list(dev["emergency_calls"])})
             return out
 
@@ -403,6 +465,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return h[7:].strip()
         return None
 
+    def _admin_auth(self, unsafe=False):
+        """The admin token (API clients), or the admin page's session cookie; a request
+        that changes state (`unsafe`) on a session also needs its CSRF token and this
+        origin (admin_page.py). Refusals read no body."""
+        refusal = self.server.admin_page.check(self, unsafe)
+        if refusal is not None:
+            self._discard_body()
+            raise Refusal(*refusal)
+
     def _body(self):
         te = self.headers.get("Transfer-Encoding")
         if te:
@@ -481,14 +552,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             if len(parts) == 6 and parts[:4] == ["api", "v1", "admin", "devices"] \
                     and parts[5] == "logout" and method == "POST":
-                if not st.admin_ok(self._bearer()):
-                    self._discard_body()
-                    raise Refusal(401, "admin_unauthorized", "admin token required")
+                self._admin_auth(unsafe=True)
                 self._discard_body()
-                mac = norm_mac(parts[4])
-                with st.lock:  # whom the view has there: the phone logs that person out
-                    ext = (st.devices.get(mac) or {}).get("user")
-                code = remote_logout(st, mac, ext)
+                code = admin_logout(st, norm_mac(parts[4]))
                 self._send(200 if code == 202 else 502, {"result": "ok" if code == 202 else "failed",
                                                           "phone_answered": code})
                 return
@@ -542,14 +608,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     st.logout(dev, ext, reason)
                     self._send(200, {"result": "ok"})
                 return
-            if path in ("/api/v1/admin/devices", "/admin") and method == "GET":
+            if path == "/api/v1/admin/devices" and method == "GET":
+                self._admin_auth()  # the admin token, or the admin page's session
+                self._send(200, {"devices": st.view(), "locked": st.lockouts()[0]})
+                return
+            if path == "/admin" and method == "GET":
                 if not st.admin_ok(self._bearer()):
                     raise Refusal(401, "admin_unauthorized", "admin token required")
-                devices = st.view()
-                if path == "/admin":
-                    self._send(200, render_table(devices), "text/plain")
-                else:
-                    self._send(200, {"devices": devices})
+                self._send(200, render_table(st.view()), "text/plain")
+                return
+            if self.server.admin_page.handle(self, method, path):
                 return
             if path == "/test/device_profile" and self.server.test_hooks and method == "POST":
                 if not st.admin_ok(self._bearer()):
@@ -634,6 +702,20 @@ def phone_request(dev, method, path, timeout=3.0, body=None):
         return 0, None
 
 
+def admin_logout(state, mac):
+    """The admin's forced logout of the device `mac` (the JSON API and the admin page's
+    Logout button): the phone logs out whoever the view has there. Returns the phone's
+    HTTP answer (0: unreachable); an unknown device is refused 404."""
+    with state.lock:  # whom the view has there: the phone logs that person out
+        dev = state.devices.get(mac)
+        if dev is None:
+            raise Refusal(404, "not_found", "no such device")
+        ext = dev["user"]
+    code = remote_logout(state, mac, ext)
+    state.note_admin_logout(mac, code)
+    return code
+
+
 def remote_logout(state, mac, ext=None):
     """Forced logout (3CX's Logout button, or a move): POST /logout on the phone's
     endpoint, naming `ext`, the person logged out (docs/protocol.md); None names nobody
@@ -658,7 +740,9 @@ def poll_loop(state, interval, stop):
                 continue
             code, body = phone_request(dev, "GET", "/status")
             with state.lock:
-                dev["reachable"] = code == 200
+                if dev["reachable"] != (code == 200):  # the poll time alone is no change
+                    dev["reachable"] = code == 200
+                    state._changed()
                 dev["polled"] = now_iso()
             if code == 200 and isinstance(body, dict):
                 state.report(dev, body)
@@ -755,6 +839,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.ctx = ctx
         self.state = state
         self.test_hooks = test_hooks
+        self.admin_page = admin_page.AdminPage(state)
         self.emergency_fail = 0  # test hook: answer the next N emergency notices 503
         # test hook: ext -> Event; that person's next login is recorded, then its answer
         # waits for release_login (at most LOGIN_HOLD_MAX_S), a login "in flight"
@@ -823,7 +908,11 @@ def main(argv=None):
 
     def on_term(signum, frame):
         stop.set()
-        threading.Thread(target=srv.shutdown, daemon=True).start()
+
+        def down():  # not in the handler: state.close() takes the state's lock
+            state.close()  # the admin page's event streams end at once
+            srv.shutdown()
+        threading.Thread(target=down, daemon=True).start()
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
 
