@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "baresip_accounts.h"
 
+#include "../core/call_census.h"
+
 #include "../../platform/fault/crash_point.h"
 #include "../core/log.h"
 #include "../core/text.h"
 #include "../ctrl/reginfo.h"
 
 #include <algorithm>
+#include <memory>
 #include <iterator>
 
 namespace hotdesk
@@ -271,6 +274,7 @@ void BaresipAccounts::with_selected(const std::string &aor, std::function<void()
 
 void BaresipAccounts::on_up()
 {
+	census_due_ = true;
 	post(E::Up);
 }
 
@@ -349,11 +353,6 @@ void BaresipAccounts::command(const char *cmd, const std::string &params)
 
 void BaresipAccounts::on_calls_changed()
 {
-	if (held_unknown_) { // only baresip knows those calls: ask it again
-		if (!probing_ && state_ != AccountsState::Offline)
-			probe_then_remove(held_aor_);
-		return;
-	}
 	if (held_aor_.empty() || (call_gate_ && call_gate_(held_aor_)))
 		return;
 	const std::string aor = std::move(held_aor_);
@@ -442,7 +441,45 @@ void BaresipAccounts::list()
 			to_add_.push_back(keep_line_);
 		if (!want_line_.empty() && !wanted_present())
 			to_add_.push_back(want_line_);
-		post(E::Listed);
+		if (census_due_ && !present_.empty())
+			census(); // posts Listed when done
+		else
+			post(E::Listed);
+		census_due_ = false;
+	});
+}
+
+// Which calls baresip carries on the accounts it holds (see the header).
+// A `line N` that names no call leaves the current one: callstat then shows
+// it again, so calls are told apart by Call-ID.
+void BaresipAccounts::census()
+{
+	const unsigned gen = generation_;
+	auto seen = std::make_shared<std::vector<std::string>>(); // Call-IDs
+	auto ignore = [](Expected<std::string>) {};
+	for (const auto &aor : present_) {
+		ctrl_.request("uafind", aor, ignore);
+		for (int n = 1; n <= kCensusLines; ++n) {
+			ctrl_.request("line", std::to_string(n), ignore);
+			ctrl_.request("callstat", "", [this, gen, seen, aor](Expected<std::string> r) {
+				if (gen != generation_ || !r)
+					return;
+				auto e = call_from_callstat(*r);
+				if (!e || e->aor != aor ||
+				    std::find(seen->begin(), seen->end(), e->id) != seen->end())
+					return;
+				seen->push_back(e->id);
+				log_info("accounts: baresip carries a call on " + aor +
+				         " that hotdeskd did not know of");
+				if (calls_found_)
+					calls_found_(*e);
+			});
+		}
+	}
+	const std::string back = wanted_present() ? want_aor_ : present_.front();
+	ctrl_.request("uafind", back, [this, gen](Expected<std::string>) {
+		if (gen == generation_)
+			post(E::Listed);
 	});
 }
 
@@ -629,7 +666,6 @@ void BaresipAccounts::start_removing()
 {
 	in_baresip_ = want_aor_;
 	to_remove_.clear();
-	removing_strays_ = true;
 	for (const auto &p : present_)
 		if (p != want_aor_ && (keep_aor_.empty() || p != keep_aor_))
 			to_remove_.push_back(p);
@@ -654,88 +690,7 @@ void BaresipAccounts::remove_next()
 	}
 	const std::string aor = to_remove_.front();
 	to_remove_.erase(to_remove_.begin());
-	if (removing_strays_)
-		probe_then_remove(aor);
-	else
-		command("uadel", aor);
-}
-
-// A re-apply's stray may carry a call of before a hotdeskd restart: ask
-// baresip (see the header) before the uadel.
-void BaresipAccounts::probe_then_remove(const std::string &aor)
-{
-	if (call_gate_ && call_gate_(aor)) { // a call we know: held for it
-		command("uadel", aor);
-		return;
-	}
-	const unsigned gen = generation_;
-	probing_ = true;
-	auto warn = [aor](Expected<std::string> r) {
-		if (!r)
-			log_warn("accounts: uafind " + aor + " failed: " + r.error().what);
-	};
-	ctrl_.request("uafind", aor, warn);
-	ctrl_.request("listcalls", "", [this, gen, aor](Expected<std::string> r) {
-		if (gen != generation_)
-			return; // baresip went away meanwhile
-		probing_ = false;
-		const auto n = r ? parse_listcalls(*r) : std::nullopt;
-		if (!n)
-			log_warn("accounts: cannot tell whether " + aor +
-			         " carries calls (listcalls: " +
-			         (r ? std::string("unexpected answer") : r.error().what) +
-			         "): removing it");
-		if (n && *n > 0) {
-			const bool first = held_aor_ != aor;
-			held_aor_ = aor;
-			held_unknown_ = true;
-			if (first)
-				log_info("accounts: baresip holds " + std::to_string(*n) +
-				         " call(s) on " + aor +
-				         " unknown to hotdeskd (from before it started or "
-				         "reconnected): its uadel waits for them");
-			return;
-		}
-		held_unknown_ = false;
-		held_aor_.clear();
-		command("uadel", aor);
-	});
-	const std::string back = selected_.empty() ? want_aor_ : selected_;
-	ctrl_.request("uafind", back, [back](Expected<std::string> r) {
-		if (!r)
-			log_warn("accounts: uafind " + back + " failed: " + r.error().what);
-	});
-}
-
-bool BaresipAccounts::hang_up_unknown_call()
-{
-	if (!held_unknown_ || held_aor_.empty())
-		return false;
-	with_selected(held_aor_, [this] {
-		ctrl_.request("hangup", "", [](Expected<std::string> r) {
-			if (!r)
-				log_warn("accounts: hangup failed: " + r.error().what);
-		});
-	});
-	return true;
-}
-
-std::optional<unsigned> BaresipAccounts::parse_listcalls(const std::string &text)
-{
-	static const std::string kHead = "--- Active calls (";
-	const size_t at = text.find(kHead);
-	if (at == std::string::npos)
-		return std::nullopt;
-	size_t i = at + kHead.size();
-	unsigned n = 0;
-	bool digits = false;
-	for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && n < 100000; ++i) {
-		n = n * 10 + static_cast<unsigned>(text[i] - '0');
-		digits = true;
-	}
-	if (!digits || text.compare(i, 5, ") ---") != 0)
-		return std::nullopt;
-	return n;
+	command("uadel", aor);
 }
 
 void BaresipAccounts::registered()
@@ -745,7 +700,6 @@ void BaresipAccounts::registered()
 	in_baresip_ = cur_.aor;
 	note_register(cur_.aor, true);
 	to_remove_.clear();
-	removing_strays_ = false;
 	if (!old_aor_.empty() && old_aor_ != keep_aor_)
 		to_remove_.push_back(old_aor_);
 	if (cleared_first_)
@@ -790,7 +744,6 @@ void BaresipAccounts::roll_back()
 	keep_ = keep_new ? cur_.aor : old_aor_;
 	drop_ = keep_new ? old_aor_ : cur_.aor;
 	to_remove_.clear();
-	removing_strays_ = false;
 	if (!drop_.empty() && drop_ != keep_aor_)
 		to_remove_.push_back(drop_);
 	// A failed change of the same AOR: both go, the old line comes back;
@@ -876,7 +829,6 @@ void BaresipAccounts::lost()
 	keep_registered_ = false;
 	steps_.clear();
 	held_aor_.clear(); // baresip and its calls are gone
-	held_unknown_ = probing_ = false;
 	same_aor_ = cleared_first_ = false;
 	last_register_.clear();
 	const std::string why = why_.empty() ? "baresip unreachable" : why_;

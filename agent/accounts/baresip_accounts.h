@@ -41,13 +41,13 @@
 // flight longer) and on_calls_changed() sends it once the calls on that
 // account ended. Everything asked for meanwhile queues behind it.
 //
-// The calls owner knows calls from their events only, so after hotdeskd
-// restarts it knows none of the calls baresip still carries. A re-apply
-// therefore asks baresip before it removes an account it found there:
-// uafind STRAY, listcalls (baresip 1.0.0 lists the current account's calls
-// only), uafind WANT, sent back to back so no other command falls between.
-// A stray with calls is held like a uadel held for a call, and asked about
-// again whenever the calls change (every CALL_CLOSED) until it has none.
+// The calls owner knows calls from their events, so after hotdeskd
+// (re)connects it knows none of those baresip still carries: the first
+// listing after Up also takes a census (core/call_census.h) of every account
+// found: uafind AOR, then `line N` + `callstat` for N = 1..kCensusLines, all
+// sent back to back so no other command falls between, then the wanted
+// account is selected again. Each call found goes to on_calls_found() before
+// the re-apply goes on, so the call gate knows it before any uadel.
 //
 // baresip 1.0.0 keeps a "current account" pointer that dangles when the
 // current or the last account is deleted, so the account that stays is
@@ -63,13 +63,14 @@
 
 #include <deque>
 #include <functional>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace hotdesk
 {
+
+struct BaresipEvent; // core/calls.h
 
 enum class AccountsState {
 	Offline,     // no ctrl_tcp connection
@@ -148,16 +149,6 @@ public:
 	// The AOR whose uadel waits for its calls to end ("" when none).
 	const std::string &held_for_call() const { return held_aor_; }
 
-	// Hangs up the current call of an account held for calls from before
-	// a hotdeskd restart (hotdeskd never saw them start, so only baresip
-	// can end them). false when there is none.
-	bool hang_up_unknown_call();
-
-	// The number of calls in baresip's `listcalls` answer ("--- Active calls
-	// (N) ---", baresip 1.0.0 src/ua.c ua_print_calls); nullopt when the
-	// text is not that.
-	static std::optional<unsigned> parse_listcalls(const std::string &text);
-
 	// Runs `dial` (a dial request on the ctrl_tcp connection) now, or, while
 	// the placeholder of a same-AOR change is selected, on the old account
 	// if its uadel waits for a call, else right after the next account is
@@ -181,6 +172,12 @@ public:
 	void on_found_registered(std::function<void(const std::string &aor)> f)
 	{
 		found_registered_ = std::move(f);
+	}
+
+	// A call the census found (an event standing for it, call_census.h).
+	void on_calls_found(std::function<void(const BaresipEvent &)> f)
+	{
+		calls_found_ = std::move(f);
 	}
 
 	// Inputs from the ctrl_tcp client.
@@ -286,12 +283,10 @@ private:
 	std::function<void(const std::string &)> removed_;
 	std::function<void()> settled_;
 	std::string held_aor_; // a uadel waiting for the calls on it to end
-	// held_aor_ was found in baresip with calls this hotdeskd never saw (it
-	// restarted): baresip's own listing says when they are over.
-	bool held_unknown_ = false;
-	bool removing_strays_ = false; // a re-apply's to_remove_: asked about first
-	bool probing_ = false;
-	void probe_then_remove(const std::string &aor);
+	std::function<void(const BaresipEvent &)> calls_found_;
+	bool census_due_ = false; // the first listing after Up takes a census
+	static constexpr int kCensusLines = 4; // baresip's call_max_calls default
+	void census();
 	unsigned timeout_ms_;
 	AccountsState state_ = AccountsState::Offline;
 	std::deque<AccountsEvent> queue_;

@@ -53,6 +53,7 @@ public:
 	bool on_key(const Key &k);
 	// baresip is gone: so are its calls.
 	void on_service_lost() { calls_.on_service_lost(); }
+	void adopt(const BaresipEvent &e) { calls_.adopt(e); }
 	void on_account_gone(const std::string &aor) { calls_.on_account_gone(aor); }
 	void set_emergency_numbers(std::vector<std::string> n)
 	{

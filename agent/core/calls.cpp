@@ -501,6 +501,19 @@ void Calls::on_timer(CallTimer t)
 	run();
 }
 
+void Calls::adopt(const BaresipEvent &e)
+{
+	if (const Call *c = find(e.id)) {
+		if (c->state != S::Closed)
+			return;
+		forget(e.id); // ended here when the link went; baresip kept it
+	}
+	ended_.erase(std::remove(ended_.begin(), ended_.end(), e.id), ended_.end());
+	ports_.log_info("calls: a call found in baresip (" + e.type + ", " + e.direction +
+	                "): taken up");
+	on_event(e);
+}
+
 void Calls::on_service_lost()
 {
 	lose_calls("");

@@ -240,6 +240,10 @@ public:
 	void on_timer(CallTimer t);
 	// baresip is gone (ctrl_tcp lost and it restarted): its calls are.
 	void on_service_lost();
+	// A call baresip carries that hotdeskd has no record of (it restarted,
+	// or the link was lost and its calls taken for gone): `e` stands for
+	// it as call_census.h makes it. Known calls are left as they are.
+	void adopt(const BaresipEvent &e);
 	// baresip removed our account `aor`: its calls went with it, and no
 	// CALL_CLOSED comes for them (baresip 1.0.0). Ends them here.
 	void on_account_gone(const std::string &aor);

@@ -135,6 +135,9 @@ Status Agent::start()
 	// No account change ends a call: a uadel waits for the calls on it.
 	accounts_->set_call_gate([this](const std::string &aor) { return calls_->carries(aor); });
 	accounts_->on_removed([this](const std::string &aor) { calls_->on_account_gone(aor); });
+	// Calls baresip carried before hotdeskd (re)connected: taken up, so the
+	// gate above keeps them and the keys reach them.
+	accounts_->on_calls_found([this](const BaresipEvent &e) { calls_->adopt(e); });
 	// A device profile's new pool account that came while the accounts were
 	// busy (a re-apply, a swap) goes in once they are done.
 	accounts_->on_settled([this] {
@@ -209,11 +212,6 @@ void Agent::on_key(const Key &k)
 		pin_key_ms_ = monotonic_ms();
 	// Hanging up with no call also abandons a number or a PIN being typed.
 	const bool hook_on_free = k.kind == KeyKind::HookOn && !calls_->active();
-	// A call from before a restart is known to baresip only: hanging up
-	// (handset or Cancel) still ends it.
-	if ((hook_on_free || (k.kind == KeyKind::Cancel && !calls_->active())) &&
-	    accounts_->hang_up_unknown_call())
-		hotdesk::log_info("agent: hang-up key: ending a call from before the restart");
 	if (calls_->on_key(k)) {
 		if (hook_on_free)
 			session_->on_key(k);
@@ -712,9 +710,8 @@ void Agent::on_ctrl_event(const CtrlMessage &m)
 		on_register_event(m);
 	else if (m.type == "MWI_NOTIFY")
 		on_mwi(m);
-	else if (calls_->on_event(m) || m.type == "CALL_CLOSED")
-		accounts_->on_calls_changed(); // a held uadel may go (also one
-		                               // held for a call from before a restart)
+	else if (calls_->on_event(m))
+		accounts_->on_calls_changed(); // a held uadel may go
 }
 
 // Message waiting (RFC 3842) for whoever is on the phone: the lamp and a line.

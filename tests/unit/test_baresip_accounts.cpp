@@ -10,6 +10,7 @@
 #include "re_loop.h"
 
 #include "agent/accounts/baresip_accounts.h"
+#include "agent/core/calls.h"
 #include "agent/ctrl/ctrl_client.h"
 
 #include <algorithm>
@@ -46,8 +47,11 @@ public:
 	std::string current;
 	std::set<std::string> refuse; // REGISTER_FAIL 401 for these AORs
 	bool silent_registrar = false;
-	std::vector<std::string> log;             // "uanew sip:..", "uafind ..", "uadel .."
-	std::map<std::string, unsigned> calls_on; // AOR -> calls (listcalls)
+	std::vector<std::string> log; // "uanew sip:..", "uafind ..", "uadel .."
+	// AOR -> Call-IDs of its established calls (for the census: `line N`
+	// selects, `callstat` shows the selected one; neither is logged)
+	std::map<std::string, std::vector<std::string>> calls_on;
+	std::map<std::string, size_t> line_on;
 	// Runs before each command is handled (a test's late registrar answer).
 	std::function<void(const Command &)> before;
 
@@ -76,11 +80,23 @@ private:
 			peer.respond(c.token, true, data);
 			return;
 		}
-		if (c.command == "listcalls") { // the current account's only (1.0.0)
-			const auto it = calls_on.find(current);
-			const unsigned n = it == calls_on.end() ? 0 : it->second;
+		if (c.command == "line") {
+			const size_t n = std::stoul(c.params);
+			if (n >= 1 && n <= calls_on[current].size())
+				line_on[current] = n - 1;
+			peer.respond(c.token, true, "");
+			return;
+		}
+		if (c.command == "callstat") {
+			const auto &ids = calls_on[current];
+			if (ids.empty()) {
+				peer.respond(c.token, true, "\\n(no active call)\\n");
+				return;
+			}
 			peer.respond(c.token, true,
-			             "\\n--- Active calls (" + std::to_string(n) + ") ---\\n\\n");
+			             "===== Call debug (ESTABLISHED) =====\\n local_uri: A <" + current +
+			                 ">\\n peer_uri:  B <sip:101@127.0.0.1:5070>\\n af=AF_INET id=" +
+			                 ids[line_on[current]] + "\\n direction: Outgoing\\n");
 			return;
 		}
 		const std::string arg = c.command == "uanew" ? aor_in(c.params) : c.params;
@@ -180,52 +196,45 @@ TEST_CASE("accounts: after connecting, baresip holds exactly the wanted account"
 	rig.accounts.want(line_of(kPool), kPool);
 	REQUIRE(rig.ctrl.start().ok());
 	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 1; }));
-	// The stray is asked about calls first (listcalls, unlogged here).
-	CHECK(sim.log ==
-	      V{"uafind " + kPool, "uafind " + kStray, "uafind " + kPool, "uadel " + kStray});
+	// The census first: each account asked for its calls, the wanted one
+	// selected again.
+	CHECK(sim.log == V{"uafind " + kStray, "uafind " + kPool, "uafind " + kPool,
+	                   "uafind " + kPool, "uadel " + kStray});
 	CHECK(sim.uas == V{kPool});
 	CHECK(rig.accounts.in_baresip() == kPool);
 }
 
-TEST_CASE("accounts: a stray found at connect with calls (hotdeskd restarted during them) "
-          "stays until baresip lists none")
+TEST_CASE("accounts: the census after connecting finds the calls baresip carries, before any "
+          "uadel")
 {
 	SimBaresip sim;
 	sim.uas = {kAlice, kPool};
 	sim.current = kAlice;
-	sim.calls_on[kAlice] = 1; // a call the calls owner never saw
+	sim.calls_on[kAlice] = {"call-a1", "call-a2"}; // from before hotdeskd started
 	Rig rig(sim);
-	rig.accounts.set_call_gate([](const std::string &) { return false; });
+	std::vector<std::string> found;    // Call-ID@AOR, in order
+	std::vector<std::string> carrying; // the gate's view
+	rig.accounts.on_calls_found([&](const BaresipEvent &e) {
+		CHECK(e.type == "CALL_ESTABLISHED");
+		CHECK(e.direction == "outgoing");
+		found.push_back(e.id + "@" + e.aor);
+		carrying.push_back(e.aor);
+	});
+	rig.accounts.set_call_gate([&](const std::string &aor) {
+		return std::find(carrying.begin(), carrying.end(), aor) != carrying.end();
+	});
 	rig.accounts.want(line_of(kPool), kPool);
 	REQUIRE(rig.ctrl.start().ok());
 	REQUIRE(run_until([&] { return rig.accounts.held_for_call() == kAlice; }));
-	REQUIRE(run_until([&] { return !sim.log.empty() && sim.log.back() == "uafind " + kPool; }));
+	CHECK(found == V{"call-a1@" + kAlice, "call-a2@" + kAlice}); // each once
 	CHECK(sim.uas == V{kAlice, kPool});
-	CHECK(sim.current == kPool); // the wanted account is selected again
-	CHECK(rig.accounts.holds(kAlice));
-	// Another event changes nothing while baresip still lists the call.
-	rig.accounts.on_calls_changed();
-	REQUIRE(run_until([&] { return sim.log.size() >= 5; })); // uafind, uafind again
-	CHECK(sim.uas == V{kAlice, kPool});
-	// The call ends (CALL_CLOSED): asked again, the uadel goes.
-	sim.calls_on[kAlice] = 0;
+	CHECK(sim.current == kPool);
+	// The calls end: the uadel goes.
+	carrying.clear();
 	rig.accounts.on_calls_changed();
 	REQUIRE(run_until([&] { return sim.uas == V{kPool} && rig.ready(); }));
-	CHECK(rig.accounts.held_for_call().empty());
 	for (const auto &l : sim.log)
 		CHECK(l != "DELETED THE CURRENT ACCOUNT");
-}
-
-TEST_CASE("accounts: listcalls answers are read exactly")
-{
-	CHECK(BaresipAccounts::parse_listcalls("\n--- Active calls (0) ---\n") == 0u);
-	CHECK(BaresipAccounts::parse_listcalls(
-	          "\n--- Active calls (2) ---\n> [line 1]  0:00:01  ESTABLISHED  sip:101@x\n") ==
-	      2u);
-	CHECK_FALSE(BaresipAccounts::parse_listcalls(""));
-	CHECK_FALSE(BaresipAccounts::parse_listcalls("--- Active calls () ---"));
-	CHECK_FALSE(BaresipAccounts::parse_listcalls("--- Active calls (3"));
-	CHECK_FALSE(BaresipAccounts::parse_listcalls("--- Active calls (99999999999) ---"));
 }
 
 TEST_CASE("accounts: a swap is make-before-break and the current account is never deleted")
@@ -501,8 +510,9 @@ TEST_CASE("accounts, pool kept: a re-apply adds the pool first and removes only 
 	rig.accounts.keep(line_of(kPool), kPool);
 	REQUIRE(rig.ctrl.start().ok());
 	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 2; }));
-	CHECK(sim.log == V{"uanew " + kPool, "uanew " + kAlice, "uafind " + kAlice,
-	                   "uafind " + kStray, "uafind " + kAlice, "uadel " + kStray});
+	// The census of what baresip holds comes first (uafind each, line/callstat).
+	CHECK(sim.log == V{"uafind " + kStray, "uafind " + kStray, "uanew " + kPool,
+	                   "uanew " + kAlice, "uafind " + kAlice, "uadel " + kStray});
 	CHECK(sim.uas == V{kPool, kAlice});
 	CHECK(sim.current == kAlice);
 	CHECK(rig.accounts.holds(kPool));
@@ -550,8 +560,7 @@ TEST_CASE("accounts, pool kept: the pool is never removed while current, and a c
 	sim.log.clear();
 	rig.accounts.keep("", "");
 	REQUIRE(run_until([&] { return rig.ready() && sim.uas.size() == 1; }));
-	CHECK(sim.log ==
-	      V{"uafind " + kBob, "uafind " + kPool, "uafind " + kBob, "uadel " + kPool});
+	CHECK(sim.log == V{"uafind " + kBob, "uadel " + kPool});
 	CHECK(sim.uas == V{kBob});
 	CHECK_FALSE(deleted_current(sim));
 }

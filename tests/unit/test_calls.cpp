@@ -1150,3 +1150,24 @@ TEST_CASE("calls: early digits belong to the call they were typed for; an emerge
 		CHECK(r.ports.cmds == V{"dtmf c2 7"});
 	}
 }
+
+TEST_CASE("calls: a call found in baresip is taken up, also one taken for gone when the link "
+          "was lost")
+{
+	Rig r;
+	Step found = est("c9", "outgoing");
+	r.calls.adopt(found.ev); // hotdeskd restarted during it
+	REQUIRE(r.states() == "c9:established");
+	r.calls.adopt(found.ev); // found again: left as it is
+	CHECK(r.states() == "c9:established");
+	r.run_all({keys("{hook_on}")}); // the keys reach it
+	CHECK(r.ports.cmds == V{"hangup c9"});
+
+	Rig lost;
+	lost.run_all(kAnswered);
+	lost.calls.on_service_lost(); // the ctrl_tcp link went; baresip kept the call
+	REQUIRE(lost.states() == "c1:closed");
+	lost.calls.adopt(est("c1").ev); // the census after the reconnect finds it
+	CHECK(lost.states() == "c1:established");
+	CHECK(lost.ports.bugs.empty());
+}
