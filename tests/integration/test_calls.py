@@ -539,6 +539,22 @@ class RestartDuringCallMoreTest(CallsCase):
         # then sends uadel 100 (the call gate knows no call) and the call is cut.
         self.assert_no_event(bob, CLOSED, cid, 3.0)
 
+    def test_the_handset_ends_a_call_from_before_the_restart_ctrl_late(self):
+        # Fails on a4f1acd: nothing is held (held_unknown_ is false), so
+        # hang_up_unknown_call() does nothing; the call can only end from the far end.
+        bob, cid, n = self.call_then_restart_without_pbx(ctrl_late=True)
+        self.w.keys("{hook_on}")
+        self.wait_closed(bob, cid)
+
+    def test_digits_typed_in_a_call_from_before_the_restart_are_not_dialled(self):
+        # Fails on a4f1acd: the display says "Ready" during the call, the digits the
+        # person types for the far end (a PIN for an IVR, say) become a new call:
+        # an INVITE to sip:4711@ at the registrar, none of them reaches the far end.
+        bob, cid, n = self.call_then_restart_without_pbx(ctrl_late=True)
+        self.w.keys("4711#")
+        time.sleep(1.5)
+        self.assertEqual(self.w.invites_to("4711"), [])
+
     def test_forced_logout_after_a_restart_keeps_the_call(self):
         self.login("100")
         bob = self.peer("101")
