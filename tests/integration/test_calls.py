@@ -10,6 +10,7 @@ where the person is what matters.
     HOTDESKD=build/host/hotdeskd python3 -m unittest -v test_calls   (in this dir)
 """
 
+import socket
 import sys
 import time
 import unittest
@@ -554,6 +555,30 @@ class RestartDuringCallMoreTest(CallsCase):
         self.w.keys("4711#")
         time.sleep(1.5)
         self.assertEqual(self.w.invites_to("4711"), [])
+
+    def test_logout_key_after_a_ctrl_tcp_reconnect_keeps_the_call(self):
+        # Fails on a4f1acd: the ctrl_tcp link drops while baresip (and the call) stay
+        # up; hotdeskd ends the call on its side (Lost), reconnects, finds 100 wanted and
+        # present (no probe), and the logout key's swap sends uadel 100: the call is cut.
+        proxy = NetProxy(self.w.phone.ctrl_port)
+        self.addCleanup(proxy.stop)
+        self.w.ctrl_via(proxy.port)
+        self.w.hotdeskd.stop()
+        self.w.start_hotdeskd()
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.phone_calls(bob, "101")
+        n = len(self.w.hotdeskd.log())
+        for c in list(proxy.conns):  # the link drops; baresip keeps running
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        wait_until(lambda: "ctrl_tcp: connected" in self.w.hotdeskd.log()[n:], 10,
+                   "hotdeskd reconnected to baresip")
+        wait_until(lambda: "100 %s | Ready" % name("100") in self.w.screen(), 5, "Ready")
+        self.w.keys("{blf1}")
+        self.assert_no_event(bob, CLOSED, cid, 3.0)
 
     def test_forced_logout_after_a_restart_keeps_the_call(self):
         self.login("100")
