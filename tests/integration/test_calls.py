@@ -10,12 +10,14 @@ where the person is what matters.
     HOTDESKD=build/host/hotdeskd python3 -m unittest -v test_calls   (in this dir)
 """
 
+import socket
 import sys
 import time
 import unittest
 
-from harness import https_json, wait_until
-from world import ADMIN_TOKEN, MAC, USERS, WorldTestCase
+from harness import free_port, https_json, wait_until
+from netproxy import NetProxy
+from world import ADMIN_TOKEN, EMERGENCY_PROFILE, MAC, STATUS_TOKEN, USERS, WorldTestCase
 
 CLOSED = "CALL_CLOSED"
 
@@ -483,6 +485,147 @@ class RestartDuringCallTest(CallsCase):
         ev = self.wait_closed(self.peer("101"), cid)
         self.assertEqual(ev["param"], "Connection reset by peer")
         self.back_as_100()
+
+
+
+class RestartDuringCallMoreTest(CallsCase):
+    """Review (rev15): other ways into a call hotdeskd never saw start. The docs promise no
+    identity change cuts a call and an emergency call is never interrupted."""
+
+    world_opts = {"peers": ("101", "102"), "device_profile": dict(EMERGENCY_PROFILE)}
+
+    def restart(self):
+        self.w.hotdeskd.stop(signals=())  # SIGKILL
+        n = len(self.w.hotdeskd.log())
+        self.w.start_hotdeskd(wait_pool=False)
+        return n
+
+    def call_then_restart_without_pbx(self, ctrl_late):
+        """100 in a call with 101; hotdeskd SIGKILLed, the PBX stopped, hotdeskd started
+        again. ctrl_late: baresip's ctrl_tcp is reachable only after the PBX's failure was
+        seen (hotdeskd is back as 100 from its state before it reaches baresip)."""
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.phone_calls(bob, "101")
+        self.w.hotdeskd.stop(signals=())
+        self.w.pbx.stop()
+        n = len(self.w.hotdeskd.log())
+        if ctrl_late:
+            port = free_port()
+            self.w.ctrl_via(port)
+        self.w.start_hotdeskd(wait_pool=False)
+        if ctrl_late:
+            wait_until(lambda: "back as them from the state directory" in
+                       self.w.hotdeskd.log()[n:], 5, "the PBX's failure seen")
+            proxy = FixedPortProxy(port, self.w.phone.ctrl_port)
+            self.addCleanup(proxy.stop)
+            wait_until(lambda: "100 %s" % name("100") in self.w.screen(), 8,
+                       lambda: "back as 100 (screen %r)" % self.w.screen())
+        else:
+            wait_until(lambda: "unknown to hotdeskd" in self.w.hotdeskd.log()[n:], 5,
+                       "the call found in baresip")
+        time.sleep(1.0)
+        return bob, cid, n
+
+    def test_logout_key_after_a_restart_without_the_pbx_keeps_the_call(self):
+        bob, cid, n = self.call_then_restart_without_pbx(ctrl_late=False)
+        self.w.keys("{blf1}")  # the logout key, in the call
+        self.assert_no_event(bob, CLOSED, cid, 3.0)
+
+    def test_logout_key_after_a_restart_without_the_pbx_keeps_the_call_ctrl_late(self):
+        bob, cid, n = self.call_then_restart_without_pbx(ctrl_late=True)
+        self.w.keys("{blf1}")  # the logout key, in the call
+        # Fails on a4f1acd: hotdeskd is back as 100 before it reaches baresip, so the
+        # re-apply finds 100 wanted and present and asks nothing; the logout's swap
+        # then sends uadel 100 (the call gate knows no call) and the call is cut.
+        self.assert_no_event(bob, CLOSED, cid, 3.0)
+
+    def test_the_handset_ends_a_call_from_before_the_restart_ctrl_late(self):
+        # Fails on a4f1acd: nothing is held (held_unknown_ is false), so
+        # hang_up_unknown_call() does nothing; the call can only end from the far end.
+        bob, cid, n = self.call_then_restart_without_pbx(ctrl_late=True)
+        self.w.keys("{hook_on}")
+        self.wait_closed(bob, cid)
+
+    def test_digits_typed_in_a_call_from_before_the_restart_are_not_dialled(self):
+        # Fails on a4f1acd: the display says "Ready" during the call, the digits the
+        # person types for the far end (a PIN for an IVR, say) become a new call:
+        # an INVITE to sip:4711@ at the registrar, none of them reaches the far end.
+        bob, cid, n = self.call_then_restart_without_pbx(ctrl_late=True)
+        self.w.keys("4711#")
+        time.sleep(1.5)
+        self.assertEqual(self.w.invites_to("4711"), [])
+
+    def test_logout_key_after_a_ctrl_tcp_reconnect_keeps_the_call(self):
+        # Fails on a4f1acd: the ctrl_tcp link drops while baresip (and the call) stay
+        # up; hotdeskd ends the call on its side (Lost), reconnects, finds 100 wanted and
+        # present (no probe), and the logout key's swap sends uadel 100: the call is cut.
+        proxy = NetProxy(self.w.phone.ctrl_port)
+        self.addCleanup(proxy.stop)
+        self.w.ctrl_via(proxy.port)
+        self.w.hotdeskd.stop()
+        self.w.start_hotdeskd()
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.phone_calls(bob, "101")
+        n = len(self.w.hotdeskd.log())
+        for c in list(proxy.conns):  # the link drops; baresip keeps running
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        wait_until(lambda: "ctrl_tcp: connected" in self.w.hotdeskd.log()[n:], 10,
+                   "hotdeskd reconnected to baresip")
+        wait_until(lambda: "100 %s | Ready" % name("100") in self.w.screen(), 5, "Ready")
+        self.w.keys("{blf1}")
+        self.assert_no_event(bob, CLOSED, cid, 3.0)
+
+    def test_forced_logout_after_a_restart_keeps_the_call(self):
+        self.login("100")
+        bob = self.peer("101")
+        cid = self.phone_calls(bob, "101")
+        n = self.restart()
+        wait_until(lambda: "the PBX confirms 100" in self.w.hotdeskd.log()[n:], 8,
+                   "the PBX confirms 100")
+        status, body = https_json(self.w.status_url + "/logout", method="POST",
+                                  body={"ext": "100"}, token=STATUS_TOKEN, ca=self.w.ca)
+        self.assertEqual(status, 202, body)
+        self.assert_no_event(bob, CLOSED, cid, 3.0)
+
+    def test_a_112_on_the_kept_pool_survives_a_restart(self):
+        self.login("100")
+        psap = self.w.psap_ctrl
+        self.w.keys("112")
+        cid = psap.wait_event("CALL_INCOMING", 5)["id"]
+        psap.ok("accept")
+        psap.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        n = self.restart()
+        wait_until(lambda: "the PBX confirms 100" in self.w.hotdeskd.log()[n:], 8,
+                   "the PBX confirms 100")
+        self.assert_no_event(psap, CLOSED, cid, 4.0)
+        psap.ok("hangup")
+        wait_until(lambda: self.w.registered_as("100"), 8,
+                   lambda: "100 and the pool registered (now %r)" % self.w.phone_bindings())
+
+
+class FixedPortProxy(NetProxy):
+    """A plain TCP relay listening on `listen_port` (a port chosen before it listens)."""
+
+    def __init__(self, listen_port, target_port):
+        import random
+        import socket
+        import threading
+        self.target = ("127.0.0.1", target_port)
+        self.delay, self.blackhole, self.rng = 0.0, 0.0, random.Random(1)
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", listen_port))
+        self.lsock.listen(16)
+        self.port = listen_port
+        self.stopped = threading.Event()
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
 
 if __name__ == "__main__":
     unittest.main()

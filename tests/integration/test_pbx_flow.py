@@ -374,6 +374,33 @@ class PbxFlowTest(FlowCase):
         wait_until(lambda: self.status()["state"] == "idle" and self.bound() == ["hd0001"], 10,
                    lambda: "the pool after the restart (%r, %r)" % (self.status(), self.bound()))
 
+    def test_restart_during_a_call_with_a_logout_waiting_keeps_the_call(self):
+        # Review rev15: as test_provisioning_waits_for_the_call, but hotdeskd alone
+        # restarts (a crash) while the logout waits for the call; baresip and the call
+        # stay up. The PBX flow comes back as the state directory's 100 (no probe: 100
+        # is wanted and present) and the cached pool profile is followed at once.
+        # Fails on a4f1acd: the swap to the pool sends uadel 100 and cuts the call.
+        self.become("100")
+        peer = self.w.peer_ctrl["101"]
+        self.w.keys("101#")
+        cid = peer.wait_event("CALL_INCOMING", 5)["id"]
+        peer.ok("accept")
+        peer.wait_event("CALL_ESTABLISHED", 5, lambda e: e["id"] == cid)
+        self.w.wait_screen("Connected")
+        self.provision(self.pool_profile())
+        wait_until(lambda: self.status()["pending"] == "logout", 5, "the logout waits")
+        self.w.hotdeskd.stop(signals=())  # hotdeskd alone: baresip keeps the call
+        self.w.start_hotdeskd(wait_pool=False)
+        try:
+            peer.wait_event("CALL_CLOSED", 3.0, lambda e: e["id"] == cid)
+            self.fail("the restart's identity change cut the call")
+        except AssertionError as e:
+            if "cut the call" in str(e):
+                raise
+        peer.ok("hangup")
+        wait_until(lambda: self.status()["state"] == "idle" and self.bound() == ["hd0001"], 10,
+                   lambda: "the pool after the call (%r, %r)" % (self.status(), self.bound()))
+
     def test_restart_comes_back_as_the_provisioned_person(self):
         self.become("100")
         self.w.hotdeskd.stop(signals=())  # power cut of hotdeskd alone
