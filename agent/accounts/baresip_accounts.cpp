@@ -9,8 +9,8 @@
 #include "../ctrl/reginfo.h"
 
 #include <algorithm>
-#include <memory>
 #include <iterator>
+#include <memory>
 
 namespace hotdesk
 {
@@ -461,19 +461,20 @@ void BaresipAccounts::census()
 		ctrl_.request("uafind", aor, ignore);
 		for (int n = 1; n <= kCensusLines; ++n) {
 			ctrl_.request("line", std::to_string(n), ignore);
-			ctrl_.request("callstat", "", [this, gen, seen, aor](Expected<std::string> r) {
-				if (gen != generation_ || !r)
-					return;
-				auto e = call_from_callstat(*r);
-				if (!e || e->aor != aor ||
-				    std::find(seen->begin(), seen->end(), e->id) != seen->end())
-					return;
-				seen->push_back(e->id);
-				log_info("accounts: baresip carries a call on " + aor +
-				         " that hotdeskd did not know of");
-				if (calls_found_)
-					calls_found_(*e);
-			});
+			ctrl_.request(
+			    "callstat", "", [this, gen, seen, aor](Expected<std::string> r) {
+				    if (gen != generation_ || !r)
+					    return;
+				    auto e = call_from_callstat(*r);
+				    if (!e || e->aor != aor ||
+				        std::find(seen->begin(), seen->end(), e->id) != seen->end())
+					    return;
+				    seen->push_back(e->id);
+				    log_info("accounts: baresip carries a call on " + aor +
+				             " that hotdeskd did not know of");
+				    if (calls_found_)
+					    calls_found_(*e);
+			    });
 		}
 	}
 	const std::string back = wanted_present() ? want_aor_ : present_.front();

@@ -284,7 +284,7 @@ private:
 	std::function<void()> settled_;
 	std::string held_aor_; // a uadel waiting for the calls on it to end
 	std::function<void(const BaresipEvent &)> calls_found_;
-	bool census_due_ = false; // the first listing after Up takes a census
+	bool census_due_ = false;              // the first listing after Up takes a census
 	static constexpr int kCensusLines = 4; // baresip's call_max_calls default
 	void census();
 	unsigned timeout_ms_;

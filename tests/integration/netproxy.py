@@ -10,14 +10,16 @@ import time
 
 
 class NetProxy:
-    def __init__(self, target_port, delay=0.0, blackhole=0.0, seed=1):
+    def __init__(self, target_port, delay=0.0, blackhole=0.0, seed=1, listen_port=0):
+        # listen_port: a port chosen (free_port) before the proxy listens, e.g. one
+        # hotdeskd was told to reach before anything answers there
         self.target = ("127.0.0.1", target_port)
         self.delay = delay            # seconds added to every chunk, both ways
         self.blackhole = blackhole    # share of connections that never get an answer
         self.rng = random.Random(seed)
         self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.bind(("127.0.0.1", listen_port))
         self.lsock.listen(16)
         self.port = self.lsock.getsockname()[1]
         self.stopped = threading.Event()

@@ -93,10 +93,11 @@ private:
 				peer.respond(c.token, true, "\\n(no active call)\\n");
 				return;
 			}
-			peer.respond(c.token, true,
-			             "===== Call debug (ESTABLISHED) =====\\n local_uri: A <" + current +
-			                 ">\\n peer_uri:  B <sip:101@127.0.0.1:5070>\\n af=AF_INET id=" +
-			                 ids[line_on[current]] + "\\n direction: Outgoing\\n");
+			peer.respond(
+			    c.token, true,
+			    "===== Call debug (ESTABLISHED) =====\\n local_uri: A <" + current +
+			        ">\\n peer_uri:  B <sip:101@127.0.0.1:5070>\\n af=AF_INET id=" +
+			        ids[line_on[current]] + "\\n direction: Outgoing\\n");
 			return;
 		}
 		const std::string arg = c.command == "uanew" ? aor_in(c.params) : c.params;
