@@ -53,8 +53,9 @@ from harness import https_json, wait_until  # noqa: E402
 from world import HOTDESKD  # noqa: E402
 
 TCK = os.sysconf("SC_CLK_TCK")
-# Measured here (bench runs at 200 phones, docs/scale.md): Pss of one baresip + hotdeskd
-# pair is about 6 MB; asked with a margin. kamailio ~52 MB RSS, the PBX grows with threads.
+# Measured at 200 phones (docs/scale.md): one baresip + hotdeskd pair is 3.4 MB Pss,
+# 24 MB RSS (mostly shared libraries); asked with a margin. kamailio ~18 MB Pss, the PBX
+# 31-44 MB RSS (it grows with its threads).
 NEED_MB_PER_PHONE = 12
 NEED_MB_SERVERS = 300
 # fds: the PBX holds a socket per connection (a herd opens ~3 per phone at once) and the
@@ -105,7 +106,9 @@ def preflight(n):
     nproc_soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
     tasks = user_tasks()
     need_tasks = n * NEED_TASKS_PER_PHONE + 64
-    lo, hi = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    lo, _ = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    # the phones' ports come from below the ephemeral range (fleet.phone_port)
+    hi, lo = lo - 1, max(1024, lo - 12000)
     need_ports = n * 4 + 64  # sip (2), ctrl, status per phone
     found = {"mem_available_mb": avail_mb, "need_mb": need_mb, "nofile": soft,
              "need_fds": need_fds, "nproc_limit": nproc_soft, "user_tasks_now": tasks,
@@ -113,7 +116,7 @@ def preflight(n):
              "cores": os.cpu_count(), "load": os.getloadavg()}
     say("preflight for %d phones: memory %d MB needed (%d MB a phone pair + %d MB servers), "
         "%d MB available; fds %d needed, limit %d; threads %d more needed, %d of this user now, "
-        "limit %s; local ports %d needed, %d in range; %d cores, load %.2f %.2f %.2f"
+        "limit %s; ports %d needed, %d below the ephemeral range; %d cores, load %.2f %.2f %.2f"
         % (n, need_mb, NEED_MB_PER_PHONE, NEED_MB_SERVERS, avail_mb, need_fds, soft, need_tasks,
            tasks, "unlimited" if nproc_soft == resource.RLIM_INFINITY else nproc_soft,
            need_ports, hi - lo + 1, os.cpu_count(), *os.getloadavg()))
@@ -127,7 +130,7 @@ def preflight(n):
         short.append("processes: ulimit -u %d with %d in use, %d more needed"
                      % (nproc_soft, tasks, need_tasks))
     if hi - lo + 1 < need_ports:
-        short.append("ports: %d in ip_local_port_range, %d needed" % (hi - lo + 1, need_ports))
+        short.append("ports: %d below ip_local_port_range, %d needed" % (hi - lo + 1, need_ports))
     if not os.access(HOTDESKD, os.X_OK):
         short.append("hotdeskd not found at %s (set HOTDESKD)" % HOTDESKD)
     if short:
