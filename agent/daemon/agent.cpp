@@ -853,8 +853,13 @@ void Agent::swap_to(const Identity &to, bool force_break)
 		crash(label + ".after_intent");
 	}
 	std::string line = pool_.line(to);
+	// A restored person stays when the registrar does not answer yet (a
+	// site-wide power cut: the phones boot before it): the swap keeps their
+	// account, which baresip goes on registering (docs/scale.md found half
+	// of them dropped to the pool by a 3 s timeout).
+	resume_keeps_ = !to.pool && resume_swap_;
 	if (to.pool || !register_check_) {
-		start_swap(line, to.aor(), force_break, label);
+		start_swap(line, to.aor(), force_break || resume_keeps_, label);
 		return;
 	}
 	// A person's credentials are asked of the registrar first (issue 14,
@@ -894,12 +899,22 @@ void Agent::on_register_check(const RegisterCheckResult &r, const std::string &l
 	}
 	hotdesk::log_info("agent: " + label + ": credentials of " + aor + " " +
 	                  register_verdict_name(r.verdict) + " (" + r.reason + ")");
-	start_swap(line, aor, force_break, label);
+	start_swap(line, aor, force_break || resume_keeps_, label);
 }
 
 void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 {
 	pin_key_ms_ = 0;
+	// A restored person's account that the registrar has not answered: kept
+	// (see swap_to), so the person stays and shows "No service" until it does.
+	const bool unanswered = !ok && resume_swap_ && resume_keeps_ && force_break &&
+	                        why.rfind("registrar said", 0) != 0;
+	resume_keeps_ = false;
+	if (unanswered) {
+		log_warn("agent: resume: " + why +
+		         "; the restored person stays while baresip goes on registering them");
+		ok = true;
+	}
 	if (!ok && !force_break)
 		occupancy_.rollback(); // the refused person's profile goes with it
 	if (!ok && resume_swap_)
@@ -911,14 +926,14 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 		replay_parked_key();
 	// The swap saw the new account's REGISTER_OK (owned by the swap, it
 	// went by RegistrationHealth while the occupant was still the old one).
-	if (ok) {
+	if (ok && !unanswered) {
 		registration_.found_registered(session_->occupant().aor(),
 		                               session_->occupant().aor());
 		log_granted(session_->occupant().aor());
 	} else {
 		registration_.expect(session_->occupant().aor());
 	}
-	if (ok && ctrl_->connected() && session_->state() == State::Error)
+	if (ok && !unanswered && ctrl_->connected() && session_->state() == State::Error)
 		session_->on_service(true);
 	// A provisioned login that failed: the same profile must be followed
 	// again at the next re-check or resync, not answered 304.

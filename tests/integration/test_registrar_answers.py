@@ -144,6 +144,30 @@ class SilentRegistrarTest(RegistrarCase):
         print("unconfirmed registration reported failed after %.1f s" % took)
 
 
+
+class RestoreWhileSilentTest(RegistrarCase):
+    """A site-wide power cut where the phones come back before the registrar
+    (docs/scale.md: half the people were dropped to the pool): a person restored from
+    the state directory, whose REGISTER nobody answers within register_timeout_ms, stays
+    the phone's person, and is registered once the registrar answers."""
+    world_opts = {"registrar_faults": {}, "register_retry_ms": "2000"}
+
+    def test_a_restored_person_stays_while_the_registrar_does_not_answer(self):
+        self.login("100")
+        wait_until(lambda: self.w.registered_as("100"), 5, "100 registered")
+        self.w.hotdeskd.stop(signals=())  # the power cut (baresip's account stays)
+        self.w.reg.set_fault("100", "silent")
+        n = len(self.hotdeskd_log())
+        self.w.start_hotdeskd(wait_pool=False)
+        wait_until(lambda: "the restored person stays while baresip goes on registering" in
+                   self.hotdeskd_log()[n:], 10, "the restore keeping 100 unanswered")
+        self.assertNotIn("the phone is now HD0001", self.hotdeskd_log()[n:])
+        self.assertEqual((self.status().get("user") or {}).get("ext"), "100")
+        self.w.reg.set_fault("100", "")  # the registrar answers again
+        wait_until(lambda: self.w.registered_as("100"), 15,
+                   lambda: "100 registered again (now %r)" % self.w.phone_bindings())
+        self.w.wait_screen("100 Alice Example | Ready", timeout=10)
+
 class RecoveryTest(RegistrarCase):
     """A registrar that stops answering and comes back: hotdeskd re-registers on its
     own schedule (register_retry_ms, 2 s here; at most 5 times per 10 minutes), so
