@@ -215,9 +215,9 @@ void BaresipAccounts::want(const std::string &line, const std::string &aor)
 }
 
 void BaresipAccounts::swap(const std::string &line, const std::string &aor, bool force_break,
-                           const std::string &label, Done done)
+                           const std::string &label, Done done, bool keep_if_silent)
 {
-	jobs_.push_back(Job{line, aor, label, force_break, std::move(done)});
+	jobs_.push_back(Job{line, aor, label, force_break, std::move(done), keep_if_silent});
 	post(E::Apply);
 }
 
@@ -737,11 +737,16 @@ BaresipAccounts::same_aor_steps(const std::string &aor, const std::string &readd
 	return out;
 }
 
+bool BaresipAccounts::keeps_new() const
+{
+	return cur_.force_break || (cur_.keep_if_silent && !register_refused_);
+}
+
 void BaresipAccounts::roll_back()
 {
 	tmr_cancel(&tmr_);
 	log_warn("swap to " + cur_.aor + " failed: " + why_);
-	const bool keep_new = cur_.force_break || old_aor_.empty();
+	const bool keep_new = keeps_new() || old_aor_.empty();
 	keep_ = keep_new ? cur_.aor : old_aor_;
 	drop_ = keep_new ? old_aor_ : cur_.aor;
 	to_remove_.clear();
@@ -752,7 +757,7 @@ void BaresipAccounts::roll_back()
 	if (cleared_first_)
 		steps_ = {{"uadel", kPlaceholderAor}}; // the new one stays: keep_new
 	else if (same_aor_)
-		steps_ = same_aor_steps(cur_.aor, cur_.force_break ? "" : want_line_);
+		steps_ = same_aor_steps(cur_.aor, keeps_new() ? "" : want_line_);
 	if (keep_ == cur_.aor)
 		note_register(cur_.aor, false);
 	in_baresip_ = keep_;
@@ -774,7 +779,7 @@ void BaresipAccounts::finish_ok()
 
 void BaresipAccounts::finish_failed()
 {
-	if (cur_.force_break || cleared_first_ || (old_aor_.empty() && !same_aor_))
+	if (keeps_new() || cleared_first_ || (old_aor_.empty() && !same_aor_))
 		want(cur_.line, cur_.aor);
 	swapping_ = false;
 	Done done = std::move(cur_.done);

@@ -117,9 +117,12 @@ public:
 	// Make-before-break swap to `line` (its AOR `aor`); `done` is called
 	// exactly once, never from inside this call. `label` names the crash
 	// points "<label>.after_uanew", ".after_register_ok", ".after_uadel".
-	// A swap asked for while another runs waits for it.
+	// A swap asked for while another runs waits for it. keep_if_silent: a
+	// new account that no registrar answered within the timeout stays (the
+	// old one goes), one refused rolls back as usual (a restored person
+	// after a power cut whose registrar is not up yet).
 	void swap(const std::string &line, const std::string &aor, bool force_break,
-	          const std::string &label, Done done);
+	          const std::string &label, Done done, bool keep_if_silent = false);
 
 	// An account baresip must hold besides the wanted one, never removed
 	// while kept ("" for none, the default). A change is applied at once
@@ -216,7 +219,11 @@ private:
 		std::string line, aor, label;
 		bool force_break = false;
 		Done done;
+		bool keep_if_silent = false;
 	};
+	// On failure the new account stays and the old one goes: force_break, or
+	// keep_if_silent when no registrar refused the new one.
+	bool keeps_new() const;
 
 	void post(AccountsEvent e);
 	void run(AccountsEvent e);

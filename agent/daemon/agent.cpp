@@ -858,8 +858,9 @@ void Agent::swap_to(const Identity &to, bool force_break)
 	// account, which baresip goes on registering (docs/scale.md found half
 	// of them dropped to the pool by a 3 s timeout).
 	resume_keeps_ = !to.pool && resume_swap_;
+	resume_aor_ = resume_keeps_ ? to.aor() : std::string();
 	if (to.pool || !register_check_) {
-		start_swap(line, to.aor(), force_break || resume_keeps_, label);
+		start_swap(line, to.aor(), force_break, label);
 		return;
 	}
 	// A person's credentials are asked of the registrar first (issue 14,
@@ -876,10 +877,12 @@ void Agent::swap_to(const Identity &to, bool force_break)
 void Agent::start_swap(const std::string &line, const std::string &aor, bool force_break,
                        const std::string &label)
 {
-	accounts_->swap(line, aor, force_break, label,
-	                [this, force_break](bool ok, const std::string &why) {
-		                on_swap_done(ok, why, force_break);
-	                });
+	accounts_->swap(
+	    line, aor, force_break, label,
+	    [this, force_break](bool ok, const std::string &why) {
+		    on_swap_done(ok, why, force_break);
+	    },
+	    resume_keeps_);
 }
 
 // Only a refusal of the credentials stops the swap, the way a REGISTER_FAIL
@@ -899,7 +902,7 @@ void Agent::on_register_check(const RegisterCheckResult &r, const std::string &l
 	}
 	hotdesk::log_info("agent: " + label + ": credentials of " + aor + " " +
 	                  register_verdict_name(r.verdict) + " (" + r.reason + ")");
-	start_swap(line, aor, force_break || resume_keeps_, label);
+	start_swap(line, aor, force_break, label);
 }
 
 void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
@@ -907,9 +910,10 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	pin_key_ms_ = 0;
 	// A restored person's account that the registrar has not answered: kept
 	// (see swap_to), so the person stays and shows "No service" until it does.
-	const bool unanswered = !ok && resume_swap_ && resume_keeps_ && force_break &&
-	                        why.rfind("registrar said", 0) != 0;
+	const bool unanswered =
+	    !ok && resume_swap_ && resume_keeps_ && accounts_->wanted_aor() == resume_aor_;
 	resume_keeps_ = false;
+	resume_aor_.clear();
 	if (unanswered) {
 		log_warn("agent: resume: " + why +
 		         "; the restored person stays while baresip goes on registering them");

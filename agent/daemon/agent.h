@@ -157,6 +157,7 @@ private:
 	Identity claimed_;          // the restored identity while Asking (a secret)
 	bool resume_swap_ = false;  // the swap to the confirmed person is running
 	bool resume_keeps_ = false; // ...and keeps their account if nobody answers
+	std::string resume_aor_;
 	std::optional<Key> parked_; // the logout key pressed while confirming
 	// The PBX login flow: whom the device profile puts on the phone, until
 	// the session follows it (reconcile_provisioning(): only once restore()

@@ -289,6 +289,32 @@ TEST_CASE("accounts: force_break (logout) removes the old account even when the 
 	CHECK(rig.accounts.wanted_aor() == kPool);
 }
 
+TEST_CASE("accounts: keep_if_silent keeps a new account nobody answered, not a refused one")
+{
+	// A restored person after a power cut whose registrar is not up yet.
+	SimBaresip sim;
+	Rig rig(sim, 150);
+	start_holding(rig, sim, kPool);
+	sim.silent_registrar = true;
+	Outcome silent;
+	rig.accounts.swap(line_of(kAlice), kAlice, false, "resume", silent.done(), true);
+	REQUIRE(run_until([&] { return silent.calls == 1 && rig.ready(); }));
+	CHECK_FALSE(silent.ok);
+	CHECK(sim.uas == V{kAlice}); // baresip goes on registering it
+	CHECK(rig.accounts.wanted_aor() == kAlice);
+
+	SimBaresip sim2;
+	Rig rig2(sim2, 150);
+	start_holding(rig2, sim2, kPool);
+	sim2.refuse.insert(kAlice);
+	Outcome refused;
+	rig2.accounts.swap(line_of(kAlice), kAlice, false, "resume", refused.done(), true);
+	REQUIRE(run_until([&] { return refused.calls == 1 && rig2.ready(); }));
+	CHECK_FALSE(refused.ok);
+	CHECK(sim2.uas == V{kPool}); // refused: back to the pool as without the flag
+	CHECK(rig2.accounts.wanted_aor() == kPool);
+}
+
 TEST_CASE("accounts: no registration within the timeout rolls back")
 {
 	SimBaresip sim;
