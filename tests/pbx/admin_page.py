@@ -32,8 +32,9 @@ HEARTBEAT_S = 10.0   # an SSE comment this often keeps proxies and dead peers ho
 COALESCE_S = 0.1     # changes this close together make one event
 MAX_STREAMS = 32     # SSE connections at once; more are answered 503
 MAX_FORM = 4096
-LOGIN_FAILS = 10     # wrong tokens per LOGIN_WINDOW_S before sign-in answers 429
+LOGIN_FAILS = 10     # wrong tokens per client address and LOGIN_WINDOW_S, then 429
 LOGIN_WINDOW_S = 60.0
+MAX_CLIENTS = 4096   # addresses whose wrong tokens are remembered
 RECENT_EMERGENCY = 20
 
 # default-src 'none': only the page's own script, style and event stream load.
@@ -108,7 +109,27 @@ class AdminPage:
         self.static = {name: _read(name).encode() for name in STATIC_TYPES}
         self.streams = 0
         self.streams_lock = threading.Lock()
-        self.login_fails = []  # monotonic times of wrong tokens (LOGIN_WINDOW_S)
+        # client address -> monotonic times of its wrong tokens (LOGIN_WINDOW_S), sign-in
+        # and bearer alike: one client guessing locks out only itself (review: a global
+        # count let anyone keep the admin out, and bearer guesses were not counted)
+        self.login_fails = {}
+
+    def _throttled(self, h):
+        now = time.monotonic()
+        with self.sessions.lock:
+            ip = h.client_address[0]
+            fails = [t for t in self.login_fails.get(ip, []) if now - t < LOGIN_WINDOW_S]
+            if fails:
+                self.login_fails[ip] = fails
+            else:
+                self.login_fails.pop(ip, None)
+            return len(fails) >= LOGIN_FAILS
+
+    def _note_fail(self, h):
+        with self.sessions.lock:
+            if len(self.login_fails) >= MAX_CLIENTS:  # forget the quietest at once
+                self.login_fails.pop(next(iter(self.login_fails)))
+            self.login_fails.setdefault(h.client_address[0], []).append(time.monotonic())
 
     # -- credentials ------------------------------------------------------------
     @staticmethod
@@ -137,8 +158,11 @@ class AdminPage:
         request that changes state (`unsafe`) also the session's CSRF token in
         X-CSRF-Token and this origin."""
         if h.headers.get("Authorization") is not None:
+            if self._throttled(h):
+                return 429, "throttled", "too many wrong tokens; try again in a minute"
             if self.state.admin_ok(h._bearer()):
                 return None
+            self._note_fail(h)
             return 401, "admin_unauthorized", "admin token required"
         s = self._session(h)
         if s is None:
@@ -228,17 +252,12 @@ class AdminPage:
         if not self._same_origin(h):  # login CSRF: a site signing the admin in as itself
             self._refuse(h, 403, "origin missing or wrong")
             return
-        now = time.monotonic()
-        with self.sessions.lock:
-            self.login_fails = [t for t in self.login_fails if now - t < LOGIN_WINDOW_S]
-            throttled = len(self.login_fails) >= LOGIN_FAILS
-        if throttled:
+        if self._throttled(h):
             self._page(h, 429, None, "Too many wrong tokens; try again in a minute.")
             return
         token = (form or {}).get("token")
         if token is None or not self.state.admin_ok(token):
-            with self.sessions.lock:
-                self.login_fails.append(now)
+            self._note_fail(h)
             self._page(h, 401, None, "Wrong admin token.")
             return
         sid = self.sessions.create()
