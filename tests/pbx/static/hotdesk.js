@@ -239,6 +239,7 @@
 			});
 			say(r.ok ? "Logout of " + what + " sent; the phone accepted it" :
 				"Logout of " + what + " failed: " + (body.phone_answered ? "the phone answered " + body.phone_answered :
+					body.phone_answered === 0 ? "the phone is unreachable" :
 					body.message || "HTTP " + r.status));
 		} catch (e) {
 			say("Logout of " + what + " failed: the PBX did not answer");
