@@ -3,6 +3,8 @@
 
 #include "../core/log.h"
 
+#include <functional>
+
 namespace hotdesk
 {
 
@@ -59,8 +61,10 @@ bool PoolAccount::fall_back_now(BaresipAccounts &accounts, bool idle,
 		         " does not register; the device profile's goes in");
 		return swap_if_changed(accounts, idle, std::move(done));
 	}
+	const size_t failing = line_hash(line(pool_));
 	if (!fall_back())
 		return false;
+	refused_line_ = failing;
 	log_warn("pool: the pool account does not register; back to " + good_.aor() +
 	         " (the last pool identity that registered, or hotdeskd.conf's)");
 	accounts.swap(line(pool_), pool_.aor(), true, "pool",
@@ -71,6 +75,11 @@ bool PoolAccount::fall_back_now(BaresipAccounts &accounts, bool idle,
 			              done(ok);
 	              });
 	return true;
+}
+
+size_t PoolAccount::line_hash(const std::string &line)
+{
+	return std::hash<std::string>{}(line);
 }
 
 bool PoolAccount::fall_back()
@@ -98,20 +107,29 @@ bool PoolAccount::swap_if_changed(BaresipAccounts &accounts, bool idle,
 		return false;
 	if (accounts.wanted_aor() == pool_.aor() && accounts.wanted_line() == want)
 		return false;
+	if (line_hash(want) == refused_line_) {
+		log_info("pool: the device profile's pool account did not register before: kept " +
+		         accounts.in_baresip() + " until another one comes");
+		if (fall_back() && fell_back) // later swaps to the pool use the working one
+			fell_back();
+		return false;
+	}
 	const std::string old = accounts.in_baresip();
-	accounts.swap(want, pool_.aor(), false, "pool",
-	              [this, old, done, fell_back](bool ok, const std::string &why) {
-		              if (done)
-			              done(ok);
-		              if (ok) {
-			              mark_registered();
-			              return;
-		              }
-		              log_error("pool: the new pool account did not register (" + why +
-		                        "); keeping " + old);
-		              if (fall_back() && fell_back)
-			              fell_back();
-	              });
+	accounts.swap(
+	    want, pool_.aor(), false, "pool",
+	    [this, old, done, fell_back, tried = line_hash(want)](bool ok, const std::string &why) {
+		    if (done)
+			    done(ok);
+		    if (ok) {
+			    mark_registered();
+			    return;
+		    }
+		    log_error("pool: the new pool account did not register (" + why +
+		              "); keeping " + old);
+		    refused_line_ = tried;
+		    if (fall_back() && fell_back)
+			    fell_back();
+	    });
 	return true;
 }
 

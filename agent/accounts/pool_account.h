@@ -68,6 +68,13 @@ private:
 	Identity good_; // the last pool identity that registered
 	AccountOptions good_options_;
 	bool have_good_ = false;
+	// The pool account line that did not register (a hash: it holds the
+	// password). It is not swapped to again: the same device profile applied
+	// once more (the cached one at start, a re-check) is not a new one, and
+	// trying it would take the working account out again (seen: a reboot with
+	// a refused pool cached ended with no pool registered).
+	size_t refused_line_ = 0;
+	static size_t line_hash(const std::string &line);
 	bool good_proven_ = false; // good_ registered (not only hotdeskd.conf's)
 };
 

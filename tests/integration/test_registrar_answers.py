@@ -297,6 +297,9 @@ class PoolFallbackTest(ProfileFaultCase):
         self.emergency_call()
 
     def test_reboot_with_a_cached_refused_pool_falls_back_to_the_configured_one(self):
+        self.reboot_with_a_cached_refused_pool()
+
+    def reboot_with_a_cached_refused_pool(self):
         xml = wait_until(self.cached_profile, 5, "device profile cached")
         self.serve_device_profile({"xml": xml.replace(POOL_PASSWORD, "pool-Refused-0")})
         self.resync()
