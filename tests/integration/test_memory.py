@@ -52,6 +52,11 @@ class Scenario:
         self.w.keys(USERS[ext][1] + "#")
         self.w.wait_screen("%s %s" % (ext, USERS[ext][0]))  # the swap is done
         wait_until(lambda: self.w.registered_as(ext), 5, "registered as %s" % ext)
+        # The PBX's login response (JSON, with the SIP password) is read and gone. It was
+        # left in OpenSSL's record buffer after 2 logins in 10, until hotdeskd set
+        # SSL_OP_CLEANSE_PLAINTEXT (agent/http/http_client.cpp).
+        response = '"sip_password": "%s"' % USERS[ext][2]
+        self.login_responses[ext] = memory_counts(self.w.hotdeskd.pid, [response])[response]
 
     def login_roam_logout(self):
         # ASan maps terabytes of shadow memory and keeps freed blocks in its
@@ -63,6 +68,7 @@ class Scenario:
             memory_counts(self.w.hotdeskd.pid, ["HD0001"])
         except MemoryUnreadable as e:
             self.skipTest("the kernel forbids reading hotdeskd's memory: %s" % e)
+        self.login_responses = {}
         self.login("100")
         self.login("101")  # roam
         self.w.keys("{blf1}")  # logout by key
@@ -93,6 +99,8 @@ class MemoryScanTest(Scenario, WorldTestCase):
         in_hotdeskd, _ = self.login_roam_logout()
         self.assertEqual(nonzero(in_hotdeskd), {},
                          "a logged-out person's secret is still in hotdeskd's memory")
+        self.assertEqual(self.login_responses, {"100": 0, "101": 0},
+                         "copies of the PBX's login response in hotdeskd after each login")
         # The ctrl_tcp scan is not vacuous: each password went to baresip in its uanew.
         uanews = [json.dumps(m) for d, m in self.w.ctrl_rec.snapshot()
                   if d == "to_baresip" and m.get("command") == "uanew"]
