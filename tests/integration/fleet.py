@@ -19,7 +19,6 @@ stopped by stop(), and every one that ends is waited for (no zombies).
 """
 
 import os
-import random
 import re
 import secrets as _secrets
 import signal
@@ -31,9 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import harness  # noqa: E402
 from harness import (Baresip, Proc, Registrar, free_port, https_json, make_ca,  # noqa: E402
-                     start_pbx, wait_until, write_secret_file)
+                     read_frames, send_keys, start_pbx, wait_until, write_secret_file)
 from world import HOTDESKD, SOURCE  # noqa: E402
 
 FIRST_EXT = 2000  # people are 2000, 2001, ...
@@ -44,33 +42,6 @@ NAMES = ("Ada", "Ben", "Cleo", "Dan", "Eva", "Finn", "Gina", "Hugo", "Ida", "Jon
 _PORT_RE = re.compile(r"@127\.0\.0\.1:(\d+)")
 # kamailio.cfg's line for an accepted REGISTER: the contact URI and its expires parameter
 _REG_OK_RE = re.compile(r"HDLOG REG ok user=\S* auth=\S* contact=<([^>]*)>(?:.*expires=(\d+))?")
-
-
-def _ephemeral_range():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            lo, hi = (int(x) for x in f.read().split())
-        return lo, hi
-    except (OSError, ValueError):
-        return 32768, 60999
-
-
-def phone_port(span=1):
-    """A port below the kernel's ephemeral range, free for TCP and UDP (span: also the next
-    ones), never handed out twice (harness.free_port's book). harness.free_port draws from
-    the ephemeral range: with hundreds of phones, a baresip's or a client's own ephemeral
-    socket would take a port reserved for a phone not started yet."""
-    lo, _ = _ephemeral_range()
-    first = max(1024, lo - 12000)
-    with harness._port_lock:
-        for _ in range(2000):
-            port = random.randrange(first, lo - span)
-            ports = range(port, port + span)
-            if any(p in harness._used_ports or not harness._bindable(p) for p in ports):
-                continue
-            harness._used_ports.update(ports)
-            return port
-    raise RuntimeError("no free port below %d" % lo)
 
 
 def contact_port(contact):
@@ -111,7 +82,7 @@ class Phone:
         self.pool_password = "pool-%s-%s" % (self.ident, _secrets.token_hex(6))
         self.token = "devtok-%s" % _secrets.token_hex(8)
         self.status_token = "statustok-%s" % _secrets.token_hex(8)
-        self.status_port = phone_port()
+        self.status_port = free_port()
         self.status_url = "https://127.0.0.1:%d" % self.status_port
         self.key_socket = os.path.join(self.hd_dir, "keys.sock")
         self.display_log = os.path.join(self.hd_dir, "display.log")
@@ -120,7 +91,7 @@ class Phone:
         self.log_path = os.path.join(self.hd_dir, "hotdeskd.log")
         # as World's phone: started with BARESIP_QUIET_ARGS (no digit in its log); no
         # syslog capture (200 of them would only cost)
-        self.baresip = Baresip(self.dir, "baresip", phone_port(span=2), phone_port(), [],
+        self.baresip = Baresip(self.dir, "baresip", free_port(span=2), free_port(), [],
                                extra_modules=())
         self.hotdeskd = None
 
@@ -188,21 +159,12 @@ class Phone:
 
     def keys(self, line):
         """Press keys, as World.keys: digits, * and #, {blf1} and the like by name."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(5)
-            wait_until(lambda: s.connect_ex(self.key_socket) == 0, 5,
-                       "%s key socket" % self.ident)
-            s.sendall((line + "\n").encode())
-            reply = s.makefile().readline().strip()
+        reply = send_keys(self.key_socket, line, timeout=5)
         if reply != "ok":
             raise AssertionError("hotdeskd of %s refused keys: %s" % (self.ident, reply))
 
     def frames(self):
-        try:
-            with open(self.display_log, encoding="utf-8", errors="replace") as f:
-                return [l.rstrip("\n") for l in f]
-        except FileNotFoundError:
-            return []
+        return read_frames(self.display_log)
 
     def screen(self):
         f = self.frames()

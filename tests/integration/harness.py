@@ -10,9 +10,10 @@ Standard library only (Debian bookworm python3 3.11). Only 127.0.0.1 is used. Se
 written to 0600 files, never put on command lines, never printed.
 """
 
+import fcntl
 import json
 import os
-import queue
+import random
 import re
 import signal
 import socket
@@ -30,7 +31,24 @@ if os.path.join(TESTS_DIR, "registrar") not in sys.path:
     sys.path.insert(0, os.path.join(TESTS_DIR, "registrar"))
 from registrar import Registrar  # noqa: E402,F401  (re-exported)
 
+# Ports for the tests' servers come from below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range starts at 32768), so no outgoing connection or bind(0)
+# of any process takes one between its reservation and its bind, and each is reserved
+# across processes (ctest runs integration tests side by side) by an flock(2) on a file
+# per port, which the kernel drops when the process ends: nothing stale survives a crash.
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+PORT_RANGE = (max(1024, _ephemeral_range()[0] - 12000), _ephemeral_range()[0])
+PORT_LOCK_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "hotdesk-test-ports")
 _used_ports = set()
+_port_locks = {}  # port -> fd holding its flock, for this process's lifetime
 _port_lock = threading.Lock()
 
 
@@ -45,20 +63,64 @@ def _bindable(port):
         return False
 
 
+def _reserve(port):
+    """Takes `port` for this process, or False if another process holds it or it is bound."""
+    os.makedirs(PORT_LOCK_DIR, mode=0o1777, exist_ok=True)
+    fd = os.open(os.path.join(PORT_LOCK_DIR, "%d.lock" % port), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    if not _bindable(port):
+        os.close(fd)  # drops the lock
+        return False
+    _port_locks[port] = fd
+    return True
+
+
 def free_port(span=1):
-    """A port that is free for both TCP and UDP on 127.0.0.1 (not handed out twice).
+    """A port that is free for both TCP and UDP on 127.0.0.1, handed out once across all
+    the test processes of this machine (PORT_RANGE, PORT_LOCK_DIR).
     span=2 also reserves port+1: baresip binds SIP/TLS on sip_listen's port + 1."""
     with _port_lock:
-        for _ in range(200):
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                t.bind(("127.0.0.1", 0))
-                port = t.getsockname()[1]
+        for _ in range(500):
+            port = random.randrange(PORT_RANGE[0], PORT_RANGE[1] - span)
             ports = range(port, port + span)
-            if any(p in _used_ports or p > 65535 or not _bindable(p) for p in ports):
+            if any(p in _used_ports for p in ports):
                 continue
-            _used_ports.update(ports)
-            return port
-    raise RuntimeError("no free port")
+            taken = []
+            for p in ports:
+                if not _reserve(p):
+                    break
+                taken.append(p)
+            if len(taken) == span:
+                _used_ports.update(ports)
+                return port
+            for p in taken:
+                os.close(_port_locks.pop(p))
+    raise RuntimeError("no free port in %d-%d" % PORT_RANGE)
+
+
+def send_keys(key_socket, line, timeout=3.0):
+    """One line of keys to hotdeskd's key socket (digits, * and # as typed; {blf1}, {send}
+    by name); returns its one-line reply, "ok" when taken. Waits up to `timeout` for the
+    socket (its file appears at bind(), a moment before listen())."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        wait_until(lambda: s.connect_ex(key_socket) == 0, timeout,
+                   "hotdeskd key socket %s" % key_socket)
+        s.sendall((line + "\n").encode())
+        return s.makefile().readline().strip()
+
+
+def read_frames(display_log):
+    """The display frames hotdeskd logged, oldest first ([] before the first)."""
+    try:
+        with open(display_log, encoding="utf-8", errors="replace") as f:
+            return [l.rstrip("\n") for l in f]
+    except FileNotFoundError:
+        return []
 
 
 def wait_until(pred, timeout=5.0, what="condition", interval=0.02):
@@ -466,6 +528,8 @@ poll_method		epoll
 sip_listen		127.0.0.1:{sip_port}
 net_interface		127.0.0.1
 dns_server		127.0.0.1:53
+# RTP inside the kernel's ephemeral range, away from free_port's (PORT_RANGE)
+rtp_ports		40000-49999
 call_local_timeout	120
 call_max_calls		4
 

@@ -7,7 +7,6 @@ driving it. Every process started here is stopped by World.stop().
 
 import json
 import os
-import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -15,8 +14,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from harness import (Baresip, BaresipCtrl, CtrlRecorder, Proc, Registrar, dtmf_lines,  # noqa: E402
-                     free_port, https_json, start_answering_point, start_pbx, wait_until,
-                     write_secret_file)
+                     free_port, https_json, read_frames, send_keys, start_answering_point,
+                     start_pbx, wait_until, write_secret_file)
 
 MAC = "02:00:00:00:00:01"
 MAC2 = "02:00:00:00:00:02"  # a second phone the PBX knows (double-login tests)
@@ -308,21 +307,12 @@ class World:
     def keys(self, line, check=True):
         """Press keys: digits, * and # as typed; {blf1}, {send}, {cancel} by name.
         check=False: hotdeskd may die while handling them (crash-point tests)."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(3)
-            # the socket file appears at bind(), a moment before listen()
-            wait_until(lambda: s.connect_ex(self.key_socket) == 0, 3, "hotdeskd key socket")
-            s.sendall((line + "\n").encode())
-            reply = s.makefile().readline().strip()
+        reply = send_keys(self.key_socket, line)
         if check and reply != "ok":
             raise AssertionError("hotdeskd refused keys: " + reply)
 
     def frames(self):
-        try:
-            with open(self.display_log, encoding="utf-8", errors="replace") as f:
-                return [l.rstrip("\n") for l in f]
-        except FileNotFoundError:
-            return []
+        return read_frames(self.display_log)
 
     def screen(self):
         f = self.frames()
