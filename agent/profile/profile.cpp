@@ -328,6 +328,19 @@ Status read_dial_plan(const Fields &f, DialPlan &plan)
 	return Ok{};
 }
 
+// An on/off option: "on" or "off" as in Snom's XML, "1" or "0" as a Yealink
+// .cfg writes its switches (yealink_cfg.h passes hotdesk.<name> values as they are).
+Status read_on_off(const Fields &f, const char *key, bool &out)
+{
+	auto v = f.strict(key, out ? "on" : "off");
+	if (!v)
+		return v.error();
+	if (*v != "on" && *v != "off" && *v != "1" && *v != "0")
+		return f.bad(key, "must be on or off (1 or 0)");
+	out = *v == "on" || *v == "1";
+	return Ok{};
+}
+
 Status read_auto_logout(const Fields &f, AutoLogoutPolicy &p)
 {
 	for (const char *key : {"hd_auto_logout_idle", "hd_auto_logout_max_session"}) {
@@ -350,12 +363,8 @@ Status read_auto_logout(const Fields &f, AutoLogoutPolicy &p)
 			return f.bad("hd_auto_logout_daily", m.error().what);
 		p.daily_minute = *m;
 	}
-	auto stay = f.strict("hd_auto_logout_stay", "off");
-	if (!stay)
-		return stay.error();
-	if (*stay != "on" && *stay != "off")
-		return f.bad("hd_auto_logout_stay", "must be on or off");
-	p.stay_allowed = *stay == "on";
+	if (auto s = read_on_off(f, "hd_auto_logout_stay", p.stay_allowed); !s)
+		return s;
 	unsigned countdown = p.countdown_s;
 	if (auto s = read_unsigned(f, "hd_auto_logout_countdown_s", 3, 600, countdown); !s)
 		return s;
@@ -391,17 +400,6 @@ Status read_options(const Fields &f, DeviceProfile &d)
 	if (auto s = read_auto_logout(f, d.auto_logout); !s)
 		return s;
 	return read_unsigned(f, "hd_profile_check_s", 60, 604800, d.recheck_s);
-}
-
-Status read_on_off(const Fields &f, const char *key, bool &out)
-{
-	auto v = f.strict(key, out ? "on" : "off");
-	if (!v)
-		return v.error();
-	if (*v != "on" && *v != "off")
-		return f.bad(key, "must be on or off");
-	out = *v == "on";
-	return Ok{};
 }
 
 // The desk's civic location (RFC 5139 fields) and the emergency options.

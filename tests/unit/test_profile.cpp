@@ -516,7 +516,7 @@ TEST_CASE("profile: emergency option and civic location (issue 16)")
 	CHECK(p->emergency.location.short_line() == "Bldg B, Fl 2, Rm 2.14");
 
 	CHECK(error_of(device_with("<hd_emergency_via_pool>yes</hd_emergency_via_pool>")) ==
-	      "profile: <hd_emergency_via_pool> line 1: must be on or off");
+	      "profile: <hd_emergency_via_pool> line 1: must be on or off (1 or 0)");
 	CHECK(error_of(device_with("<hd_location_country>DEU</hd_location_country>"))
 	          .find("<hd_location_country> line 1: must be an ISO 3166-1 alpha-2") !=
 	      std::string::npos);

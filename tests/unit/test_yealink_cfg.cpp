@@ -269,3 +269,21 @@ TEST_CASE("yealink cfg: large vendor templates, a BOM, transport without an outb
 	REQUIRE(example.ok());
 	CHECK(example->warnings.empty()); // nothing "read as" what the admin never wrote
 }
+
+TEST_CASE("yealink cfg: our on/off options take the .cfg's 1 and 0")
+{
+	auto p = parse_device_profile(cfg("hotdesk.auto_logout_stay = 1\n"
+	                                  "hotdesk.emergency_via_pool = 1\n"
+	                                  "hotdesk.location_on_idle = 0\n"));
+	REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().str()));
+	CHECK(p->auto_logout.stay_allowed);
+	CHECK(p->emergency.via_pool);
+	CHECK_FALSE(p->emergency.location_on_idle);
+	auto on = parse_device_profile(cfg("hotdesk.emergency_via_pool = on\n"));
+	REQUIRE(on.ok());
+	CHECK(on->emergency.via_pool);
+	CHECK(error_of(cfg("hotdesk.auto_logout_stay = 2\n")).find("must be on or off (1 or 0)") !=
+	      std::string::npos);
+	CHECK(error_of(cfg("hotdesk.auto_logout_stay = true\n")).find("hotdesk.auto_logout_stay") !=
+	      std::string::npos);
+}
