@@ -54,7 +54,9 @@ void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 			lines.insert(lines.begin() + 1, pending == "logout"
 			                                    ? tr("Logout after the call")
 			                                    : tr("Login after the call"));
-	} else if (!notice_.empty()) {
+	} else if (!notice_.empty() && session.state() == State::LoggedIn && !session.saying()) {
+		// The countdown, over the person's idle screen only: what they type,
+		// a PIN prompt, "Logging in..." or a message of the session come first.
 		lines = notice_;
 		if (stay_softkey_)
 			softkeys = {trc("softkey", "Stay")};

@@ -103,6 +103,14 @@ class MaxSessionTest(AutoLogoutCase):
         self.assert_logged_out("100", "max_session")
         self.assertLess(time.monotonic() - t0, 3.0)
 
+    def test_a_login_typed_in_the_countdown_shows_its_own_screens(self):
+        self.login()
+        self.w.wait_screen("Auto logout in", timeout=6)
+        self.w.keys("*77*101*")  # a roam: the countdown drew over its PIN prompt
+        self.w.wait_screen("PIN for 101", timeout=2)
+        self.w.keys("{cancel}")
+        self.assert_logged_out("100", "max_session", timeout=8)
+
     def test_stay_postpones_and_survives_a_restart_and_a_profile_recheck(self):
         self.login()
         before = self.status()["auto_logout_at"]
