@@ -155,6 +155,10 @@ class RestoreWhileSilentTest(RegistrarCase):
     def test_a_restored_person_stays_while_the_registrar_does_not_answer(self):
         self.login("100")
         wait_until(lambda: self.w.registered_as("100"), 5, "100 registered")
+        # The login is done (and saved) when the screen says so: registered is earlier,
+        # and a cut between the two is an interrupted login, rolled back (CI saw one: the
+        # state file's fsync took over 140 ms under a build's disk writes).
+        self.w.wait_screen("100 Alice Example")
         self.w.hotdeskd.stop(signals=())  # the power cut (baresip's account stays)
         self.w.reg.set_fault("100", "silent")
         n = len(self.hotdeskd_log())
