@@ -342,10 +342,11 @@ void BaresipAccounts::command(const char *cmd, const std::string &params)
 {
 	if (std::string(cmd) == "uadel" && params != kPlaceholderAor && call_gate_ &&
 	    call_gate_(params)) {
+		if (held_aor_ != params) // the table asks again at each step: said once
+			log_info("accounts: " + params +
+			         " carries a call: its uadel waits for the call to end");
 		held_aor_ = params;
 		++generation_; // an answer of an earlier command is stale now
-		log_info("accounts: " + params +
-		         " carries a call: its uadel waits for the call to end");
 		return;
 	}
 	send(cmd, params);

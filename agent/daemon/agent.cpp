@@ -857,8 +857,7 @@ void Agent::swap_to(const Identity &to, bool force_break)
 	// site-wide power cut: the phones boot before it): the swap keeps their
 	// account, which baresip goes on registering (docs/scale.md found half
 	// of them dropped to the pool by a 3 s timeout).
-	resume_keeps_ = !to.pool && resume_swap_;
-	resume_aor_ = resume_keeps_ ? to.aor() : std::string();
+	resume_aor_ = !to.pool && resume_swap_ ? to.aor() : std::string();
 	if (to.pool || !register_check_) {
 		start_swap(line, to.aor(), force_break, label);
 		return;
@@ -882,7 +881,7 @@ void Agent::start_swap(const std::string &line, const std::string &aor, bool for
 	    [this, force_break](bool ok, const std::string &why) {
 		    on_swap_done(ok, why, force_break);
 	    },
-	    resume_keeps_);
+	    !resume_aor_.empty());
 }
 
 // Only a refusal of the credentials stops the swap, the way a REGISTER_FAIL
@@ -911,8 +910,7 @@ void Agent::on_swap_done(bool ok, const std::string &why, bool force_break)
 	// A restored person's account that the registrar has not answered: kept
 	// (see swap_to), so the person stays and shows "No service" until it does.
 	const bool unanswered =
-	    !ok && resume_swap_ && resume_keeps_ && accounts_->wanted_aor() == resume_aor_;
-	resume_keeps_ = false;
+	    !ok && resume_swap_ && !resume_aor_.empty() && accounts_->wanted_aor() == resume_aor_;
 	resume_aor_.clear();
 	if (unanswered) {
 		log_warn("agent: resume: " + why +

@@ -154,10 +154,10 @@ private:
 	// (again after claim_tmr_ until answered; a keypad login drops it).
 	enum class Claim { None, Asking, Unconfirmed, Lost } claim_ = Claim::None;
 	std::string claim_ext_;
-	Identity claimed_;          // the restored identity while Asking (a secret)
-	bool resume_swap_ = false;  // the swap to the confirmed person is running
-	bool resume_keeps_ = false; // ...and keeps their account if nobody answers
-	std::string resume_aor_;
+	Identity claimed_;         // the restored identity while Asking (a secret)
+	bool resume_swap_ = false; // the swap to the confirmed person is running
+	std::string resume_aor_;   // ...and keeps this account if nobody answers
+
 	std::optional<Key> parked_; // the logout key pressed while confirming
 	// The PBX login flow: whom the device profile puts on the phone, until
 	// the session follows it (reconcile_provisioning(): only once restore()
