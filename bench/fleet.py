@@ -60,7 +60,7 @@ NEED_MB_PER_PHONE = 12
 NEED_MB_SERVERS = 300
 # fds: the PBX holds a socket per connection (a herd opens ~3 per phone at once) and the
 # bench a few per phone while it starts them.
-NEED_FDS_PER_PHONE = 4
+NEED_FDS_PER_PHONE = 8  # its sockets and the flocks of its 4 reserved ports (harness.free_port)
 NEED_FDS_BASE = 256
 # processes/threads of this user: two per phone, the PBX's threads (one per connection)
 NEED_TASKS_PER_PHONE = 4
@@ -107,7 +107,7 @@ def preflight(n):
     tasks = user_tasks()
     need_tasks = n * NEED_TASKS_PER_PHONE + 64
     lo, _ = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
-    # the phones' ports come from below the ephemeral range (fleet.phone_port)
+    # the phones' ports come from below the ephemeral range (harness.free_port)
     hi, lo = lo - 1, max(1024, lo - 12000)
     need_ports = n * 4 + 64  # sip (2), ctrl, status per phone
     found = {"mem_available_mb": avail_mb, "need_mb": need_mb, "nofile": soft,

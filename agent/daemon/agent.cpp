@@ -141,6 +141,7 @@ Status Agent::start()
 	// A device profile's new pool account that came while the accounts were
 	// busy (a re-apply, a swap) goes in once they are done.
 	accounts_->on_settled([this] {
+		dial_waiting_emergencies(); // before any change the settling allows
 		if (session_)
 			swap_pool_if_changed();
 	});
@@ -191,9 +192,12 @@ void Agent::on_key(const Key &k)
 	// A key during an auto-logout countdown keeps the session; the hook
 	// keeps it too and still does what it does.
 	// During a call keys are the call's (the countdown is not on the screen
-	// then): they only count as activity.
+	// then): they only count as activity; so do keys while the person types
+	// or logs in (countdown_may_show()).
 	if (calls_->active())
 		auto_logout_.on_calls(true);
+	else if (!countdown_may_show(*session_))
+		auto_logout_.on_activity(); // the countdown is not on the screen
 	else if (auto_logout_.on_key(k) && k.kind != KeyKind::HookOff &&
 	         k.kind != KeyKind::HookOn) {
 		redraw();
@@ -652,12 +656,46 @@ void Agent::dial(const std::string &number)
 // about the PBX can hold the call up.
 void Agent::dial_emergency(const std::string &number)
 {
+	if (ctrl_->connected()) {
+		send_emergency(number);
+	} else {
+		hotdesk::log_warn(
+		    "agent: emergency call to " + number +
+		    ": baresip is unreachable; the call goes out as soon as it is back");
+		emergency_waiting_.emplace_back(number, monotonic_ms());
+	}
+	notify_emergency(number);
+}
+
+void Agent::send_emergency(const std::string &number)
+{
 	if (emergency_via_pool())
 		accounts_->with_selected(pool_.identity().aor(),
 		                         [this, number] { calls_->dial(number); });
 	else
 		accounts_->when_dialable([this, number] { calls_->dial(number); });
-	notify_emergency(number);
+}
+
+// baresip is back and its accounts are applied (the accounts settled).
+void Agent::dial_waiting_emergencies()
+{
+	if (emergency_waiting_.empty() || !ctrl_->connected())
+		return;
+	auto waiting = std::move(emergency_waiting_);
+	emergency_waiting_.clear();
+	const uint64_t now = monotonic_ms();
+	for (const auto &[number, since] : waiting) {
+		if (now - since > kEmergencyWaitMs) {
+			log_error("agent: emergency call to " + number +
+			          " dropped: baresip was back only " +
+			          std::to_string((now - since) / 1000) + " s after it was dialled");
+			continue;
+		}
+		hotdesk::log_info("agent: baresip is back: the emergency call to " + number +
+		                  " goes out (" + std::to_string(now - since) +
+		                  " ms after it was dialled)");
+		send_emergency(number);
+	}
 }
 
 void Agent::notify_emergency(const std::string &number)

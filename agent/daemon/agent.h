@@ -52,6 +52,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace hotdesk
 {
@@ -125,6 +128,14 @@ private:
 	void swap_pool_if_changed();
 	void apply_emergency(const EmergencySettings &e);
 	void notify_emergency(const std::string &number);
+	void send_emergency(const std::string &number);
+	void dial_waiting_emergencies();
+	// Emergency numbers typed while baresip was unreachable (a restart, a
+	// lost link), with when: they go out once it is back and its accounts
+	// are applied, unless kEmergencyWaitMs passed (never a call to the
+	// answering point long after the person gave up).
+	static constexpr uint64_t kEmergencyWaitMs = 30000;
+	std::vector<std::pair<std::string, uint64_t>> emergency_waiting_;
 	bool emergency_via_pool() const { return emergency_.via_pool; }
 	PbxConfig pbx_config() const;
 

@@ -4,9 +4,11 @@
 #include "../../platform/memory/wiping_heap.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -39,23 +41,28 @@ struct HttpClient::Transfer {
 namespace
 {
 
-// libcurl's TLS is OpenSSL (Debian's libcurl4-openssl-dev): the only backend
-// whose context ssl_ctx_cb knows how to set up.
-bool curl_tls_is_openssl()
+// libcurl's TLS is the OpenSSL 3 hotdeskd links (Debian's libcurl4-openssl-dev):
+// the only backend whose SSL_CTX ssl_ctx_cb knows how to set up. A libcurl on
+// another backend (mbedTLS, wolfSSL: some Buildroot and Yocto builds) or on
+// OpenSSL 1.1 would hand it a foreign structure.
+bool curl_tls_is_our_openssl()
 {
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-	return v && v->ssl_version && std::strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
+	return v && v->ssl_version && std::strncmp(v->ssl_version, "OpenSSL/3.", 10) == 0 &&
+	       OpenSSL_version_num() >= 0x30000000L;
 }
 
 // OpenSSL decrypts a record in place in its read buffer and keeps the plaintext
 // there until the next record overwrites it, or frees the buffer unwiped: a
 // login response (a SIP password) outlived its person when its connection saw
-// nothing after it (test_memory, 1 run in 25 under load). OpenSSL 3's
-// SSL_OP_CLEANSE_PLAINTEXT wipes it once libcurl has read it (SSL_CTX_set_options(3)).
+// nothing after it (test_memory; docs/reliability.md). OpenSSL 3's
+// SSL_OP_CLEANSE_PLAINTEXT wipes each record once libcurl has read it, and the
+// buffer before it is freed (SSL_CTX_set_options(3)). Without it, no connection.
 CURLcode ssl_ctx_cb(CURL *, void *ssl_ctx, void *)
 {
-	SSL_CTX_set_options(static_cast<SSL_CTX *>(ssl_ctx), SSL_OP_CLEANSE_PLAINTEXT);
-	return CURLE_OK;
+	const uint64_t set =
+	    SSL_CTX_set_options(static_cast<SSL_CTX *>(ssl_ctx), SSL_OP_CLEANSE_PLAINTEXT);
+	return (set & SSL_OP_CLEANSE_PLAINTEXT) ? CURLE_OK : CURLE_SSL_CONNECT_ERROR;
 }
 
 } // namespace
@@ -88,9 +95,9 @@ Status HttpClient::init()
 	                         std::calloc) == CURLE_OK;
 	if (!global_ok)
 		return make_error("http", "curl_global_init failed");
-	if (!curl_tls_is_openssl())
+	if (!curl_tls_is_our_openssl())
 		return make_error("http",
-		                  "libcurl's TLS is not OpenSSL: its decrypted responses "
+		                  "libcurl's TLS is not OpenSSL 3: its decrypted responses "
 		                  "could not be wiped (build against libcurl4-openssl-dev)");
 	multi_ = curl_multi_init();
 	if (!multi_)

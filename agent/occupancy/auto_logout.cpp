@@ -114,6 +114,14 @@ bool AutoLogout::on_key(const Key &k)
 	return kept;
 }
 
+void AutoLogout::on_activity()
+{
+	if (!plan_.armed())
+		return;
+	plan_.activity(utc_now_s());
+	reschedule();
+}
+
 void AutoLogout::on_calls(bool active)
 {
 	plan_.set_in_call(active, utc_now_s());

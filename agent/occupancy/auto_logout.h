@@ -53,6 +53,9 @@ public:
 	// A key: true when it kept the session during a countdown (consumed).
 	// Any other key counts as activity.
 	bool on_key(const Key &k);
+	// A key while the countdown is not on the screen (countdown_may_show()):
+	// activity only, never "Stay", never consumed.
+	void on_activity();
 	void on_calls(bool active);
 
 	// The countdown's display lines; empty when none runs.

@@ -19,6 +19,12 @@ void PhoneScreen::set_voicemail(const MwiSummary &m)
 // then) or runs that login, and while it says something newer than the
 // call screen: a login's verdict over a held call or an ended one, but
 // not `Calling 101` over that call's `Busy`.
+bool countdown_may_show(const Session &session)
+{
+	const State s = session.state();
+	return (s == State::LoggedIn || s == State::Error) && !session.saying();
+}
+
 bool PhoneScreen::session_first(const Session &session, const PhoneCalls &calls) const
 {
 	const bool newer = session.saying() && session.messages_said() != calls_said_;
@@ -54,9 +60,7 @@ void PhoneScreen::draw(const Session &session, const PhoneCalls &calls)
 			lines.insert(lines.begin() + 1, pending == "logout"
 			                                    ? tr("Logout after the call")
 			                                    : tr("Login after the call"));
-	} else if (!notice_.empty() && session.state() == State::LoggedIn && !session.saying()) {
-		// The countdown, over the person's idle screen only: what they type,
-		// a PIN prompt, "Logging in..." or a message of the session come first.
+	} else if (!notice_.empty() && countdown_may_show(session)) {
 		lines = notice_;
 		if (stay_softkey_)
 			softkeys = {trc("softkey", "Stay")};

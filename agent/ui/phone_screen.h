@@ -19,6 +19,12 @@
 namespace hotdesk
 {
 
+// Whether the auto-logout countdown may take the screen (and its keys: any
+// key to stay, OK or softkey 1 for Stay): over the person's idle screen,
+// logged in or without service, never over what they type, a PIN prompt, a
+// login under way or a message of the session.
+bool countdown_may_show(const Session &session);
+
 class PhoneScreen
 {
 public:

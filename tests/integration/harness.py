@@ -45,8 +45,14 @@ def _ephemeral_range():
         return 32768, 60999
 
 
-PORT_RANGE = (max(1024, _ephemeral_range()[0] - 12000), _ephemeral_range()[0])
-PORT_LOCK_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "hotdesk-test-ports")
+EPHEMERAL_RANGE = _ephemeral_range()
+PORT_RANGE = (max(1024, EPHEMERAL_RANGE[0] - 12000), EPHEMERAL_RANGE[0])
+# baresip's RTP ports (BARESIP_CONFIG): the ephemeral range, never PORT_RANGE. A bind
+# there that collides is retried by baresip; a reserved port taken would not be.
+RTP_PORTS = "%d-%d" % EPHEMERAL_RANGE
+# Not under $TMPDIR: the QEMU tests set their own, and every test process of the
+# machine must see the same locks.
+PORT_LOCK_DIR = "/tmp/hotdesk-test-ports"
 _used_ports = set()
 _port_locks = {}  # port -> fd holding its flock, for this process's lifetime
 _port_lock = threading.Lock()
@@ -63,10 +69,23 @@ def _bindable(port):
         return False
 
 
+def _lock_dir():
+    if not os.path.isdir(PORT_LOCK_DIR):
+        os.makedirs(PORT_LOCK_DIR, exist_ok=True)
+        try:  # shared by every user's tests (the umask narrowed makedirs' mode)
+            os.chmod(PORT_LOCK_DIR, 0o1777)
+        except OSError:
+            pass
+    return PORT_LOCK_DIR
+
+
 def _reserve(port):
     """Takes `port` for this process, or False if another process holds it or it is bound."""
-    os.makedirs(PORT_LOCK_DIR, mode=0o1777, exist_ok=True)
-    fd = os.open(os.path.join(PORT_LOCK_DIR, "%d.lock" % port), os.O_CREAT | os.O_RDWR, 0o600)
+    path = os.path.join(_lock_dir(), "%d.lock" % port)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o666)
+    except PermissionError:  # another user's lock file: theirs
+        return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -83,6 +102,9 @@ def free_port(span=1):
     """A port that is free for both TCP and UDP on 127.0.0.1, handed out once across all
     the test processes of this machine (PORT_RANGE, PORT_LOCK_DIR).
     span=2 also reserves port+1: baresip binds SIP/TLS on sip_listen's port + 1."""
+    if PORT_RANGE[1] - PORT_RANGE[0] < 1000:
+        raise RuntimeError("no room for test ports below the ephemeral range %d-%d "
+                           "(net.ipv4.ip_local_port_range)" % EPHEMERAL_RANGE)
     with _port_lock:
         for _ in range(500):
             port = random.randrange(PORT_RANGE[0], PORT_RANGE[1] - span)
@@ -528,8 +550,8 @@ poll_method		epoll
 sip_listen		127.0.0.1:{sip_port}
 net_interface		127.0.0.1
 dns_server		127.0.0.1:53
-# RTP inside the kernel's ephemeral range, away from free_port's (PORT_RANGE)
-rtp_ports		40000-49999
+# RTP in the kernel's ephemeral range, away from free_port's (PORT_RANGE)
+rtp_ports		{rtp_ports}
 call_local_timeout	120
 call_max_calls		4
 
@@ -589,7 +611,7 @@ class Baresip:
             extra = "module\t\t\tsyslog.so\n" + extra
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write(BARESIP_CONFIG.format(sip_port=self.sip_port, ctrl_port=self.ctrl_port,
-                                          extra_modules=extra))
+                                          rtp_ports=RTP_PORTS, extra_modules=extra))
         lines = []
         for line in self.accounts_lines:
             if self.answermode and "answermode=" not in line:

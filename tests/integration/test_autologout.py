@@ -106,8 +106,12 @@ class MaxSessionTest(AutoLogoutCase):
     def test_a_login_typed_in_the_countdown_shows_its_own_screens(self):
         self.login()
         self.w.wait_screen("Auto logout in", timeout=6)
+        at = self.status()["auto_logout_at"]
         self.w.keys("*77*101*")  # a roam: the countdown drew over its PIN prompt
         self.w.wait_screen("PIN for 101", timeout=2)
+        self.w.keys("{ok}")  # "Stay" only where the countdown shows: here it was unseen
+        self.assertEqual(self.status()["auto_logout_at"], at)
+        self.assertIn("Enter PIN", self.w.screen())
         self.w.keys("{cancel}")
         self.assert_logged_out("100", "max_session", timeout=8)
 

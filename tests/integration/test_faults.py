@@ -80,6 +80,19 @@ class FaultTest(WorldTestCase):
         self.assertEqual(self.settle(), "HD0001")
         self.emergency()
 
+    def test_an_emergency_call_typed_while_baresip_is_down_goes_out_when_it_is_back(self):
+        # CI saw 112 typed in the moment baresip's link was down fail ("dial 112 failed:
+        # baresip not connected") although hotdeskd says emergency calls wait for it.
+        self.w.phone.proc.stop(signals=())  # SIGKILL
+        wait_until(lambda: "baresip unreachable" in self.w.hotdeskd.log(), 5, "link lost")
+        self.w.keys("112")
+        wait_until(lambda: "goes out as soon as it is back" in self.w.hotdeskd.log(), 3,
+                   "the emergency call waiting")
+        self.w.phone.start()
+        self.w.psap_ctrl.wait_event("CALL_INCOMING", 10)
+        self.w.psap_ctrl.command("hangup")
+        self.assertNotIn("dial 112 failed", self.w.hotdeskd.log())
+
     def test_baresip_killed_mid_login(self):
         for delay in (0.0, 0.003, 0.01, 0.03):
             self.w.keys("*77*100*")

@@ -52,9 +52,9 @@ class Scenario:
         self.w.keys(USERS[ext][1] + "#")
         self.w.wait_screen("%s %s" % (ext, USERS[ext][0]))  # the swap is done
         wait_until(lambda: self.w.registered_as(ext), 5, "registered as %s" % ext)
-        # The PBX's login response (JSON, with the SIP password) is read and gone. It was
-        # left in OpenSSL's record buffer after 2 logins in 10, until hotdeskd set
-        # SSL_OP_CLEANSE_PLAINTEXT (agent/http/http_client.cpp).
+        # The PBX's login response (JSON, with the SIP password) is read and gone. It
+        # stayed in OpenSSL's record buffer in about 1 login in 5 until hotdeskd set
+        # SSL_OP_CLEANSE_PLAINTEXT (agent/http/http_client.cpp; docs/reliability.md).
         response = '"sip_password": "%s"' % USERS[ext][2]
         self.login_responses[ext] = memory_counts(self.w.hotdeskd.pid, [response])[response]
 

@@ -7,6 +7,7 @@ driving it. Every process started here is stopped by World.stop().
 
 import json
 import os
+import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -263,8 +264,11 @@ class World:
                              os.path.join(self.dir, "hotdeskd", "hotdeskd.log"),
                              env=env, name="hotdeskd").start()
         self.procs.append(self.hotdeskd)
-        wait_until(lambda: os.path.exists(self.key_socket) or not self.hotdeskd.alive(), 5,
-                   "hotdeskd key socket")
+        # Up: its key socket and its status endpoint listen (the endpoint comes a few ms
+        # later; a test that asked it at once was refused under load).
+        wait_until(lambda: (os.path.exists(self.key_socket) and
+                            _accepts(self.status_port)) or not self.hotdeskd.alive(), 5,
+                   "hotdeskd key socket and status endpoint")
         if not self.hotdeskd.alive():
             raise RuntimeError("hotdeskd exited:\n" + self.hotdeskd.log())
         if wait_pool:
@@ -478,6 +482,15 @@ def _failed(case):
         return False
     bad = list(getattr(result, "failures", [])) + list(getattr(result, "errors", []))
     return any(t is case for t, _ in bad) or not getattr(case._outcome, "success", True)
+
+
+def _accepts(port):
+    """Whether something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 def _print_log_tail_if_failed(self, lines=80):

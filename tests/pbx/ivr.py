@@ -35,6 +35,9 @@ poll_method		epoll
 sip_listen		127.0.0.1:{sip_port}
 net_interface		127.0.0.1
 dns_server		127.0.0.1:53
+# RTP in the kernel's ephemeral range: below it, the tests reserve ports for their servers
+# (tests/integration/harness.py free_port); a collision here is retried by baresip
+rtp_ports		{rtp_ports}
 call_max_calls		8
 audio_source		ausine,440
 ausrc_srate		48000
@@ -63,6 +66,15 @@ BARESIP_QUIET_ARGS = ("-e", "/insmod debug_cmd") + ("-e", "/loglevel") * 3 + \
 def log(msg):
     sys.stderr.write("pbx: ivr: %s\n" % msg)
     sys.stderr.flush()
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+        return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def _free_port(span=1):
@@ -193,7 +205,8 @@ class Ivr:
         while self.sip_port <= self.ctrl_port <= self.sip_port + 1:
             self.ctrl_port = _free_port()
         with open(os.path.join(self.dir, "config"), "w") as f:
-            f.write(BARESIP_CONFIG.format(sip_port=self.sip_port, ctrl_port=self.ctrl_port))
+            f.write(BARESIP_CONFIG.format(sip_port=self.sip_port, ctrl_port=self.ctrl_port,
+                                          rtp_ports="%d-%d" % _ephemeral_range()))
         # No account at start: it is added over ctrl_tcp once connected, so its
         # REGISTER_OK cannot fall before the connection (events are not buffered).
         with open(os.path.join(self.dir, "accounts"), "w"):
